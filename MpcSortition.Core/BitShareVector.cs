@@ -1,0 +1,123 @@
+namespace MpcSortition.Core;
+
+/// <summary>
+/// One party's boolean (XOR) shares of a vector of secret bits, packed 64 per <see cref="ulong"/>:
+/// the secret bits are the XOR of all parties' vectors. Immutable; operations return new vectors.
+/// </summary>
+/// <remarks>
+/// XOR of two shared vectors and AND with a public mask are local. XOR with a public vector (and NOT) is
+/// applied by party 0 only. Bits past <see cref="BitLength"/> in the last word are always zero.
+/// <see cref="ToString"/> never shows the bits.
+/// </remarks>
+public sealed class BitShareVector
+{
+    private readonly ulong[] _words;
+
+    /// <summary>Creates party <paramref name="partyIndex"/>'s shares of <paramref name="bitLength"/> bits from a copy of <paramref name="words"/>.</summary>
+    /// <param name="partyIndex">The holder (0-based).</param>
+    /// <param name="bitLength">Number of bits.</param>
+    /// <param name="words">Exactly ⌈bitLength/64⌉ words; bits past the end are cleared in the copy.</param>
+    public BitShareVector(int partyIndex, int bitLength, ReadOnlySpan<ulong> words)
+        : this(partyIndex, bitLength, CopyWords(bitLength, words))
+    {
+    }
+
+    internal BitShareVector(int partyIndex, int bitLength, ulong[] words)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partyIndex);
+        PartyIndex = partyIndex;
+        BitLength = bitLength;
+        _words = words;
+    }
+
+    /// <summary>The holder's 0-based party index.</summary>
+    public int PartyIndex { get; }
+
+    /// <summary>Number of shared bits.</summary>
+    public int BitLength { get; }
+
+    /// <summary>The packed shares (read-only), ⌈BitLength/64⌉ words.</summary>
+    public ReadOnlySpan<ulong> Words => _words;
+
+    /// <summary>Share of x XOR y.</summary>
+    /// <param name="other">Shares of y held by the same party, same bit length.</param>
+    /// <returns>The shares of the XOR.</returns>
+    public BitShareVector Xor(BitShareVector other)
+    {
+        CheckCompatible(other);
+        var result = new ulong[_words.Length];
+        PackedBits.Xor(_words, other._words, result);
+        return new BitShareVector(PartyIndex, BitLength, result);
+    }
+
+    /// <summary>Share of x AND m for a public mask m (every party masks its own share).</summary>
+    /// <param name="mask">Public packed bits, same word count.</param>
+    /// <returns>The masked shares.</returns>
+    public BitShareVector AndPublic(ReadOnlySpan<ulong> mask)
+    {
+        var result = new ulong[_words.Length];
+        PackedBits.And(_words, mask, result);
+        return new BitShareVector(PartyIndex, BitLength, result);
+    }
+
+    /// <summary>Share of x XOR c for public bits c: party 0 applies c, the others copy their shares.</summary>
+    /// <param name="bits">Public packed bits, same word count.</param>
+    /// <returns>The shares of x XOR c.</returns>
+    public BitShareVector XorPublic(ReadOnlySpan<ulong> bits)
+    {
+        var result = (ulong[])_words.Clone();
+        ThrowHelper.CheckSameLength<ulong>(result, bits, nameof(bits));
+        if (PartyIndex == AdditiveSharing.ConstantHolder)
+        {
+            PackedBits.Xor(result, bits, result);
+            PackedBits.ClearTail(result, BitLength);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result);
+    }
+
+    /// <summary>Share of NOT x: party 0 flips its bits, the others copy their shares.</summary>
+    /// <returns>The shares of the complement.</returns>
+    public BitShareVector Not()
+    {
+        var result = (ulong[])_words.Clone();
+        if (PartyIndex == AdditiveSharing.ConstantHolder)
+        {
+            PackedBits.Not(result, result);
+            PackedBits.ClearTail(result, BitLength);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result);
+    }
+
+    /// <summary>Describes the vector (party and bit length) without showing any share.</summary>
+    /// <returns>For example <c>BitShareVector(party 2, 128 bits)</c>.</returns>
+    public override string ToString() => $"BitShareVector(party {PartyIndex}, {BitLength} bits)";
+
+    private static ulong[] CopyWords(int bitLength, ReadOnlySpan<ulong> words)
+    {
+        int expected = PackedBits.WordCount(bitLength);
+        if (words.Length != expected)
+        {
+            ThrowHelper.LengthMismatch(nameof(words), expected, words.Length);
+        }
+
+        var copy = words.ToArray();
+        PackedBits.ClearTail(copy, bitLength);
+        return copy;
+    }
+
+    private void CheckCompatible(BitShareVector other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (other.PartyIndex != PartyIndex)
+        {
+            throw new ArgumentException($"Cannot combine party {PartyIndex}'s shares with party {other.PartyIndex}'s.", nameof(other));
+        }
+
+        if (other.BitLength != BitLength)
+        {
+            ThrowHelper.LengthMismatch(nameof(other), BitLength, other.BitLength);
+        }
+    }
+}
