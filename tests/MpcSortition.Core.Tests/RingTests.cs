@@ -1,6 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
 
+using MpcSortition.Tests.Shared;
+
 namespace MpcSortition.Core.Tests;
 
 public class RingTests

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace MpcSortition.Core.Tests;
+namespace MpcSortition.Tests.Shared;
 
 /// <summary>Shared FsCheck set-up: full-range uint generators (FsCheck's default stays near 0).</summary>
 internal static class Properties
