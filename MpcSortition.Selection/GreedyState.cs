@@ -106,8 +106,31 @@ internal sealed class GreedyState
         throw new InvalidOperationException("Internal error: the value has fewer alive members than its count.");
     }
 
-    /// <summary>Whether candidate i is alive and has a value whose lower quota is still unmet.</summary>
-    internal bool HelpsUnmetMin(int i)
+    /// <summary>
+    /// Per feature f, the slack (k − picks so far) − Σ_{v ∈ f} max(min[v] − selected[v], 0): how many of the remaining
+    /// picks may go to people who do not help f's unmet minimums. Written into <paramref name="slack"/>.
+    /// </summary>
+    internal void FeatureSlack(Span<int> slack)
+    {
+        int[] min = _problem.ValueMin;
+        int left = _problem.PanelSize - Panel.Count;
+        for (int f = 0; f < _features; f++)
+        {
+            int need = 0;
+            for (int v = _problem.FeatureOffset[f]; v < _problem.FeatureOffset[f + 1]; v++)
+            {
+                need += Math.Max(min[v] - Selected[v], 0);
+            }
+
+            slack[f] = left - need;
+        }
+    }
+
+    /// <summary>
+    /// Phase-1 eligibility of the two-phase strategy: i is alive, has at least one value whose lower quota is unmet,
+    /// and in every feature either i's value is below its min or the feature has slack ≥ 1.
+    /// </summary>
+    internal bool HelpsUnmetMin(int i, ReadOnlySpan<int> slack)
     {
         if (!Alive[i])
         {
@@ -117,16 +140,21 @@ internal sealed class GreedyState
         int[] valueOf = _problem.ValueOf;
         int[] min = _problem.ValueMin;
         int at = i * _features;
+        bool helps = false;
         for (int f = 0; f < _features; f++)
         {
             int v = valueOf[at + f];
             if (Selected[v] < min[v])
             {
-                return true;
+                helps = true;
+            }
+            else if (slack[f] < 1)
+            {
+                return false;
             }
         }
 
-        return false;
+        return helps;
     }
 
     /// <summary>Rules 2–4: pick i, remove its household, remove everyone in a value that reached its max.</summary>

@@ -181,7 +181,9 @@ public sealed class LegacyGreedy : ISelectionStrategy
 /// <see cref="LegacyGreedy"/>; step t reads word w_t, then:</para>
 /// <list type="bullet">
 /// <item><b>Phase 1</b> (some value has selected[v] &lt; min[v]): the eligible candidates are the alive candidates having at
-/// least one value with selected &lt; min; with c of them, r = <see cref="RandomTape.Uniform"/>(w_t, c) and the r-th
+/// least one value with selected &lt; min and, in every feature f, either a value with selected &lt; min or slack_f ≥ 1, where
+/// slack_f = (k − picks so far) − Σ_{v ∈ f} max(min[v] − selected[v], 0) (so no pick wastes a place that a feature's unmet
+/// minimums still need; the paper's outline leaves this open, and without it tight quotas almost never succeed); with c of them, r = <see cref="RandomTape.Uniform"/>(w_t, c) and the r-th
 /// eligible candidate in pool order is picked. c = 0 fails the attempt.</item>
 /// <item><b>Phase 2</b> (every lower quota met): among values with remaining[v] &gt; 0 choose the one with the lowest
 /// selected[v]/max[v] (exact cross-multiplication, ties to the first value), then pick the r-th alive candidate with
@@ -201,6 +203,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
         var state = new GreedyState(problem);
         int k = problem.PanelSize;
         int n = problem.Candidates.Count;
+        Span<int> slack = new int[problem.Features.Count];
         string? failure = null;
         int failedAt = -1;
         for (int t = 0; t < k; t++)
@@ -222,10 +225,11 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
             int unmet = state.FirstUnmetMin();
             if (unmet >= 0)
             {
+                state.FeatureSlack(slack);
                 int eligible = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    if (state.HelpsUnmetMin(i))
+                    if (state.HelpsUnmetMin(i, slack))
                     {
                         eligible++;
                     }
@@ -241,7 +245,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 int r = RandomTape.Uniform(word, eligible);
                 for (int i = 0; i < n; i++)
                 {
-                    if (state.HelpsUnmetMin(i) && r-- == 0)
+                    if (state.HelpsUnmetMin(i, slack) && r-- == 0)
                     {
                         state.Pick(i);
                         break;
