@@ -60,6 +60,9 @@ internal sealed class GreedyState
     /// <summary>The panel so far, in pick order.</summary>
     internal List<int> Panel { get; }
 
+    /// <summary>Per pick: the chosen value (-1 for a two-phase phase-1 pick), the rank r drawn, and the person picked.</summary>
+    internal List<SelectionStep> Steps { get; } = [];
+
     internal SelectionProblem Problem => _problem;
 
     /// <summary>The first value (in value order) whose lower quota can no longer be met: remaining[v] &lt; min[v] − selected[v]; or -1.</summary>
@@ -158,8 +161,9 @@ internal sealed class GreedyState
     }
 
     /// <summary>Rules 2–4: pick i, remove its household, remove everyone in a value that reached its max.</summary>
-    internal void Pick(int i)
+    internal void Pick(int i, int value, int rank)
     {
+        Steps.Add(new SelectionStep(value, rank, i));
         int[] valueOf = _problem.ValueOf;
         int at = i * _features;
         Alive[i] = false;
@@ -230,3 +234,9 @@ internal sealed class GreedyState
         return $"{feature.Name}/{value.Name}";
     }
 }
+
+/// <summary>One pick of an attempt, for step-by-step comparison with the secure selector.</summary>
+/// <param name="Value">The chosen global value index, or -1 for a two-phase phase-1 pick.</param>
+/// <param name="Rank">r, the 0-based rank among the eligible people.</param>
+/// <param name="Person">The picked candidate index.</param>
+internal readonly record struct SelectionStep(int Value, int Rank, int Person);

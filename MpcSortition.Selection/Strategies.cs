@@ -20,11 +20,12 @@ public interface ISelectionStrategy
 /// <summary>The outcome of one attempt of a strategy.</summary>
 public sealed class SelectionAttempt
 {
-    private SelectionAttempt(int[]? panel, string? failure, int failedAtStep)
+    private SelectionAttempt(int[]? panel, string? failure, int failedAtStep, IReadOnlyList<SelectionStep> steps)
     {
         _panel = panel ?? [];
         FailureReason = failure;
         FailedAtStep = failedAtStep;
+        Steps = steps;
     }
 
     private readonly int[] _panel;
@@ -41,9 +42,11 @@ public sealed class SelectionAttempt
     /// <summary>The 0-based step at which the failure was detected (k for the final quota check), or -1 on success.</summary>
     public int FailedAtStep { get; }
 
-    internal static SelectionAttempt Success(IEnumerable<int> panel) => new(panel.ToArray(), null, -1);
+    /// <summary>The picks made (also those of a failed attempt before it failed), for comparison with the secure selector.</summary>
+    internal IReadOnlyList<SelectionStep> Steps { get; }
 
-    internal static SelectionAttempt Failure(string reason, int step) => new(null, reason, step);
+    internal static SelectionAttempt From(GreedyState state, string? failure, int failedAt) =>
+        failure is null ? new(state.Panel.ToArray(), null, -1, state.Steps) : new(null, failure, failedAt, state.Steps);
 }
 
 /// <summary>
@@ -123,7 +126,7 @@ public sealed class LegacyGreedy : ISelectionStrategy
             }
 
             int r = RandomTape.Uniform(word, state.Remaining[v]);
-            state.Pick(state.NthAliveWithValue(v, r));
+            state.Pick(state.NthAliveWithValue(v, r), v, r);
         }
 
         if (failure is null)
@@ -136,7 +139,7 @@ public sealed class LegacyGreedy : ISelectionStrategy
             }
         }
 
-        return failure is null ? SelectionAttempt.Success(state.Panel) : SelectionAttempt.Failure(failure, failedAt);
+        return SelectionAttempt.From(state, failure, failedAt);
     }
 
     /// <summary>The value with the largest need/remaining among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>
@@ -243,11 +246,11 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 }
 
                 int r = RandomTape.Uniform(word, eligible);
-                for (int i = 0; i < n; i++)
+                for (int i = 0, left = r; i < n; i++)
                 {
-                    if (state.HelpsUnmetMin(i, slack) && r-- == 0)
+                    if (state.HelpsUnmetMin(i, slack) && left-- == 0)
                     {
-                        state.Pick(i);
+                        state.Pick(i, -1, r);
                         break;
                     }
                 }
@@ -263,7 +266,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 }
 
                 int r = RandomTape.Uniform(word, state.Remaining[v]);
-                state.Pick(state.NthAliveWithValue(v, r));
+                state.Pick(state.NthAliveWithValue(v, r), v, r);
             }
         }
 
@@ -277,7 +280,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
             }
         }
 
-        return failure is null ? SelectionAttempt.Success(state.Panel) : SelectionAttempt.Failure(failure, failedAt);
+        return SelectionAttempt.From(state, failure, failedAt);
     }
 
     /// <summary>The value with the lowest selected/max among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>

@@ -98,7 +98,8 @@ public sealed class StrategyTests
                 b = strategy.Attempt(problem, tape);
             }
 
-            return a.Panel.SequenceEqual(b.Panel) && a.FailureReason == b.FailureReason;
+            return a.Panel.SequenceEqual(b.Panel) && a.FailureReason == b.FailureReason && a.Steps.SequenceEqual(b.Steps)
+                && (!a.Succeeded || a.Steps.Select(s => s.Person).SequenceEqual(a.Panel));
         }));
     }
 
@@ -169,6 +170,9 @@ public sealed class StrategyTests
         SelectionAttempt clamped = new LegacyGreedy(clamped: true).Attempt(problem, new FixedTape(0));
         Assert.Equal([1, 3, 0], paper.Panel);
         Assert.Equal([1, 3, 4], clamped.Panel);
+        Assert.Equal([0, 0, 1], paper.Steps.Select(s => s.Value));
+        Assert.Equal([0, 0, 0], clamped.Steps.Select(s => s.Value));
+        Assert.Equal([0, 0, 0], paper.Steps.Select(s => s.Rank));
     }
 
     [Fact]
@@ -181,6 +185,7 @@ public sealed class StrategyTests
         // Step 1: 4 A remain; word 2^63 → r = 2 → third A = p3. Step 2: A remaining p0, p2, p5; word max → r = 2 → p5.
         SelectionAttempt attempt = new LegacyGreedy().Attempt(problem, new FixedTape(1UL << 63, ulong.MaxValue));
         Assert.Equal([3, 5], attempt.Panel);
+        Assert.Equal([new SelectionStep(0, 2, 3), new SelectionStep(0, 2, 5)], attempt.Steps);
     }
 
     [Fact]
@@ -224,6 +229,7 @@ public sealed class StrategyTests
 
         // Step 1: eligible p1, p3; r = 1 → p3. Step 2: B (0/3 < 1/2) → p0. Step 3: A 1/2 vs B 1/3 → B → p2.
         Assert.Equal([3, 0, 2], attempt.Panel);
+        Assert.Equal([new SelectionStep(-1, 1, 3), new SelectionStep(1, 0, 0), new SelectionStep(1, 0, 2)], attempt.Steps);
     }
 
     [Fact]
