@@ -207,6 +207,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
         int k = problem.PanelSize;
         int n = problem.Candidates.Count;
         Span<int> slack = new int[problem.Features.Count];
+        var eligibleBuffer = new int[n];
         string? failure = null;
         int failedAt = -1;
         for (int t = 0; t < k; t++)
@@ -234,7 +235,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 {
                     if (state.HelpsUnmetMin(i, slack))
                     {
-                        eligible++;
+                        eligibleBuffer[eligible++] = i; // pool order
                     }
                 }
 
@@ -246,14 +247,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 }
 
                 int r = RandomTape.Uniform(word, eligible);
-                for (int i = 0, left = r; i < n; i++)
-                {
-                    if (state.HelpsUnmetMin(i, slack) && left-- == 0)
-                    {
-                        state.Pick(i, -1, r);
-                        break;
-                    }
-                }
+                state.Pick(eligibleBuffer[r], -1, r);
             }
             else
             {
