@@ -30,6 +30,7 @@ internal sealed class GreedyState
         Remaining = new int[problem.ValueCount];
         Alive = new bool[n];
         Panel = new List<int>(problem.PanelSize);
+        Steps = new List<SelectionStep>(problem.PanelSize);
         Array.Fill(Alive, true);
         AliveCount = n;
         for (int v = 0; v < problem.ValueCount; v++)
@@ -61,7 +62,7 @@ internal sealed class GreedyState
     internal List<int> Panel { get; }
 
     /// <summary>Per pick: the chosen value (-1 for a two-phase phase-1 pick), the rank r drawn, and the person picked.</summary>
-    internal List<SelectionStep> Steps { get; } = [];
+    internal List<SelectionStep> Steps { get; }
 
     internal SelectionProblem Problem => _problem;
 
