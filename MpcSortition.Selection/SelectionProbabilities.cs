@@ -73,6 +73,8 @@ public sealed class SelectionProbabilities
     /// <param name="cancellationToken">Stops the run.</param>
     /// <returns>The estimate.</returns>
     /// <exception cref="InfeasibleQuotasException">The public counts show that no panel exists.</exception>
+    /// <exception cref="ArgumentException">The seed is not 16 bytes long.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">runs, maxAttempts or maxDegreeOfParallelism is less than 1.</exception>
     public static SelectionProbabilities Estimate(
         SelectionProblem problem,
         ISelectionStrategy strategy,
@@ -87,6 +89,11 @@ public sealed class SelectionProbabilities
         ArgumentNullException.ThrowIfNull(strategy);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        if (maxDegreeOfParallelism is { } threads)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
+        }
+
         if (seed.Length != Core.AesCtrPrg.SeedSize)
         {
             throw new ArgumentException($"A seed has {Core.AesCtrPrg.SeedSize} bytes, not {seed.Length}.", nameof(seed));
