@@ -5,6 +5,8 @@ using MpcSortition.Cli;
 var root = new RootCommand("MpcSortition: secure sortition of a citizens' assembly by three-party computation.")
 {
     DemoCommand.Create(),
+    SelectCommand.Create(),
+    ProbabilitiesCommand.Create(),
 };
 
 return root.Parse(args).Invoke();
