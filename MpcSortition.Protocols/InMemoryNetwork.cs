@@ -59,6 +59,7 @@ internal sealed class InMemoryTransport : TransportBase
     {
         Data,
         Goodbye,
+        Abort,
     }
 
     /// <summary>Simulates a crash of this party: its links close without goodbye.</summary>
@@ -91,6 +92,11 @@ internal sealed class InMemoryTransport : TransportBase
 
         try
         {
+            if (frame.Kind == FrameKind.Abort)
+            {
+                throw new PeerException(PartyIndex, peer, PeerFailure.Disconnected, $"party {peer} aborted the session ({System.Text.Encoding.UTF8.GetString(frame.Buffer!, 0, frame.Length)})");
+            }
+
             if (frame.Kind == FrameKind.Goodbye)
             {
                 throw new PeerException(PartyIndex, peer, PeerFailure.ClosedByPeer, $"a message of {destination.Length} bytes was expected");
@@ -124,6 +130,24 @@ internal sealed class InMemoryTransport : TransportBase
         }
 
         return ValueTask.CompletedTask;
+    }
+
+    protected override void SendAbort(int culprit, string reason)
+    {
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(reason);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(text.Length);
+        text.CopyTo(buffer, 0);
+        for (int peer = 0; peer < PartyCount; peer++)
+        {
+            if (peer != PartyIndex && peer != culprit)
+            {
+                byte[] copy = ArrayPool<byte>.Shared.Rent(text.Length);
+                text.CopyTo(copy, 0);
+                _queues[PartyIndex, peer].Writer.TryWrite(new Frame(copy, text.Length, FrameKind.Abort));
+            }
+        }
+
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     protected override void CloseAbruptly()

@@ -206,6 +206,34 @@ internal sealed class TlsLinkTransport : TransportBase
         await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
+    protected override void SendAbort(int culprit, string reason)
+    {
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 1000 ? reason[..1000] : reason);
+        var frame = new byte[HeaderSize + text.Length];
+        WriteHeader(frame, (uint)text.Length, AbortTag);
+        text.CopyTo(frame, HeaderSize);
+        for (int peer = 0; peer < PartyCount; peer++)
+        {
+            if (peer == PartyIndex || peer == culprit || _links[peer] is not { } link || !TryEnterSend(peer))
+            {
+                continue; // a send in progress cannot be interrupted mid-frame; the peer will see the close instead
+            }
+
+            try
+            {
+                link.Stream.WriteAsync(frame).AsTask().Wait(TimeSpan.FromMilliseconds(200));
+            }
+            catch (Exception)
+            {
+                // Best effort.
+            }
+            finally
+            {
+                ExitSend(peer);
+            }
+        }
+    }
+
     protected override void CloseAbruptly()
     {
         _listener?.Dispose();

@@ -124,6 +124,15 @@ internal abstract class TransportBase : ITransport
     /// <summary>Closes every link at once so that peers notice promptly; must not throw.</summary>
     protected abstract void CloseAbruptly();
 
+    /// <summary>Best effort, without blocking for long: sends an abort frame carrying <paramref name="reason"/> to every peer except <paramref name="culprit"/>.</summary>
+    protected abstract void SendAbort(int culprit, string reason);
+
+    /// <summary>Tries to take the send lock of <paramref name="peer"/> without waiting.</summary>
+    protected bool TryEnterSend(int peer) => _sendLocks[peer].Wait(0);
+
+    /// <summary>Releases a send lock taken with <see cref="TryEnterSend"/>.</summary>
+    protected void ExitSend(int peer) => _sendLocks[peer].Release();
+
     /// <summary>Records the first failure, cancels everything pending and closes the links. Returns the exception to throw.</summary>
     protected PeerException Fault(int peer, PeerFailure failure, string detail, Exception? inner)
     {
@@ -139,6 +148,16 @@ internal abstract class TransportBase : ITransport
 
         if (first)
         {
+            try
+            {
+                // Tell the other peers why this party stops, so that they report the root cause.
+                SendAbort(peer, CurrentFault()!.Message);
+            }
+            catch (Exception)
+            {
+                // Best effort only.
+            }
+
             try
             {
                 _faultCts.Cancel();
