@@ -74,6 +74,7 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
     }
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c)
     {
         CheckLengths(a.Length, b.Length, c.Length);
@@ -100,6 +101,7 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
     }
 
     /// <inheritdoc/>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c)
     {
         CheckLengths(a.Length, b.Length, c.Length);

@@ -280,7 +280,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     {
         CheckPair(x, y);
         int m = x.Length;
-        var result = new uint[m];
+        uint[] result = GC.AllocateUninitializedArray<uint>(m); // every element is written by the triple source
         if (m == 0)
         {
             return new SharedVector(_me, result);
@@ -296,18 +296,9 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             Span<uint> mine = MemoryMarshal.Cast<byte, uint>(de.AsSpan(0, 8 * m));
             TensorPrimitives.Subtract(x.Data, a.AsSpan(0, m), mine[..m]);
             TensorPrimitives.Subtract(y.Data, b.AsSpan(0, m), mine[m..]);
-            await OpenInPlaceAsync(de, 8 * m, received, BeaverOpenLabel, ShareDomain.Arithmetic, 2 * m, cancellationToken).ConfigureAwait(false);
-            Span<uint> opened = MemoryMarshal.Cast<byte, uint>(de.AsSpan(0, 8 * m));
-            ReadOnlySpan<uint> d = opened[..m], e = opened[m..];
+            await OpenInPlaceAsync(de, 8 * m, received, BeaverOpenLabel, ShareDomain.Arithmetic, 2 * m, cancellationToken, combine: false).ConfigureAwait(false);
 
-            // z = c + d·b + e·a (+ d·e at party 0)
-            TensorPrimitives.MultiplyAdd(d, b.AsSpan(0, m), result, result);
-            TensorPrimitives.MultiplyAdd(e, a.AsSpan(0, m), result, result);
-            if (_me == AdditiveSharing.ConstantHolder)
-            {
-                TensorPrimitives.MultiplyAdd(d, e, result, result);
-            }
-
+            CombineBeaver(m, de, received, a, b, result, _me, _n);
             return new SharedVector(_me, result);
         }
         finally
@@ -634,6 +625,35 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
 
     // ------------------------------------------------------------------ helpers
 
+    /// <summary>Fused, cache-sized passes: d = Σ d_j, e = Σ e_j, then z = c + d·b + e·a (+ d·e at party 0); z holds c on entry.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void CombineBeaver(int m, byte[] de, byte[][] received, uint[] a, uint[] b, uint[] result, int me, int n)
+    {
+        Span<uint> opened = MemoryMarshal.Cast<byte, uint>(de.AsSpan(0, 8 * m));
+        const int Chunk = 4096;
+        for (int start = 0; start < m; start += Chunk)
+        {
+            int len = Math.Min(Chunk, m - start);
+            Span<uint> d = opened.Slice(start, len), e = opened.Slice(m + start, len), z = result.AsSpan(start, len);
+            for (int p = 0; p < n; p++)
+            {
+                if (p != me)
+                {
+                    ReadOnlySpan<uint> theirs = MemoryMarshal.Cast<byte, uint>(received[p].AsSpan(0, 8 * m));
+                    TensorPrimitives.Add(d, theirs.Slice(start, len), d);
+                    TensorPrimitives.Add(e, theirs.Slice(m + start, len), e);
+                }
+            }
+
+            TensorPrimitives.MultiplyAdd(d, b.AsSpan(start, len), z, z);
+            TensorPrimitives.MultiplyAdd(e, a.AsSpan(start, len), z, z);
+            if (me == AdditiveSharing.ConstantHolder)
+            {
+                TensorPrimitives.MultiplyAdd(d, e, z, z);
+            }
+        }
+    }
+
     private static void ClearTail(Span<ulong> words, int bitLength)
     {
         int rem = bitLength % 64;
@@ -682,11 +702,11 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <summary>Opens <paramref name="bytes"/> bytes of shares to all parties: the buffer ends up holding the sum (or XOR).</summary>
-    private async ValueTask OpenInPlaceAsync(byte[] buffer, int bytes, byte[][] received, string label, ShareDomain domain, int length, CancellationToken cancellationToken, bool xor = false)
+    private async ValueTask OpenInPlaceAsync(byte[] buffer, int bytes, byte[][] received, string label, ShareDomain domain, int length, CancellationToken cancellationToken, bool xor = false, bool combine = true)
     {
         _session.Audit.Record(label, domain, length, null, _session.Trace.Rounds + 1);
         await _session.ExchangeAsync(buffer.AsMemory(0, bytes), AsMemories(received, bytes), cancellationToken).ConfigureAwait(false);
-        for (int p = 0; p < _n; p++)
+        for (int p = 0; combine && p < _n; p++)
         {
             if (p == _me)
             {
