@@ -31,6 +31,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     private readonly AesCtrPrg?[] _inputBitStreams;
     private readonly int _me;
     private readonly int _n;
+    private int _busy;
 
     /// <summary>Creates the black box over an established session.</summary>
     /// <param name="session">The party's session; disposed with the black box.</param>
@@ -279,6 +280,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<SharedVector> MultiplyAsync(SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
+        using Exclusive busy = Enter();
         int m = x.Length;
         uint[] result = GC.AllocateUninitializedArray<uint>(m); // every element is written by the triple source
         if (m == 0)
@@ -315,6 +317,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     {
         Check(x);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        using Exclusive busy = Enter();
         int bytes = 4 * x.Length;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
         byte[][] received = RentPeers(bytes);
@@ -337,6 +340,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         Check(x);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        using Exclusive busy = Enter();
         int bytes = 4 * x.Length;
         byte[][] received = _me == recipient ? RentPeers(bytes) : [];
         try
@@ -521,6 +525,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<SharedBits> AndAsync(SharedBits x, SharedBits y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
+        using Exclusive busy = Enter();
         int w = x.Words.Length;
         var result = new ulong[w];
         if (w == 0)
@@ -570,6 +575,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     {
         Check(x);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        using Exclusive busy = Enter();
         int bytes = 8 * x.Words.Length;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(bytes);
         byte[][] received = RentPeers(bytes);
@@ -594,6 +600,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         Check(x);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        using Exclusive busy = Enter();
         int bytes = 8 * x.Words.Length;
         byte[][] received = _me == recipient ? RentPeers(bytes) : [];
         try
@@ -624,6 +631,22 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>Interactive operations must not overlap: their messages would interleave on the links.</summary>
+    private Exclusive Enter()
+    {
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException($"Party {_me}: another interactive operation of this black box is still running; await each operation before starting the next (batch independent work with Concat instead).");
+        }
+
+        return new Exclusive(this);
+    }
+
+    private readonly struct Exclusive(SemiHonestBlackBox owner) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref owner._busy, 0);
+    }
 
     /// <summary>Fused, cache-sized passes: d = Σ d_j, e = Σ e_j, then z = c + d·b + e·a (+ d·e at party 0); z holds c on entry.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

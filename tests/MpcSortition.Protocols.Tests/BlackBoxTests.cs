@@ -204,6 +204,41 @@ public sealed class BlackBoxTests
     }
 
     [Fact]
+    public async Task Overlapping_interactive_operations_are_refused()
+    {
+        var tried = new TaskCompletionSource();
+        var results = await Parties.RunInMemoryAsync(async abb =>
+        {
+            SharedVector x = abb.Random(10);
+            if (abb.PartyIndex != 0)
+            {
+                await tried.Task; // the peers join only after party 0 has tried to overlap
+                await abb.MultiplyAsync(x, x);
+                return null;
+            }
+
+            // Party 0's multiplication cannot finish before the peers send, so it is still running.
+            Task<SharedVector> first = abb.MultiplyAsync(x, x).AsTask();
+            Exception? second = null;
+            try
+            {
+                await abb.OpenAsync(x, "test: overlapping");
+            }
+            catch (InvalidOperationException e)
+            {
+                second = e;
+            }
+
+            tried.SetResult();
+            await first;
+            return second;
+        });
+
+        Assert.NotNull(results[0]);
+        Assert.Contains("still running", results[0]!.Message);
+    }
+
+    [Fact]
     public async Task Handles_never_show_shares()
     {
         var text = await Parties.RunInMemoryAsync(abb => Task.FromResult(abb.Public([123456789u]).ToString() + abb.RandomBits(5) + abb));
