@@ -65,7 +65,7 @@ internal sealed class InMemoryTransport : TransportBase
     /// <summary>Simulates a crash of this party: its links close without goodbye.</summary>
     internal void Crash() => CloseAbruptly();
 
-    protected override ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    protected override ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, Deadline deadline)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(payload.Length);
         payload.Span.CopyTo(buffer);
@@ -78,12 +78,12 @@ internal sealed class InMemoryTransport : TransportBase
         return ValueTask.CompletedTask;
     }
 
-    protected override async ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, CancellationToken cancellationToken)
+    protected override async ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, Deadline deadline)
     {
         Frame frame;
         try
         {
-            frame = await _queues[peer, PartyIndex].Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            frame = await _queues[peer, PartyIndex].Reader.ReadAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (ChannelClosedException e)
         {

@@ -53,6 +53,7 @@ internal sealed class TlsLinkTransport : TransportBase
     private const uint Magic = 0x5343_504D; // "MPCS"
     private const uint Version = 1;
     private const int SmallMessage = 64 * 1024;
+    private const int ProgressChunk = 1 << 20; // the inactivity timeout restarts after each MiB moved
     private static readonly SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
     private readonly TlsTransportOptions _options;
@@ -124,7 +125,7 @@ internal sealed class TlsLinkTransport : TransportBase
         }
     }
 
-    protected override async ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    protected override async ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, Deadline deadline)
     {
         Link link = LinkTo(peer);
         if (payload.Length > _options.MaxMessageBytes)
@@ -140,7 +141,7 @@ internal sealed class TlsLinkTransport : TransportBase
             {
                 WriteHeader(buffer, (uint)payload.Length, seq);
                 payload.Span.CopyTo(buffer.AsSpan(HeaderSize));
-                await link.Stream.WriteAsync(buffer.AsMemory(0, HeaderSize + payload.Length), cancellationToken).ConfigureAwait(false);
+                await link.Stream.WriteAsync(buffer.AsMemory(0, HeaderSize + payload.Length), deadline.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -150,17 +151,21 @@ internal sealed class TlsLinkTransport : TransportBase
         else
         {
             WriteHeader(link.SendHeader, (uint)payload.Length, seq);
-            await link.Stream.WriteAsync(link.SendHeader, cancellationToken).ConfigureAwait(false);
-            await link.Stream.WriteAsync(payload, cancellationToken).ConfigureAwait(false);
+            await link.Stream.WriteAsync(link.SendHeader, deadline.Token).ConfigureAwait(false);
+            for (int at = 0; at < payload.Length; at += ProgressChunk)
+            {
+                await link.Stream.WriteAsync(payload.Slice(at, Math.Min(ProgressChunk, payload.Length - at)), deadline.Token).ConfigureAwait(false);
+                deadline.Extend();
+            }
         }
 
-        await link.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await link.Stream.FlushAsync(deadline.Token).ConfigureAwait(false);
     }
 
-    protected override async ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, CancellationToken cancellationToken)
+    protected override async ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, Deadline deadline)
     {
         Link link = LinkTo(peer);
-        await link.Stream.ReadExactlyAsync(link.ReceiveHeader, cancellationToken).ConfigureAwait(false);
+        await link.Stream.ReadExactlyAsync(link.ReceiveHeader, deadline.Token).ConfigureAwait(false);
         uint length = BinaryPrimitives.ReadUInt32LittleEndian(link.ReceiveHeader);
         uint tag = BinaryPrimitives.ReadUInt32LittleEndian(link.ReceiveHeader.AsSpan(4));
         if (tag == GoodbyeTag)
@@ -171,7 +176,7 @@ internal sealed class TlsLinkTransport : TransportBase
         if (tag == AbortTag && length <= 4096)
         {
             byte[] reason = new byte[length];
-            await link.Stream.ReadExactlyAsync(reason, cancellationToken).ConfigureAwait(false);
+            await link.Stream.ReadExactlyAsync(reason, deadline.Token).ConfigureAwait(false);
             throw new PeerException(PartyIndex, peer, PeerFailure.Disconnected, $"party {peer} aborted the session ({System.Text.Encoding.UTF8.GetString(reason)})");
         }
 
@@ -187,7 +192,23 @@ internal sealed class TlsLinkTransport : TransportBase
         }
 
         link.ReceiveSequence++;
-        await link.Stream.ReadExactlyAsync(destination, cancellationToken).ConfigureAwait(false);
+        int read = 0, sinceExtend = 0;
+        while (read < destination.Length)
+        {
+            int n = await link.Stream.ReadAsync(destination[read..], deadline.Token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"the connection closed after {read} of {destination.Length} bytes of a message");
+            }
+
+            read += n;
+            sinceExtend += n;
+            if (sinceExtend >= ProgressChunk)
+            {
+                deadline.Extend();
+                sinceExtend = 0;
+            }
+        }
     }
 
     protected override async ValueTask CloseCleanlyAsync()

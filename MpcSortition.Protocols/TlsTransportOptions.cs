@@ -33,8 +33,9 @@ public sealed class TlsTransportOptions
     /// <summary>How long set-up (connecting, TLS handshakes, hellos) may take in total. Default 30 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long one send or receive may take before the transport faults with
-    /// <see cref="PeerFailure.Timeout"/>. Default 60 s; <see cref="Timeout.InfiniteTimeSpan"/> waits forever.</summary>
+    /// <summary>How long one send or receive may go without progress (no MiB moved, or the message not started)
+    /// before the transport faults with <see cref="PeerFailure.Timeout"/>. A large message on a slow link therefore
+    /// does not time out while it is flowing. Default 60 s; <see cref="Timeout.InfiniteTimeSpan"/> waits forever.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Largest message accepted, in bytes; a longer announced frame is malformed. Default 1 GiB.</summary>

@@ -70,7 +70,7 @@ internal abstract class TransportBase : ITransport
         CheckPeer(peer);
         ThrowIfUnusable();
         Trace.Record(peer, TraceDirection.Sent, payload.Length);
-        await RunAsync(peer, _sendLocks[peer], ct => SendCoreAsync(peer, payload, ct), "sending", cancellationToken).ConfigureAwait(false);
+        await RunAsync(peer, _sendLocks[peer], d => SendCoreAsync(peer, payload, d), "sending", cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask ReceiveAsync(int peer, Memory<byte> destination, CancellationToken cancellationToken = default)
@@ -78,7 +78,7 @@ internal abstract class TransportBase : ITransport
         CheckPeer(peer);
         ThrowIfUnusable();
         Trace.Record(peer, TraceDirection.Received, destination.Length);
-        await RunAsync(peer, _receiveLocks[peer], ct => ReceiveCoreAsync(peer, destination, ct), "receiving", cancellationToken).ConfigureAwait(false);
+        await RunAsync(peer, _receiveLocks[peer], d => ReceiveCoreAsync(peer, destination, d), "receiving", cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -113,10 +113,10 @@ internal abstract class TransportBase : ITransport
     }
 
     /// <summary>Sends one frame. Throw <see cref="PeerException"/> for protocol violations; other exceptions are classified.</summary>
-    protected abstract ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+    protected abstract ValueTask SendCoreAsync(int peer, ReadOnlyMemory<byte> payload, Deadline deadline);
 
     /// <summary>Receives one frame of exactly the destination's length.</summary>
-    protected abstract ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, CancellationToken cancellationToken);
+    protected abstract ValueTask ReceiveCoreAsync(int peer, Memory<byte> destination, Deadline deadline);
 
     /// <summary>Says goodbye to every peer and closes; called once, only when not faulted.</summary>
     protected abstract ValueTask CloseCleanlyAsync();
@@ -180,7 +180,7 @@ internal abstract class TransportBase : ITransport
         }
     }
 
-    private async Task RunAsync(int peer, SemaphoreSlim gate, Func<CancellationToken, ValueTask> operation, string activity, CancellationToken cancellationToken)
+    private async Task RunAsync(int peer, SemaphoreSlim gate, Func<Deadline, ValueTask> operation, string activity, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _faultCts.Token);
         if (OperationTimeout != Timeout.InfiniteTimeSpan)
@@ -193,7 +193,7 @@ internal abstract class TransportBase : ITransport
         {
             await gate.WaitAsync(linked.Token).ConfigureAwait(false);
             entered = true;
-            await operation(linked.Token).ConfigureAwait(false);
+            await operation(new Deadline(linked, OperationTimeout)).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -222,7 +222,7 @@ internal abstract class TransportBase : ITransport
                 new OperationCanceledException($"Party {PartyIndex}: {activity} (peer party {peer}) was cancelled by the caller; the transport is no longer usable.", e, callerToken)
                     .Also(() => Fault(peer, PeerFailure.Timeout, $"{activity} was cancelled by the caller", e)),
             OperationCanceledException =>
-                Fault(peer, PeerFailure.Timeout, $"nothing happened while {activity} for {OperationTimeout.TotalSeconds:0.###} s (operation timeout)", e),
+                Fault(peer, PeerFailure.Timeout, $"no progress while {activity} for {OperationTimeout.TotalSeconds:0.###} s (operation timeout)", e),
             EndOfStreamException =>
                 Fault(peer, PeerFailure.Disconnected, $"the connection was closed while {activity}", e),
             AuthenticationException =>
@@ -247,6 +247,28 @@ internal abstract class TransportBase : ITransport
         if (CurrentFault() is { } fault)
         {
             throw fault;
+        }
+    }
+}
+
+/// <summary>The cancellation of one send or receive: the caller's token, the transport's fault, and an inactivity
+/// timeout that <see cref="Extend"/> restarts whenever the operation makes progress.</summary>
+internal readonly struct Deadline(CancellationTokenSource source, TimeSpan timeout)
+{
+    internal CancellationToken Token => source.Token;
+
+    /// <summary>Restarts the inactivity timeout (call after each chunk of progress).</summary>
+    internal void Extend()
+    {
+        if (timeout != Timeout.InfiniteTimeSpan)
+        {
+            try
+            {
+                source.CancelAfter(timeout);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
         }
     }
 }
