@@ -24,6 +24,10 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     /// <summary>The audit label of the one opening inside <see cref="IArithmeticBlackBox.AndAsync"/>.</summary>
     public const string AndOpenLabel = "and: masked d = x ^ a, e = y ^ b";
 
+    /// <summary>The largest batch of one <see cref="IArithmeticBlackBox.MultiplyAsync"/> call (2^27 = 134 217 728): its
+    /// message of 8 bytes per element is then at most 1 GiB. Split larger work into several calls.</summary>
+    public const int MaxBatch = 1 << 27;
+
     private readonly PartySession _session;
     private readonly ICorrelatedRandomness _triples;
     private readonly bool _ownsTriples;
@@ -280,6 +284,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<SharedVector> MultiplyAsync(SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
+        CheckBatch(x.Length);
         using Exclusive busy = Enter();
         int m = x.Length;
         uint[] result = GC.AllocateUninitializedArray<uint>(m); // every element is written by the triple source
@@ -316,6 +321,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]> OpenAsync(SharedVector x, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
+        CheckBatch(x.Length);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         using Exclusive busy = Enter();
         int bytes = 4 * x.Length;
@@ -338,6 +344,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]?> OpenToAsync(SharedVector x, int recipient, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
+        CheckBatch(x.Length);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
         using Exclusive busy = Enter();
@@ -683,6 +690,14 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         if (rem != 0 && words.Length > 0)
         {
             words[^1] &= (1UL << rem) - 1;
+        }
+    }
+
+    private static void CheckBatch(int length)
+    {
+        if (length > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, $"At most {MaxBatch} values per interactive call (1 GiB messages); split the batch.");
         }
     }
 

@@ -18,13 +18,13 @@ internal static class BenchMul
 {
     private const int Parties = 3;
 
-    internal sealed record Settings(int Batch, int Iterations, int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout);
+    internal sealed record Settings(int Batch, int Iterations, int Warmup, int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout);
 
     internal static async Task<int> RunAsync(Settings s, CancellationToken cancellationToken)
     {
-        if (s.Batch < 1 || s.Iterations < 1 || s.Timeout <= TimeSpan.Zero)
+        if (s.Batch < 1 || s.Iterations < 1 || s.Warmup < 0 || s.Timeout <= TimeSpan.Zero)
         {
-            Console.Error.WriteLine("error: --batch and --iterations must be at least 1 and --timeout positive.");
+            Console.Error.WriteLine("error: --batch and --iterations must be at least 1, --warmup at least 0 and --timeout positive.");
             return 2;
         }
 
@@ -150,7 +150,7 @@ internal static class BenchMul
             SharedVector sx = await abb.InputAsync(0, party == 0 ? x : default, s.Batch, cancellationToken);
             SharedVector sy = await abb.InputAsync(1, party == 1 ? y : default, s.Batch, cancellationToken);
             SharedVector product = sx;
-            for (int w = 0; w < 3; w++)
+            for (int w = 0; w < s.Warmup; w++)
             {
                 product = await abb.MultiplyAsync(sx, sy, cancellationToken); // warm-up: JIT tiers, TCP windows
             }
@@ -217,7 +217,7 @@ internal static class BenchMul
 
         foreach (string a in new[]
         {
-            "bench", "mul", "--batch", s.Batch.ToString(CultureInfo.InvariantCulture), "--iterations", s.Iterations.ToString(CultureInfo.InvariantCulture),
+            "bench", "mul", "--batch", s.Batch.ToString(CultureInfo.InvariantCulture), "--iterations", s.Iterations.ToString(CultureInfo.InvariantCulture), "--warmup", s.Warmup.ToString(CultureInfo.InvariantCulture),
             "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", endpoints, "--cert", cert, "--peer-certs", peerCerts,
             "--timeout", s.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
         })
