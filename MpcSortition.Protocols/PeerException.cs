@@ -31,7 +31,8 @@ public sealed class PeerException : IOException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="party">The party reporting the failure.</param>
-    /// <param name="peer">The peer that caused it, or −1 when the peer could not be identified (an unknown certificate).</param>
+    /// <param name="peer">The peer that caused it, −1 when the peer could not be identified (an unknown certificate), or
+    /// <paramref name="party"/> itself when this party ended the session.</param>
     /// <param name="failure">The cause.</param>
     /// <param name="detail">A description without secret data.</param>
     /// <param name="innerException">The underlying exception, if any.</param>
@@ -47,7 +48,7 @@ public sealed class PeerException : IOException
     /// <summary>The party that observed the failure.</summary>
     public int Party { get; }
 
-    /// <summary>The peer that caused the failure, or −1 if it could not be identified.</summary>
+    /// <summary>The peer that caused the failure, −1 if it could not be identified, or <see cref="Party"/> if this party closed the session.</summary>
     public int Peer { get; }
 
     /// <summary>The cause.</summary>
@@ -58,6 +59,11 @@ public sealed class PeerException : IOException
 
     private static string Format(int party, int peer, PeerFailure failure, string detail)
     {
+        if (peer == party)
+        {
+            return $"Party {party}: {detail}";
+        }
+
         string who = peer >= 0 ? $"party {peer}" : "an unidentified peer";
         string what = failure switch
         {

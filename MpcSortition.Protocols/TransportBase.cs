@@ -103,7 +103,7 @@ internal abstract class TransportBase : ITransport
         {
             lock (_faultGate)
             {
-                _fault ??= (-1, PeerFailure.ClosedByPeer, "this party's transport was disposed", null);
+                _fault ??= (PartyIndex, PeerFailure.ClosedByPeer, "the session was closed by this party (the transport is disposed)", null);
             }
 
             _faultCts.Cancel();
