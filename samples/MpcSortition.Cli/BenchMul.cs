@@ -63,12 +63,41 @@ internal static class BenchMul
             int[] ports = FreePorts(Parties);
             string endpoints = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
             string peerCerts = string.Join(',', Enumerable.Range(0, Parties).Select(p => Path.Combine(dir, $"party-{p}.cer")));
+            using var childFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             for (int party = 1; party < Parties; party++)
             {
-                children.Add(StartChild(s, party, endpoints, Path.Combine(dir, $"party-{party}.pfx"), peerCerts));
+                Process child = StartChild(s, party, endpoints, Path.Combine(dir, $"party-{party}.pfx"), peerCerts);
+                children.Add(child);
+
+                // A child that fails (for example before connecting) must not leave party 0 waiting for its timeout.
+                child.EnableRaisingEvents = true;
+                child.Exited += (_, _) =>
+                {
+                    try
+                    {
+                        if (child.ExitCode != 0)
+                        {
+                            childFailed.Cancel();
+                        }
+                    }
+                    catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+                    {
+                        // The run is already over (children are killed in the finally block below).
+                    }
+                };
             }
 
-            int rc = await JoinAsync(s with { Endpoints = endpoints, Cert = Path.Combine(dir, "party-0.pfx"), PeerCerts = peerCerts }, 0, cancellationToken);
+            int rc;
+            try
+            {
+                rc = await JoinAsync(s with { Endpoints = endpoints, Cert = Path.Combine(dir, "party-0.pfx"), PeerCerts = peerCerts }, 0, childFailed.Token);
+            }
+            catch (Exception) when (childFailed.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("error: a party process failed (see its message above); party 0 stopped.");
+                return 1;
+            }
+
             foreach (Process child in children)
             {
                 if (!child.WaitForExit((int)Math.Min(int.MaxValue, s.Timeout.TotalMilliseconds)))
