@@ -167,11 +167,14 @@ public sealed class PartySession : IAsyncDisposable
         Trace.BeginRound();
         var tasks = new Task[2 * (PartyCount - 1)];
         int t = 0;
+
+        // Post the receives first: they go asynchronous at once, while a large send may encrypt and write
+        // synchronously for a while on this thread.
         for (int peer = 0; peer < PartyCount; peer++)
         {
             if (peer != PartyIndex)
             {
-                tasks[t++] = Transport.SendAsync(peer, mine, cancellationToken).AsTask();
+                tasks[t++] = Transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask();
             }
         }
 
@@ -179,7 +182,7 @@ public sealed class PartySession : IAsyncDisposable
         {
             if (peer != PartyIndex)
             {
-                tasks[t++] = Transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask();
+                tasks[t++] = Transport.SendAsync(peer, mine, cancellationToken).AsTask();
             }
         }
 
