@@ -68,6 +68,29 @@ public sealed class TlsTransportTests(TlsSessionFixture fixture) : IClassFixture
     }
 }
 
+public sealed class TlsBooleanTests(TlsSessionFixture fixture) : IClassFixture<TlsSessionFixture>
+{
+    [Fact]
+    public async Task And_over_TLS_matches_plaintext_and_opens_to_one_party()
+    {
+        const int bits = 1000;
+        ulong[] x = Enumerable.Range(0, 16).Select(i => 0x9E37_79B9_7F4A_7C15UL * (ulong)(i + 1)).ToArray();
+        ulong[] y = Enumerable.Range(0, 16).Select(i => ~(0xC2B2_AE3D_27D4_EB4FUL * (ulong)(i + 3))).ToArray();
+        x[^1] &= (1UL << (bits % 64)) - 1;
+        y[^1] &= (1UL << (bits % 64)) - 1;
+        var opened = await Task.WhenAll(fixture.Boxes.Select(async abb =>
+        {
+            SharedBits sx = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? x : default, bits);
+            SharedBits sy = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? y : default, bits);
+            SharedBits and = await abb.AndAsync(sx, sy);
+            return await abb.OpenBitsToAsync(and, 0, "test: AND to party 0");
+        })).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(x.Zip(y, (a, b) => a & b), opened[0]);
+        Assert.Null(opened[1]);
+        Assert.Null(opened[2]);
+    }
+}
+
 public sealed class TlsFailureTests
 {
     [Fact]
