@@ -1,0 +1,201 @@
+using FsCheck;
+using FsCheck.Fluent;
+using MpcSortition.Core;
+using MpcSortition.Tests.Shared;
+
+namespace MpcSortition.Protocols.Tests;
+
+public sealed class MultiplicationTests
+{
+    [Fact]
+    public void Multiply_in_memory_matches_plaintext_for_random_batches()
+    {
+        Properties.Check(Prop.ForAll(Properties.AnyUInts, Properties.AnyUInts, (xs, ys) =>
+        {
+            int m = Math.Min(xs.Length, ys.Length);
+            uint[] x = xs[..m], y = ys[..m];
+            uint[][] results = Parties.RunInMemoryAsync(async abb =>
+            {
+                SharedVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
+                SharedVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
+                SharedVector z = await abb.MultiplyAsync(sx, sy);
+                return await abb.OpenAsync(z, "test: product");
+            }).GetAwaiter().GetResult();
+            uint[] expected = Parties.Product(x, y);
+            return results.All(r => r.SequenceEqual(expected));
+        }));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8193)]
+    [InlineData(100_000)]
+    public async Task Multiply_handles_edge_lengths(int m)
+    {
+        using var prg = new AesCtrPrg(new byte[16]);
+        var x = new uint[m];
+        var y = new uint[m];
+        prg.Fill(x);
+        prg.Fill(y);
+        if (m > 0)
+        {
+            x[0] = uint.MaxValue;
+            y[0] = uint.MaxValue;
+        }
+
+        ShareVector[] xs = Parties.Deal(x, 3, prg), ys = Parties.Deal(y, 3, prg);
+        uint[][] results = await Parties.RunInMemoryAsync(async abb =>
+        {
+            SharedVector z = await abb.MultiplyAsync(abb.FromShares(xs[abb.PartyIndex].Values), abb.FromShares(ys[abb.PartyIndex].Values));
+            return await abb.OpenAsync(z, "test: product");
+        });
+        Assert.All(results, r => Assert.Equal(Parties.Product(x, y), r));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(5)]
+    public async Task Dealer_source_simulates_any_party_count(int parties)
+    {
+        using var prg = new AesCtrPrg(new byte[16]);
+        var x = new uint[300];
+        var y = new uint[300];
+        prg.Fill(x);
+        prg.Fill(y);
+        uint[][] results = await Parties.RunInMemoryAsync(async abb =>
+        {
+            SharedVector sx = await abb.InputAsync(parties - 1, abb.PartyIndex == parties - 1 ? x : default, x.Length);
+            SharedVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
+            SharedVector z = await abb.MultiplyAsync(sx, sy);
+            return await abb.OpenAsync(z, "test: product");
+        }, parties, dealer: true);
+        Assert.All(results, r => Assert.Equal(Parties.Product(x, y), r));
+    }
+
+    [Fact]
+    public async Task Replicated_triples_satisfy_ab_equals_c_without_any_message()
+    {
+        const int m = 5000;
+        ITransport[] transports = InMemoryNetwork.Create(3, Parties.TestTimeout);
+        PartySession[] sessions = await Task.WhenAll(transports.Select(t => PartySession.EstablishAsync(t)));
+        long sentAfterSetup = sessions.Sum(s => s.Trace.BytesSent);
+        var a = new uint[3][];
+        var b = new uint[3][];
+        var c = new uint[3][];
+        var x = new ulong[3][];
+        var y = new ulong[3][];
+        var z = new ulong[3][];
+        for (int p = 0; p < 3; p++)
+        {
+            using var source = new ReplicatedTripleSource(sessions[p]);
+            (a[p], b[p], c[p]) = (new uint[m], new uint[m], new uint[m]);
+            (x[p], y[p], z[p]) = (new ulong[m], new ulong[m], new ulong[m]);
+            source.FillBeaverTriples(a[p], b[p], c[p]);
+            source.FillAndTriples(x[p], y[p], z[p]);
+        }
+
+        Assert.Equal(sentAfterSetup, sessions.Sum(s => s.Trace.BytesSent));
+        uint[] A = Sum(a), B = Sum(b), C = Sum(c);
+        Assert.Equal(Parties.Product(A, B), C);
+        ulong[] X = Xor(x), Y = Xor(y), Z = Xor(z);
+        Assert.Equal(X.Zip(Y, (u, v) => u & v), Z);
+
+        // The triples are not degenerate: a is spread over the ring and differs between parties' shares.
+        Assert.True(A.Distinct().Count() > m * 0.99, "a should be (pseudo)uniform");
+        Assert.NotEqual(a[0], a[1]);
+        foreach (PartySession s in sessions)
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Replicated_triples_refuse_a_session_that_is_not_three_parties()
+    {
+        ITransport[] transports = InMemoryNetwork.Create(4, Parties.TestTimeout);
+        PartySession[] sessions = await Task.WhenAll(transports.Select(t => PartySession.EstablishAsync(t)));
+        ArgumentException e = Assert.Throws<ArgumentException>(() => new ReplicatedTripleSource(sessions[0]));
+        Assert.Contains("exactly 3 parties", e.Message);
+    }
+
+    [Fact]
+    public async Task Multiplication_opens_only_the_beaver_masked_values_in_one_round()
+    {
+        const int m = 1000;
+        var audits = await Parties.RunInMemoryAsync(async abb =>
+        {
+            SharedVector x = abb.Random(m), y = abb.Random(m);
+            long rounds = abb.Trace.Rounds;
+            _ = await abb.MultiplyAsync(x, y);
+            return (abb.Audit.Entries, Rounds: abb.Trace.Rounds - rounds);
+        });
+        foreach (var (entries, rounds) in audits)
+        {
+            AuditEntry only = Assert.Single(entries);
+            Assert.Equal(SemiHonestBlackBox.BeaverOpenLabel, only.Label);
+            Assert.Equal(2 * m, only.Length);
+            Assert.Null(only.Recipient);
+            Assert.Equal(ShareDomain.Arithmetic, only.Domain);
+            Assert.Equal(1, rounds);
+        }
+    }
+
+    [Fact]
+    public async Task Traces_are_identical_for_different_secret_inputs_of_the_same_size()
+    {
+        async Task<IReadOnlyList<TraceEntry>[]> Run(uint seedByte)
+        {
+            using var prg = new AesCtrPrg(Enumerable.Repeat((byte)seedByte, 16).ToArray());
+            var x = new uint[777];
+            var y = new uint[777];
+            prg.Fill(x);
+            prg.Fill(y);
+            return await Parties.RunInMemoryAsync<IReadOnlyList<TraceEntry>>(async abb =>
+            {
+                abb.Trace.Reset();
+                SharedVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, x.Length);
+                SharedVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
+                SharedVector z = await abb.MultiplyAsync(sx, sy);
+                z = await abb.MultiplyAsync(z, sx);
+                SharedBits bits = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? new ulong[] { x[0], y[0] } : default, 100);
+                _ = await abb.AndAsync(bits, abb.Not(bits));
+                _ = await abb.OpenToAsync(z, 2, "test: output to party 2");
+                return abb.Trace.Entries;
+            });
+        }
+
+        IReadOnlyList<TraceEntry>[] first = await Run(1), second = await Run(2);
+        for (int p = 0; p < 3; p++)
+        {
+            Assert.NotEmpty(first[p]);
+            Assert.Equal(first[p], second[p]);
+        }
+    }
+
+    private static ulong[] Xor(IEnumerable<ulong[]> parts)
+    {
+        ulong[]? total = null;
+        foreach (ulong[] p in parts)
+        {
+            total ??= new ulong[p.Length];
+            PackedBits.Xor(total, p, total);
+        }
+
+        return total!;
+    }
+
+    private static uint[] Sum(IEnumerable<uint[]> parts)
+    {
+        uint[]? total = null;
+        foreach (uint[] p in parts)
+        {
+            total ??= new uint[p.Length];
+            Ring32.Add(total, p, total);
+        }
+
+        return total!;
+    }
+}
