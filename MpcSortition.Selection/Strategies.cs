@@ -45,6 +45,22 @@ public sealed class SelectionAttempt
     /// <summary>The picks made (also those of a failed attempt before it failed), for comparison with the secure selector.</summary>
     internal IReadOnlyList<SelectionStep> Steps { get; }
 
+    /// <summary>Ends an attempt of k steps: a run that did not fail on the way still fails if a minimum is unmet.</summary>
+    internal static SelectionAttempt Finish(GreedyState state, string? failure, int failedAt, int k)
+    {
+        if (failure is null)
+        {
+            int unmet = state.FirstUnmetMin();
+            if (unmet >= 0)
+            {
+                failure = $"the panel misses the minimum of {state.DescribeValue(unmet)}";
+                failedAt = k;
+            }
+        }
+
+        return From(state, failure, failedAt);
+    }
+
     internal static SelectionAttempt From(GreedyState state, string? failure, int failedAt) =>
         failure is null ? new(state.Panel.ToArray(), null, -1, state.Steps) : new(null, failure, failedAt, state.Steps);
 }
@@ -129,17 +145,7 @@ public sealed class LegacyGreedy : ISelectionStrategy
             state.Pick(state.NthAliveWithValue(v, r), v, r);
         }
 
-        if (failure is null)
-        {
-            int unmet = state.FirstUnmetMin();
-            if (unmet >= 0)
-            {
-                failure = $"the panel misses the minimum of {state.DescribeValue(unmet)}";
-                failedAt = k;
-            }
-        }
-
-        return SelectionAttempt.From(state, failure, failedAt);
+        return SelectionAttempt.Finish(state, failure, failedAt, k);
     }
 
     /// <summary>The value with the largest need/remaining among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>
@@ -264,17 +270,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
             }
         }
 
-        if (failure is null)
-        {
-            int unmet = state.FirstUnmetMin();
-            if (unmet >= 0)
-            {
-                failure = $"the panel misses the minimum of {state.DescribeValue(unmet)}";
-                failedAt = k;
-            }
-        }
-
-        return SelectionAttempt.From(state, failure, failedAt);
+        return SelectionAttempt.Finish(state, failure, failedAt, k);
     }
 
     /// <summary>The value with the lowest selected/max among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>

@@ -30,18 +30,7 @@ public sealed class ProbabilityTests(ITestOutputHelper output)
     public void ExampleSmall20_TenThousandPanelsAgreeWithTheExactProbabilities()
     {
         SelectionProblem problem = Instances.ExampleSmall20();
-        (double[] exact, _) = ExactLegacy.Compute(problem);
-        SelectionProbabilities measured = SelectionProbabilities.Estimate(problem, new LegacyGreedy(), Seed, runs: 10_000);
-        output.WriteLine($"measured: min {measured.Min:P3} (FC {measured.Probabilities[0]:P3}), mean {measured.Mean:P3}, max {measured.Max:P3}, Gini {measured.Gini:P3}, failed {measured.FailedRuns}");
-
-        Assert.Equal(0, measured.FailedRuns);
-        int m = measured.Runs;
-        for (int i = 0; i < problem.Candidates.Count; i++)
-        {
-            // Each count is Binomial(m, p_i): 5 standard deviations (plus one count for p near 0).
-            double sigma = Math.Sqrt(exact[i] * (1 - exact[i]) / m);
-            Assert.InRange(measured.Probabilities[i], exact[i] - (5 * sigma) - (1.0 / m), exact[i] + (5 * sigma) + (1.0 / m));
-        }
+        (double[] exact, SelectionProbabilities measured) = MeasureAgainstExact(problem, sigmas: 5);
 
         Assert.Equal(0.1, measured.Mean, 9);
         Assert.Equal(measured.Probabilities[0], measured.Min);
@@ -68,18 +57,7 @@ public sealed class ProbabilityTests(ITestOutputHelper output)
     public void ExampleLarge200_TenThousandPanelsAgreeWithTheExactProbabilities()
     {
         SelectionProblem problem = Instances.ExampleLarge200();
-        (double[] exact, _) = ExactLegacy.Compute(problem);
-        SelectionProbabilities measured = SelectionProbabilities.Estimate(problem, new LegacyGreedy(), Seed, runs: 10_000);
-        output.WriteLine($"measured: min {measured.Min:P3} (FC {measured.Probabilities[0]:P3}), mean {measured.Mean:P3}, max {measured.Max:P3}, Gini {measured.Gini:P3}, failed {measured.FailedRuns}");
-
-        Assert.Equal(0, measured.FailedRuns);
-        int m = measured.Runs;
-        for (int i = 0; i < problem.Candidates.Count; i++)
-        {
-            // 2000 comparisons at 5.5 standard deviations.
-            double sigma = Math.Sqrt(exact[i] * (1 - exact[i]) / m);
-            Assert.InRange(measured.Probabilities[i], exact[i] - (5.5 * sigma) - (1.0 / m), exact[i] + (5.5 * sigma) + (1.0 / m));
-        }
+        (double[] exact, SelectionProbabilities measured) = MeasureAgainstExact(problem, sigmas: 5.5); // 2000 comparisons
 
         Assert.True(measured.Probabilities[0] <= 0.0025);
 
@@ -164,5 +142,24 @@ public sealed class ProbabilityTests(ITestOutputHelper output)
                 reports.Add(value);
             }
         }
+    }
+
+    /// <summary>Runs 10 000 legacy panels and checks every person's frequency against the exact probability:
+    /// each count is Binomial(m, p_i), allowed <paramref name="sigmas"/> standard deviations plus one count for p near 0.</summary>
+    private (double[] Exact, SelectionProbabilities Measured) MeasureAgainstExact(SelectionProblem problem, double sigmas)
+    {
+        (double[] exact, _) = ExactLegacy.Compute(problem);
+        SelectionProbabilities measured = SelectionProbabilities.Estimate(problem, new LegacyGreedy(), Seed, runs: 10_000);
+        output.WriteLine($"measured: min {measured.Min:P3} (FC {measured.Probabilities[0]:P3}), mean {measured.Mean:P3}, max {measured.Max:P3}, Gini {measured.Gini:P3}, failed {measured.FailedRuns}");
+
+        Assert.Equal(0, measured.FailedRuns);
+        int m = measured.Runs;
+        for (int i = 0; i < problem.Candidates.Count; i++)
+        {
+            double sigma = Math.Sqrt(exact[i] * (1 - exact[i]) / m);
+            Assert.InRange(measured.Probabilities[i], exact[i] - (sigmas * sigma) - (1.0 / m), exact[i] + (sigmas * sigma) + (1.0 / m));
+        }
+
+        return (exact, measured);
     }
 }
