@@ -5,6 +5,7 @@ using MpcSortition.Cli;
 var root = new RootCommand("MpcSortition: secure sortition of a citizens' assembly by three-party computation.")
 {
     DemoCommand.Create(),
+    BenchCompareCommand.Create(),
 };
 
 return root.Parse(args).Invoke();
