@@ -342,8 +342,10 @@ public static class ObliviousToolkit
     /// <summary>
     /// For each of the groups values[g·len .. (g+1)·len) (len = <paramref name="groupLength"/>), the position of a
     /// largest value as a shared one-hot vector: result[g·len + i] = 1 for the winner, 0 elsewhere; ties go to the
-    /// lowest index. All len(len−1)/2 pairwise comparisons of all groups in one batch, "i beats j" = v_i ≥ v_j for
-    /// i &lt; j and v_i &gt; v_j for i &gt; j, an AND tree over the len − 1 contests, then B2A. Rounds:
+    /// lowest index. All len(len−1)/2 pairwise comparisons of all groups in one batch (the sign bit of each value is
+    /// computed once, the sign bit of each pairwise difference once: about len²/2 + len sign bits per group),
+    /// "i beats j" = v_i ≥ v_j for i &lt; j and v_i &gt; v_j for i &gt; j, an AND tree over the len − 1 contests,
+    /// then B2A. Rounds:
     /// 8 (7 with <see cref="ComparisonMode.SignOfDifference"/>) + ⌈log2(len − 1)⌉ + 2, whatever the number of groups.
     /// </summary>
     /// <param name="abb">This party's black box (three parties).</param>
@@ -393,9 +395,8 @@ public static class ObliviousToolkit
         int pairsPerGroup = len * (len - 1) / 2;
         int pairCount = checked(groups * pairsPerGroup);
         var pairIndex = new int[len, len];
-        var lower = new uint[pairCount];
-        var upper = new uint[pairCount];
-        ReadOnlySpan<uint> v = values.Shares;
+        var lowerIndex = new int[pairCount];
+        var upperIndex = new int[pairCount];
         int at = 0;
         for (int i = 0; i < len; i++)
         {
@@ -413,16 +414,15 @@ public static class ObliviousToolkit
                 for (int j = i + 1; j < len; j++)
                 {
                     int p = basePair + pairIndex[i, j];
-                    lower[p] = v[baseValue + i];
-                    upper[p] = v[baseValue + j];
+                    lowerIndex[p] = baseValue + i;
+                    upperIndex[p] = baseValue + j;
                 }
             }
         }
 
-        SharedVector vi = abb.FromShares(lower), vj = abb.FromShares(upper);
         SharedBits q = max
-            ? await LessThanCoreAsync(abb, new Operand(vi, null), new Operand(vj, null), mode, negate: false, cancellationToken).ConfigureAwait(false)
-            : await LessThanCoreAsync(abb, new Operand(vj, null), new Operand(vi, null), mode, negate: false, cancellationToken).ConfigureAwait(false);
+            ? await LessThanPairsAsync(abb, values, lowerIndex, upperIndex, mode, cancellationToken).ConfigureAwait(false)
+            : await LessThanPairsAsync(abb, values, upperIndex, lowerIndex, mode, cancellationToken).ConfigureAwait(false);
 
         // Plane k of element (g, i) is "i beats its k-th opponent j": ¬q for j > i, q for j < i.
         int count = values.Length;
@@ -457,6 +457,43 @@ public static class ObliviousToolkit
 
         ulong[] winner = await circuit.AndAllAsync(planes).ConfigureAwait(false);
         return await abb.ToArithmeticAsync(abb.FromBitShares(winner, count), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// v[left[p]] &lt; v[right[p]] for every pair p, where values take part in many pairs: the sign bit of each value
+    /// is computed once (not once per pair), so P pairs over n values cost n + P sign bits instead of 3P.
+    /// </summary>
+    private static async ValueTask<SharedBits> LessThanPairsAsync(IArithmeticBlackBox abb, SharedVector values, int[] left, int[] right, ComparisonMode mode, CancellationToken cancellationToken)
+    {
+        int pairs = left.Length;
+        SharedVector v = mode == ComparisonMode.Signed ? abb.AddPublic(values, 1u << (Width - 1)) : values;
+        ReadOnlySpan<uint> shares = v.Shares;
+        var d = new uint[pairs];
+        for (int p = 0; p < pairs; p++)
+        {
+            d[p] = shares[left[p]] - shares[right[p]];
+        }
+
+        var circuit = new BitCircuit(abb, pairs, cancellationToken);
+        if (mode == ComparisonMode.SignOfDifference)
+        {
+            ulong[] sign = await circuit.MostSignificantBitAsync(d, Width).ConfigureAwait(false);
+            return abb.FromBitShares(sign, pairs);
+        }
+
+        int n = v.Length;
+        SharedVector all = abb.Concat(v, abb.FromShares(d));
+        var wide = new BitCircuit(abb, all.Length, cancellationToken);
+        ulong[] msb = await wide.MostSignificantBitAsync(all.Data, Width).ConfigureAwait(false);
+        ulong[] lTop = circuit.Zero(), rTop = circuit.Zero(), dTop = Extract(msb, 1, n, pairs, circuit);
+        for (int p = 0; p < pairs; p++)
+        {
+            lTop[p >> 6] |= ((msb[left[p] >> 6] >> (left[p] & 63)) & 1UL) << (p & 63);
+            rTop[p >> 6] |= ((msb[right[p] >> 6] >> (right[p] & 63)) & 1UL) << (p & 63);
+        }
+
+        ulong[][] mux = await circuit.AndLevelAsync([BitCircuit.Xor(lTop, rTop)], [BitCircuit.Xor(rTop, dTop)]).ConfigureAwait(false);
+        return abb.FromBitShares(BitCircuit.Xor(dTop, mux[0]), pairs);
     }
 
     /// <summary>An operand of a comparison: shared, or public (the same at every party).</summary>
@@ -538,10 +575,13 @@ public static class ObliviousToolkit
     }
 
     /// <summary>Elements [part·m, (part+1)·m) of a plane of a wider batch, as a plane of m elements.</summary>
-    private static ulong[] Extract(ulong[] plane, int part, int m, BitCircuit target)
+    private static ulong[] Extract(ulong[] plane, int part, int m, BitCircuit target) => Extract(plane, part, m, m, target);
+
+    /// <summary>Elements [part·stride, part·stride + m) of a plane of a wider batch, as a plane of m elements.</summary>
+    private static ulong[] Extract(ulong[] plane, int part, int stride, int m, BitCircuit target)
     {
         ulong[] r = target.Zero();
-        BitCopy.Copy(plane, part * m, r, 0, m);
+        BitCopy.Copy(plane, part * stride, r, 0, m);
         return r;
     }
 
