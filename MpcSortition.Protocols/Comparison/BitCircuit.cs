@@ -136,8 +136,9 @@ internal sealed class BitCircuit
             y[i].CopyTo(ys, i * s);
         }
 
-        SharedBits bx = _abb.FromBitShares(xs, 64 * xs.Length);
-        SharedBits by = _abb.FromBitShares(ys, 64 * ys.Length);
+        // Whole words, so no tail to clear: wrap the fresh arrays without the copy FromBitShares would make.
+        var bx = new SharedBits(PartyIndex, 64 * xs.Length, xs);
+        var by = new SharedBits(PartyIndex, 64 * ys.Length, ys);
         SharedBits z = await _abb.AndAsync(bx, by, _cancellationToken).ConfigureAwait(false);
         ReadOnlySpan<ulong> zs = z.Shares;
         for (int i = 0; i < k; i++)
