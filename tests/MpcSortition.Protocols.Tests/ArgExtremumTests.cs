@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+using MpcSortition.Tests.Shared;
 using static MpcSortition.Protocols.Tests.ComparisonHarness;
 
 namespace MpcSortition.Protocols.Tests;
@@ -78,6 +81,29 @@ public class ArgExtremumTests
             }
         }
     }
+
+    [Fact]
+    public void ArgMaxMatchesPlaintextForRandomGroups() =>
+        FsCheck.Check.One(Properties.Config.WithMaxTest(15), Prop.ForAll(Properties.AnyUInts, Properties.AnyUInt, (raw, shape) =>
+        {
+            int len = (int)(shape % 9) + 1;
+            bool narrow = (shape & 0x100) != 0; // small values: many ties
+            uint[] values = raw.Take(raw.Length / len * len).Select(v => narrow ? v % 3 : v).ToArray();
+            uint[] oneHot = RunAsync(values, len, ComparisonMode.Unsigned, max: true).GetAwaiter().GetResult();
+            for (int g = 0; g < values.Length / len; g++)
+            {
+                int winner = Expected(values.AsSpan(g * len, len), ComparisonMode.Unsigned, max: true);
+                for (int i = 0; i < len; i++)
+                {
+                    if (oneHot[(g * len) + i] != (i == winner ? 1u : 0u))
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return oneHot.Length == values.Length;
+        }));
 
     [Fact]
     public async Task AllEqualValuesPickTheFirst()
