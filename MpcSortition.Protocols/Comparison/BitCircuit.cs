@@ -81,26 +81,6 @@ internal sealed class BitCircuit
         return r;
     }
 
-    /// <summary>
-    /// This party's planes of a value that it alone knows, as a trivial XOR sharing: the owner holds the planes, the
-    /// other parties hold zeros. No communication.
-    /// </summary>
-    internal ulong[][] Owned(ulong[][] mine, int owner)
-    {
-        if (PartyIndex == owner)
-        {
-            return mine;
-        }
-
-        var zeros = new ulong[mine.Length][];
-        for (int j = 0; j < zeros.Length; j++)
-        {
-            zeros[j] = Zero();
-        }
-
-        return zeros;
-    }
-
     /// <summary>Slices this party's arithmetic shares into <paramref name="width"/> planes (bit j of every share).</summary>
     internal ulong[][] SliceShares(ReadOnlyMemory<uint> shares, int width)
     {
