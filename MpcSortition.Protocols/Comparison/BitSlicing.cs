@@ -55,11 +55,11 @@ public static class BitSlicing
     /// <summary>Words per plane in the padded layout: plane j occupies words [j·stride, (j+1)·stride).</summary>
     internal static int Stride(int count) => (count + 63) >> 6;
 
-    internal static void CheckWidth(int width)
+    internal static void CheckWidth(int width, string paramName = "width")
     {
         if (width is < 1 or > 32)
         {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "The bit width must be between 1 and 32.");
+            throw new ArgumentOutOfRangeException(paramName, width, "The bit width must be between 1 and 32.");
         }
     }
 

@@ -45,29 +45,35 @@ public static class ObliviousToolkit
     // ------------------------------------------------------------------ conversions
 
     /// <summary>
-    /// Arithmetic to boolean (A2B, bit extraction): XOR shares of all 32 bits of every element of <paramref name="x"/>,
-    /// bit-sliced: bit <c>j·m + i</c> of the result is bit j of x[i] (m = x.Length; see <see cref="BitSlicing"/>).
-    /// Carry-save of the three shares, then a Sklansky parallel-prefix adder: 7 rounds, 174 ANDs (87 bytes) per element.
+    /// Arithmetic to boolean (A2B, bit extraction): XOR shares of the low <paramref name="bitCount"/> bits of every
+    /// element of <paramref name="x"/>, bit-sliced: bit <c>j·m + i</c> of the result is bit j of x[i] (m = x.Length;
+    /// see <see cref="BitSlicing"/>). Carry-save of the three shares, then a Sklansky parallel-prefix adder. For all 32
+    /// bits: 7 rounds, 174 ANDs (87 bytes) per element; for k bits: 2 + ⌈log2(k − 2)⌉ rounds (k ≥ 3; 1 round for
+    /// k = 2, none for k = 1) and (k − 1) + (k − 2) + a prefix network over k − 2 leaves ANDs (14 for k = 6). The low
+    /// k bits are exact for any x (they depend only on x mod 2^k), so extracting a few random bits from
+    /// <see cref="IArithmeticBlackBox.Random"/> values is cheap.
     /// </summary>
     /// <param name="abb">This party's black box (three parties).</param>
     /// <param name="x">The values.</param>
+    /// <param name="bitCount">How many low bits to extract, 1..32.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>32·m shared bits.</returns>
-    public static async ValueTask<SharedBits> ToBitsAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    /// <returns>bitCount·m shared bits.</returns>
+    public static async ValueTask<SharedBits> ToBitsAsync(this IArithmeticBlackBox abb, SharedVector x, int bitCount = Width, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
+        BitSlicing.CheckWidth(bitCount, nameof(bitCount));
         int m = x.Length;
         var circuit = new BitCircuit(abb, m, cancellationToken);
-        ulong[][] bits = await circuit.ToBitsAsync(x.Data, Width).ConfigureAwait(false);
-        var padded = new ulong[Width * circuit.Stride];
-        for (int j = 0; j < Width; j++)
+        ulong[][] bits = await circuit.ToBitsAsync(x.Data, bitCount).ConfigureAwait(false);
+        var padded = new ulong[bitCount * circuit.Stride];
+        for (int j = 0; j < bitCount; j++)
         {
             bits[j].CopyTo(padded, j * circuit.Stride);
         }
 
-        var contiguous = new ulong[PackedBits.WordCount(Width * m)];
-        BitSlicing.Compact(padded, Width, m, contiguous);
-        return abb.FromBitShares(contiguous, Width * m);
+        var contiguous = new ulong[PackedBits.WordCount(bitCount * m)];
+        BitSlicing.Compact(padded, bitCount, m, contiguous);
+        return abb.FromBitShares(contiguous, bitCount * m);
     }
 
     /// <summary>
@@ -120,24 +126,26 @@ public static class ObliviousToolkit
 
     /// <summary>
     /// Reassembles values from bit-sliced bits (the inverse of <see cref="ToBitsAsync"/>): x[i] = Σ_j 2^j · bit
-    /// <c>j·m + i</c>. B2A of every bit then a local weighted sum: 2 rounds.
+    /// <c>j·m + i</c> for j &lt; <paramref name="bitCount"/>. B2A of every bit then a local weighted sum: 2 rounds.
     /// </summary>
     /// <param name="abb">This party's black box.</param>
-    /// <param name="planes">32·m shared bits; the length must be a multiple of 32.</param>
+    /// <param name="planes">bitCount·m shared bits.</param>
+    /// <param name="bitCount">Bits per value, 1..32; the length of <paramref name="planes"/> must be a multiple of it.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
-    /// <returns>m shared values.</returns>
-    public static async ValueTask<SharedVector> FromBitsAsync(this IArithmeticBlackBox abb, SharedBits planes, CancellationToken cancellationToken = default)
+    /// <returns>m shared values (each below 2^bitCount).</returns>
+    public static async ValueTask<SharedVector> FromBitsAsync(this IArithmeticBlackBox abb, SharedBits planes, int bitCount = Width, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, planes, nameof(planes));
-        if (planes.BitLength % Width != 0)
+        BitSlicing.CheckWidth(bitCount, nameof(bitCount));
+        if (planes.BitLength % bitCount != 0)
         {
-            throw new ArgumentException($"Bit-sliced values need a multiple of {Width} bits; got {planes.BitLength}.", nameof(planes));
+            throw new ArgumentException($"Bit-sliced values of {bitCount} bits need a multiple of {bitCount} bits; got {planes.BitLength}.", nameof(planes));
         }
 
-        int m = planes.BitLength / Width;
+        int m = planes.BitLength / bitCount;
         SharedVector all = await abb.ToArithmeticAsync(planes, cancellationToken).ConfigureAwait(false);
         SharedVector acc = abb.Slice(all, 0, m);
-        for (int j = 1; j < Width; j++)
+        for (int j = 1; j < bitCount; j++)
         {
             acc = abb.Add(acc, abb.MultiplyPublic(abb.Slice(all, j * m, m), 1u << j));
         }

@@ -120,6 +120,35 @@ public class ComparisonSecurityTests
     }
 
     [Fact]
+    public async Task ACrashedPeerMakesTheOthersFailPromptlyWithItsName()
+    {
+        ITransport[] transports = InMemoryNetwork.Create(Parties, TimeSpan.FromSeconds(30));
+        Task<PeerException?>[] tasks = transports.Select(async (t, p) =>
+        {
+            PartySession session = await PartySession.EstablishAsync(t);
+            await using var abb = new SemiHonestBlackBox(session);
+            if (p == 2)
+            {
+                ((InMemoryTransport)t).Crash();
+                return null;
+            }
+
+            SharedVector x = abb.Public(new uint[1000]);
+            return await Assert.ThrowsAsync<PeerException>(async () => await abb.LessThanAsync(x, x));
+        }).ToArray();
+
+        // Far below the 30 s transport timeout: the closed link is detected, not waited out. Which link a survivor
+        // reports first (the crashed party's, or the other survivor's after it gave up) depends on timing.
+        PeerException?[] errors = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
+        for (int p = 0; p < 2; p++)
+        {
+            Assert.Equal(p, errors[p]!.Party);
+            Assert.NotEqual(p, errors[p]!.Peer);
+            Assert.Contains(errors[p]!.Failure, new[] { PeerFailure.Disconnected, PeerFailure.ClosedByPeer });
+        }
+    }
+
+    [Fact]
     public async Task BooleanConversionsNeedThreeParties()
     {
         var errors = await ComparisonHarness.RunAsync(

@@ -38,6 +38,41 @@ public class ConversionTests
     }
 
     [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 1)]
+    [InlineData(6, 4)]
+    [InlineData(17, 6)]
+    public async Task LowBitsAreExtractedExactlyFromAnyValue(int bitCount, int rounds)
+    {
+        uint[] x;
+        uint[][] xs;
+        using (var prg = Prg(250 + bitCount))
+        {
+            x = [.. Boundaries, .. Values(prg, 300)];
+            xs = Deal(x, prg);
+        }
+
+        var results = await RunAsync(async abb =>
+        {
+            long before = abb.Trace.Rounds;
+            SharedBits bits = await abb.ToBitsAsync(abb.FromShares(xs[abb.PartyIndex]), bitCount);
+            long used = abb.Trace.Rounds - before;
+            SharedVector back = await abb.FromBitsAsync(bits, bitCount);
+            return (Bits: bits.Shares.ToArray(), Rounds: used, Back: back.Shares.ToArray());
+        });
+        Assert.All(results, r => Assert.Equal(rounds, r.Rounds));
+        ulong[] opened = new ulong[results[0].Bits.Length];
+        foreach (var r in results)
+        {
+            PackedBits.Xor(opened, r.Bits, opened);
+        }
+
+        uint mask = (1u << bitCount) - 1;
+        Assert.Equal(x.Select(v => v & mask), BitSlicing.FromPlanes(opened, x.Length, bitCount));
+        Assert.Equal(x.Select(v => v & mask), OpenValues(results.Select(r => r.Back).ToArray()));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(777)]
