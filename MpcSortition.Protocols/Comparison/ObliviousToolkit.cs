@@ -32,8 +32,8 @@ public enum ComparisonMode
 /// <para>Boolean results are <see cref="SharedBits"/> with bit i the result for element i. Round counts below are for
 /// the 32-bit ring; bytes are what each party sends in total (to both peers) per element, with the
 /// <see cref="SemiHonestBlackBox"/> costs (an AND gate costs 4 bits, a multiplication 16 bytes per party).</para>
-/// <para>The A2B-based operations (everything except <see cref="ToArithmeticAsync"/> and the arithmetic
-/// <see cref="SelectAsync(IArithmeticBlackBox, SharedVector, SharedVector, SharedVector, CancellationToken)"/>) need
+/// <para>The A2B-based operations (everything except <see cref="ToArithmeticAsync"/>, <see cref="FromBitsAsync"/>
+/// and the selects) need
 /// exactly three parties and throw <see cref="NotSupportedException"/> otherwise. All parties must make the same
 /// calls with the same public arguments (SPMD).</para>
 /// <para>See docs/comparison.md for the circuits, their cost, and the security argument.</para>
@@ -358,7 +358,8 @@ public static class ObliviousToolkit
     /// </summary>
     /// <param name="abb">This party's black box (three parties).</param>
     /// <param name="values">The groups, concatenated; the length must be a multiple of <paramref name="groupLength"/>.</param>
-    /// <param name="groupLength">Values per group, at least 1.</param>
+    /// <param name="groupLength">Values per group, at least 1. The work grows with its square: meant for small groups
+    /// (tens of values), any number of them per call.</param>
     /// <param name="mode">How the values are ordered (SignOfDifference requires |v_i − v_j| &lt; 2^31 within a group).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>Shared 0/1 values, exactly one 1 per group.</returns>
@@ -400,7 +401,7 @@ public static class ObliviousToolkit
         }
 
         // Pairs (i, j), i < j, of every group: q = "j strictly better than i".
-        int pairsPerGroup = len * (len - 1) / 2;
+        int pairsPerGroup = checked(len * (len - 1)) / 2;
         int pairCount = checked(groups * pairsPerGroup);
         var pairIndex = new int[len, len];
         var lowerIndex = new int[pairCount];
