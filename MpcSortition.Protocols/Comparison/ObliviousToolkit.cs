@@ -64,7 +64,8 @@ public static class ObliviousToolkit
         BitSlicing.CheckWidth(bitCount, nameof(bitCount));
         int m = x.Length;
         var circuit = new BitCircuit(abb, m, cancellationToken);
-        ulong[][] bits = await circuit.ToBitsAsync(x.Data, bitCount).ConfigureAwait(false);
+        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[][] bits = await circuit.ToBitsAsync(fresh.Data, bitCount).ConfigureAwait(false);
         var padded = new ulong[bitCount * circuit.Stride];
         for (int j = 0; j < bitCount; j++)
         {
@@ -88,7 +89,8 @@ public static class ObliviousToolkit
     {
         CheckHandle(abb, x, nameof(x));
         var circuit = new BitCircuit(abb, x.Length, cancellationToken);
-        ulong[] msb = await circuit.MostSignificantBitAsync(x.Data, Width).ConfigureAwait(false);
+        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[] msb = await circuit.MostSignificantBitAsync(fresh.Data, Width).ConfigureAwait(false);
         return abb.FromBitShares(msb, x.Length);
     }
 
@@ -106,6 +108,7 @@ public static class ObliviousToolkit
         CheckHandle(abb, bits, nameof(bits));
         int n = bits.BitLength;
         var mine = new uint[n];
+        bits = await RefreshBitsAsync(abb, bits, cancellationToken).ConfigureAwait(false);
         ReadOnlySpan<ulong> words = bits.Shares;
         for (int i = 0; i < n; i++)
         {
@@ -276,7 +279,8 @@ public static class ObliviousToolkit
     {
         CheckHandle(abb, x, nameof(x));
         var circuit = new BitCircuit(abb, x.Length, cancellationToken);
-        ulong[] zero = await circuit.IsZeroAsync(x.Data, Width).ConfigureAwait(false);
+        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[] zero = await circuit.IsZeroAsync(fresh.Data, Width).ConfigureAwait(false);
         return abb.FromBitShares(zero, x.Length);
     }
 
@@ -486,12 +490,13 @@ public static class ObliviousToolkit
         var circuit = new BitCircuit(abb, pairs, cancellationToken);
         if (mode == ComparisonMode.SignOfDifference)
         {
-            ulong[] sign = await circuit.MostSignificantBitAsync(d, Width).ConfigureAwait(false);
+            SharedVector fresh = await RefreshAsync(abb, abb.FromShares(d), cancellationToken).ConfigureAwait(false);
+            ulong[] sign = await circuit.MostSignificantBitAsync(fresh.Data, Width).ConfigureAwait(false);
             return abb.FromBitShares(sign, pairs);
         }
 
         int n = v.Length;
-        SharedVector all = abb.Concat(v, abb.FromShares(d));
+        SharedVector all = await RefreshAsync(abb, abb.Concat(v, abb.FromShares(d)), cancellationToken).ConfigureAwait(false);
         var wide = new BitCircuit(abb, all.Length, cancellationToken);
         ulong[] msb = await wide.MostSignificantBitAsync(all.Data, Width).ConfigureAwait(false);
         ulong[] lTop = circuit.Zero(), rTop = circuit.Zero(), dTop = Extract(msb, 1, n, pairs, circuit);
@@ -503,6 +508,45 @@ public static class ObliviousToolkit
 
         ulong[][] mux = await circuit.AndLevelAsync([BitCircuit.Xor(lTop, rTop)], [BitCircuit.Xor(rTop, dTop)]).ConfigureAwait(false);
         return abb.FromBitShares(BitCircuit.Xor(dTop, mux[0]), pairs);
+    }
+
+    /// <summary>
+    /// Re-randomises a sharing with a fresh sharing of zero, without communication: the sum of one
+    /// <see cref="IArithmeticBlackBox.InputAsync"/> of zeros by every party. Party i's share of that zero is masked by the
+    /// pairwise streams of the other two parties, so after the refresh each share is uniform to everyone but its holder.
+    /// </summary>
+    /// <remarks>
+    /// The circuits treat each party's own share as a trivially shared input, and a Beaver opening with the replicated
+    /// triples shows party i the operand share of party i + 1 (party i knows that triple component). The refresh makes
+    /// what party i learns — party i + 1's refreshed share — uniform and independent of the secret whatever the
+    /// caller's sharing was (for example a contributor's split that is not uniformly random). See docs/comparison.md.
+    /// </remarks>
+    private static async ValueTask<SharedVector> RefreshAsync(IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken)
+    {
+        int m = x.Length;
+        var zeros = new uint[m];
+        SharedVector acc = x;
+        for (int owner = 0; owner < abb.PartyCount; owner++)
+        {
+            SharedVector zero = await abb.InputAsync(owner, abb.PartyIndex == owner ? zeros : default, m, cancellationToken).ConfigureAwait(false);
+            acc = abb.Add(acc, zero);
+        }
+
+        return acc;
+    }
+
+    /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
+    private static async ValueTask<SharedBits> RefreshBitsAsync(IArithmeticBlackBox abb, SharedBits x, CancellationToken cancellationToken)
+    {
+        var zeros = new ulong[x.Shares.Length];
+        SharedBits acc = x;
+        for (int owner = 0; owner < abb.PartyCount; owner++)
+        {
+            SharedBits zero = await abb.InputBitsAsync(owner, abb.PartyIndex == owner ? zeros : default, x.BitLength, cancellationToken).ConfigureAwait(false);
+            acc = abb.Xor(acc, zero);
+        }
+
+        return acc;
     }
 
     /// <summary>An operand of a comparison: shared, or public (the same at every party).</summary>
@@ -528,7 +572,8 @@ public static class ObliviousToolkit
         ulong[] result;
         if (mode == ComparisonMode.SignOfDifference)
         {
-            result = await circuit.MostSignificantBitAsync(d.Data, width).ConfigureAwait(false);
+            SharedVector fresh = await RefreshAsync(abb, d, cancellationToken).ConfigureAwait(false);
+            result = await circuit.MostSignificantBitAsync(fresh.Data, width).ConfigureAwait(false);
         }
         else
         {
@@ -545,7 +590,7 @@ public static class ObliviousToolkit
             }
 
             batch.Add(d);
-            SharedVector all = abb.Concat(batch.ToArray());
+            SharedVector all = await RefreshAsync(abb, abb.Concat(batch.ToArray()), cancellationToken).ConfigureAwait(false);
             var wide = new BitCircuit(abb, all.Length, cancellationToken);
             ulong[] msb = await wide.MostSignificantBitAsync(all.Data, width).ConfigureAwait(false);
             int part = 0;
