@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using MpcSortition.Core;
 
 namespace MpcSortition.Protocols;
@@ -525,28 +526,28 @@ public static class ObliviousToolkit
     {
         int m = x.Length;
         var zeros = new uint[m];
-        SharedVector acc = x;
+        uint[] acc = (uint[])x.Data.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
         {
             SharedVector zero = await abb.InputAsync(owner, abb.PartyIndex == owner ? zeros : default, m, cancellationToken).ConfigureAwait(false);
-            acc = abb.Add(acc, zero);
+            TensorPrimitives.Add(acc, zero.Data, acc);
         }
 
-        return acc;
+        return new SharedVector(abb.PartyIndex, acc);
     }
 
     /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
     private static async ValueTask<SharedBits> RefreshBitsAsync(IArithmeticBlackBox abb, SharedBits x, CancellationToken cancellationToken)
     {
-        var zeros = new ulong[x.Shares.Length];
-        SharedBits acc = x;
+        var zeros = new ulong[x.Words.Length];
+        ulong[] acc = (ulong[])x.Words.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
         {
             SharedBits zero = await abb.InputBitsAsync(owner, abb.PartyIndex == owner ? zeros : default, x.BitLength, cancellationToken).ConfigureAwait(false);
-            acc = abb.Xor(acc, zero);
+            TensorPrimitives.Xor(acc, zero.Words, acc);
         }
 
-        return acc;
+        return new SharedBits(abb.PartyIndex, x.BitLength, acc);
     }
 
     /// <summary>An operand of a comparison: shared, or public (the same at every party).</summary>
