@@ -34,6 +34,10 @@ public interface ICorrelatedRandomness
 /// z_i = F(k_{i,i+1}) − F(k_{i−1,i}) (which sums to 0), party i sets
 /// c_i = a_i·b_i + a_i·b_{i+1} + a_{i+1}·b_i + z_i. Summed over i these nine cross terms are exactly a·b, so
 /// (a_i, b_i, c_i) are additive shares of a triple. Boolean triples are the same with XOR and AND.</para>
+/// <para>After c is computed, a_i and b_i are re-randomised with two more zero sharings (a_i + ζ_i, b_i + ζ'_i). The
+/// sums a and b do not change, so the triple stays valid, but party i no longer knows party i+1's share of a or b.
+/// Without this step every Beaver opening d = x − a would show party i the share x_{i+1}, which is harmless for
+/// uniformly random sharings but leaks the secret of a skewed one such as (0, x, 0).</para>
 /// <para>Every stream is a distinct HKDF-derived <see cref="AesCtrPrg"/>; no message is sent.</para>
 /// </remarks>
 public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
@@ -41,6 +45,7 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
     private const int Chunk = 8192;
     private readonly AesCtrPrg _aOwn, _aNext, _bOwn, _bNext, _zOwn, _zNext;
     private readonly AesCtrPrg _xOwn, _xNext, _yOwn, _yNext, _wOwn, _wNext;
+    private readonly AesCtrPrg _raOwn, _raNext, _rbOwn, _rbNext, _rxOwn, _rxNext, _ryOwn, _ryNext;
     private readonly uint[] _t1 = new uint[Chunk], _t2 = new uint[Chunk], _t3 = new uint[Chunk];
     private readonly ulong[] _u1 = new ulong[Chunk / 2], _u2 = new ulong[Chunk / 2], _u3 = new ulong[Chunk / 2];
 
@@ -71,6 +76,16 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
         _yNext = session.CreatePairStream(next, "and b");
         _wOwn = session.CreatePairStream(prev, "and zero");
         _wNext = session.CreatePairStream(next, "and zero");
+
+        // Fresh zero sharings that re-randomise a and b after c is computed (see Refresh).
+        _raOwn = session.CreatePairStream(prev, "beaver a refresh");
+        _raNext = session.CreatePairStream(next, "beaver a refresh");
+        _rbOwn = session.CreatePairStream(prev, "beaver b refresh");
+        _rbNext = session.CreatePairStream(next, "beaver b refresh");
+        _rxOwn = session.CreatePairStream(prev, "and a refresh");
+        _rxNext = session.CreatePairStream(next, "and a refresh");
+        _ryOwn = session.CreatePairStream(prev, "and b refresh");
+        _ryNext = session.CreatePairStream(next, "and b refresh");
     }
 
     /// <inheritdoc/>
@@ -97,6 +112,11 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
             TensorPrimitives.Add(bi, bNext, bNext);
             TensorPrimitives.MultiplyAdd(ai, bNext, z, ci);
             TensorPrimitives.MultiplyAdd(aNext, bi, ci, ci);
+
+            // Re-randomise: a_i += ζ_i, b_i += ζ'_i for zero sharings ζ, ζ'. The sums a and b (so the triple) are
+            // unchanged, but party i no longer knows the next party's component of a or b.
+            AddZeroSharing(ai, _raOwn, _raNext, aNext);
+            AddZeroSharing(bi, _rbOwn, _rbNext, aNext);
         }
     }
 
@@ -125,13 +145,35 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
             TensorPrimitives.Xor(ci, z, ci);
             TensorPrimitives.BitwiseAnd(aNext, bi, z);
             TensorPrimitives.Xor(ci, z, ci);
+
+            // Re-randomise a and b with XOR zero sharings, as for the arithmetic triples.
+            XorZeroSharing(ai, _rxOwn, _rxNext, aNext, z);
+            XorZeroSharing(bi, _ryOwn, _ryNext, aNext, z);
         }
+    }
+
+    /// <summary>component += F(k_{i,i+1}) − F(k_{i−1,i}): summed over the three parties the additions cancel.</summary>
+    private static void AddZeroSharing(Span<uint> component, AesCtrPrg own, AesCtrPrg next, Span<uint> scratch)
+    {
+        next.Fill(scratch);
+        TensorPrimitives.Add(component, scratch, component);
+        own.Fill(scratch);
+        TensorPrimitives.Subtract(component, scratch, component);
+    }
+
+    /// <summary>component ^= F(k_{i,i+1}) ⊕ F(k_{i−1,i}): XOR-ed over the three parties the masks cancel.</summary>
+    private static void XorZeroSharing(Span<ulong> component, AesCtrPrg own, AesCtrPrg next, Span<ulong> scratch, Span<ulong> scratch2)
+    {
+        next.Fill(scratch);
+        own.Fill(scratch2);
+        TensorPrimitives.Xor(scratch, scratch2, scratch);
+        TensorPrimitives.Xor(component, scratch, component);
     }
 
     /// <summary>Disposes the generators.</summary>
     public void Dispose()
     {
-        foreach (AesCtrPrg prg in new[] { _aOwn, _aNext, _bOwn, _bNext, _zOwn, _zNext, _xOwn, _xNext, _yOwn, _yNext, _wOwn, _wNext })
+        foreach (AesCtrPrg prg in new[] { _aOwn, _aNext, _bOwn, _bNext, _zOwn, _zNext, _xOwn, _xNext, _yOwn, _yNext, _wOwn, _wNext, _raOwn, _raNext, _rbOwn, _rbNext, _rxOwn, _rxNext, _ryOwn, _ryNext })
         {
             prg.Dispose();
         }

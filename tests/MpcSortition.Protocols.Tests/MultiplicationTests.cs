@@ -113,6 +113,46 @@ public sealed class MultiplicationTests
     }
 
     [Fact]
+    public async Task Replicated_triples_hide_the_next_partys_components_of_a_and_b()
+    {
+        // Party i derives the replicated component a_{i+1} from the seed it shares with party i+1. If party i+1's
+        // triple share were that component, every Beaver opening d_{i+1} = x_{i+1} − a_{i+1} would show party i the
+        // share x_{i+1}; the source re-randomises a and b with zero sharings so that it does not.
+        const int m = 4096;
+        ITransport[] transports = InMemoryNetwork.Create(3, Parties.TestTimeout);
+        PartySession[] sessions = await Task.WhenAll(transports.Select(t => PartySession.EstablishAsync(t)));
+        for (int i = 0; i < 3; i++)
+        {
+            int next = (i + 1) % 3;
+            var a = new uint[m];
+            var b = new uint[m];
+            var c = new uint[m];
+            using (var source = new ReplicatedTripleSource(sessions[next]))
+            {
+                source.FillBeaverTriples(a, b, c);
+            }
+
+            var knownA = new uint[m];
+            var knownB = new uint[m];
+            using (AesCtrPrg streamA = sessions[i].CreatePairStream(next, "beaver a"))
+            using (AesCtrPrg streamB = sessions[i].CreatePairStream(next, "beaver b"))
+            {
+                streamA.Fill(knownA);
+                streamB.Fill(knownB);
+            }
+
+            // Equal in no position beyond chance (expected m / 2^32 ≈ 0).
+            Assert.True(a.Zip(knownA).Count(t => t.First == t.Second) <= 1, $"party {i} knows party {next}'s share of a");
+            Assert.True(b.Zip(knownB).Count(t => t.First == t.Second) <= 1, $"party {i} knows party {next}'s share of b");
+        }
+
+        foreach (PartySession s in sessions)
+        {
+            await s.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Replicated_triples_refuse_a_session_that_is_not_three_parties()
     {
         ITransport[] transports = InMemoryNetwork.Create(4, Parties.TestTimeout);
