@@ -7,6 +7,7 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     DemoCommand.Create(),
     SelectCommand.Create(),
     ProbabilitiesCommand.Create(),
+    BenchCompareCommand.Create(),
 };
 
 return root.Parse(args).Invoke();
