@@ -26,9 +26,10 @@ public sealed class SecureSelectionOptions
 /// <summary>The outcome of a secure selection at one party.</summary>
 public sealed class SecureSelectionResult
 {
-    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition)
+    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SecureCost cost)
     {
         Attempts = attempts;
+        Cost = cost;
         _panel = panel;
         _composition = composition;
     }
@@ -38,6 +39,9 @@ public sealed class SecureSelectionResult
 
     /// <summary>The 1-based number of the attempt that succeeded (public: every party learns each success bit).</summary>
     public int Attempts { get; }
+
+    /// <summary>This party's traffic during the selection (all attempts and the final openings).</summary>
+    public SecureCost Cost { get; }
 
     /// <summary>Whether this party is the analyser and holds the panel.</summary>
     public bool HasPanel => _panel is not null;
@@ -121,6 +125,7 @@ public static class SecureSelector
         }
 
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
+        SecureCost start = SecureCost.Of(abb);
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
@@ -138,7 +143,7 @@ public static class SecureSelector
             uint[]? composition = options.RevealComposition
                 ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
                 : null;
-            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray());
+            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), SecureCost.Of(abb) - start);
         }
 
         throw new SecureSelectionFailedException(options.MaxAttempts);

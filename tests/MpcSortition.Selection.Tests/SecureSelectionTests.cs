@@ -30,12 +30,12 @@ public sealed class SecureSelectionTests
     [Theory]
     [MemberData(nameof(Strategies))]
     public Task ExampleSmall20MatchesTheReferenceStepByStep(string strategy) =>
-        CheckAsync(Instances.ExampleSmall20(), strategy, 20);
+        CheckAsync(Instances.ExampleSmall20(), strategy, 100);
 
     [Theory]
     [MemberData(nameof(Strategies))]
     public Task Fixture150MatchesTheReference(string strategy) =>
-        CheckAsync(Instances.ReadFixture150().ToProblem(22), strategy, 60);
+        CheckAsync(Instances.ReadFixture150().ToProblem(22), strategy, 200);
 
     [Theory]
     [MemberData(nameof(Strategies))]
@@ -45,12 +45,12 @@ public sealed class SecureSelectionTests
             Path.Combine(Instances.Sample20, "sample_respondents.csv"),
             Path.Combine(Instances.Sample20, "sample_targets.csv"),
             new SortitionCsvOptions { IdColumn = "ID" });
-        await CheckAsync(data.ToProblem(10), strategy, 30);
+        await CheckAsync(data.ToProblem(10), strategy, 100);
     }
 
     [Theory]
     [MemberData(nameof(Strategies))]
-    public Task CouplesAreNeverBothSelected(string strategy) => CheckAsync(Couples(), strategy, 30);
+    public Task CouplesAreNeverBothSelected(string strategy) => CheckAsync(Couples(), strategy, 100);
 
     /// <summary>
     /// A couples toy: 8 couples (16 people, each couple at one address), gender and age; k = 6 with 3 of each gender.
@@ -72,6 +72,67 @@ public sealed class SecureSelectionTests
         }
 
         return new SelectionProblem(features, people, 6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public Task CouplesTwentyPeople2MatchesTheReference(string strategy) => CheckAsync(CouplesTwenty(), strategy, 100);
+
+    /// <summary>couples_twenty_people_2 rebuilt from its description (GPL-3.0, not copied): 10 women then 10 men, one
+    /// feature gender with female and male each 0..2, k = 2.</summary>
+    internal static SelectionProblem CouplesTwenty()
+    {
+        Feature[] features = [new("gender", [new FeatureValue("female", 0, 2), new FeatureValue("male", 0, 2)])];
+        var people = Enumerable.Range(0, 20).Select(i => new Candidate(i.ToString(System.Globalization.CultureInfo.InvariantCulture), [i < 10 ? "female" : "male"]));
+        return new SelectionProblem(features, people, 2);
+    }
+
+    [Fact]
+    public async Task SharedInstancesMatchTheReferenceWhenPresent()
+    {
+        // Optional: only where /work/shared/data exists (the rebuilt and copied instances above cover the same data).
+        if (Instances.SharedData is not { } shared)
+        {
+            Assert.Null(Instances.SharedData);
+            return;
+        }
+
+        (string Folder, string People, string Quotas, int K, string? Id)[] instances =
+        [
+            ("example_small_20", "respondents.csv", "categories.csv", 20, null),
+            ("example_large_200", "respondents.csv", "categories.csv", 200, null),
+            ("couples_twenty_people_2", "respondents.csv", "categories.csv", 2, null),
+            ("opendlp_csv_upload_sample_20", "sample_respondents.csv", "sample_targets.csv", 10, "ID"),
+            ("opendlp_selection_fixture_150", "candidates.csv", "features.csv", 22, null),
+        ];
+        foreach ((string folder, string people, string quotas, int k, string? id) in instances)
+        {
+            SelectionProblem problem = SortitionCsv.Read(Path.Combine(shared, folder, people), Path.Combine(shared, folder, quotas), new SortitionCsvOptions { IdColumn = id }).ToProblem(k);
+            foreach (string strategy in SecureHarness.StrategyNames)
+            {
+                // The large instance (k = 200 steps over 2000 people) once per strategy with a single attempt.
+                int attempts = problem.Candidates.Count > 1000 ? 1 : 60;
+                SecureHarness.Run run = await SecureHarness.SelectAsync(problem, strategy, attempts);
+                Assert.True(SecureHarness.AssertMatchesReference(problem, strategy, run, attempts) > 0, $"{folder} {strategy}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RoundsPerAttemptDoNotGrowWithThePoolSize()
+    {
+        SelectionProblem small = Instances.ReadFixture150().ToProblem(22);
+        var doubled = small.Candidates.Concat(small.Candidates.Select(c => new Candidate(c.Id + "-copy", c.Values))).ToArray();
+        SelectionProblem large = new(small.Features, doubled, small.PanelSize);
+        (TraceEntry[][] a, _) = await OneAttemptAsync(small, "legacy");
+        (TraceEntry[][] b, _) = await OneAttemptAsync(large, "legacy");
+        long Rounds(TraceEntry[] t) => t.Select(e => e.Round).Distinct().LongCount();
+        long Bytes(TraceEntry[] t) => t.Where(e => e.Direction == TraceDirection.Sent).Sum(e => (long)e.Bytes);
+        Assert.Equal(Rounds(a[0]), Rounds(b[0]));
+        Assert.True(Bytes(b[0]) > Bytes(a[0]));
+
+        // 79 + ⌈log2 V⌉ rounds per step for V ≥ 2 (see docs/secure-selection.md): V = 20 here.
+        Assert.InRange(Rounds(a[0]), 22 * 70, 22 * 100);
     }
 
     [Theory]
@@ -118,7 +179,7 @@ public sealed class SecureSelectionTests
     public async Task OnlyTheDeclaredOutputsAreOpened()
     {
         SelectionProblem problem = Instances.ReadFixture150().ToProblem(22);
-        SecureHarness.Run run = await SecureHarness.SelectAsync(problem, "legacy", 60, pickOrder: false, composition: true);
+        SecureHarness.Run run = await SecureHarness.SelectAsync(problem, "legacy", 200, pickOrder: false, composition: true);
         Assert.Null(run.Failure);
         int attempts = run.Results[0].Attempts;
         for (int p = 0; p < 3; p++)
