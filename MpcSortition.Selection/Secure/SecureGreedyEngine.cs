@@ -372,6 +372,11 @@ internal sealed class SecureGreedyEngine
 
     private async ValueTask<SharedVector[]> MulAsync(params (SharedVector X, SharedVector Y)[] pairs)
     {
+        if (pairs.Length == 1)
+        {
+            return [await _abb.MultiplyAsync(pairs[0].X, pairs[0].Y, _ct).ConfigureAwait(false)];
+        }
+
         var xs = new SharedVector[pairs.Length];
         var ys = new SharedVector[pairs.Length];
         for (int i = 0; i < pairs.Length; i++)
