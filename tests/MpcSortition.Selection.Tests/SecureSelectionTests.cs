@@ -140,7 +140,7 @@ public sealed class SecureSelectionTests
     public void GeneratedProblemsMatchTheReference(string strategy)
     {
         // Few cases (each runs a three-party computation); sizes kept small: k ≤ 8.
-        Config config = Config.QuickThrowOnFailure.WithMaxTest(6);
+        Config config = Config.QuickThrowOnFailure.WithMaxTest(10);
         Check.One(config, Prop.ForAll(Properties.AnyUInt, seed =>
         {
             SelectionProblem problem = SmallFeasible(seed);
@@ -260,6 +260,23 @@ public sealed class SecureSelectionTests
         Assert.Equal(3, e.Attempts);
         Assert.StartsWith("No panel found after 3 attempts", e.Message, StringComparison.Ordinal);
         SecureHarness.AssertMatchesReference(problem, strategy, run, 3);
+    }
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public async Task EdgeSizesMatchTheReference(string strategy)
+    {
+        // One value in all (no pairs to compare), a single candidate, and a value with max 0 that removes people at the start.
+        Feature[] single = [new("only", [new FeatureValue("x", 0, 5)])];
+        await CheckAsync(new SelectionProblem(single, [new Candidate("a", ["x"])], 1), strategy, 5);
+        await CheckAsync(new SelectionProblem(single, Enumerable.Range(0, 3).Select(i => new Candidate($"p{i}", ["x"], i < 2 ? "home" : null)), 2), strategy, 5);
+        Feature[] withZeroMax =
+        [
+            new("g", [new FeatureValue("a", 1, 2), new FeatureValue("b", 0, 0), new FeatureValue("c", 0, 2)]),
+            new("h", [new FeatureValue("y", 1, 3), new FeatureValue("z", 0, 3)]),
+        ];
+        Candidate[] people = [new("p0", ["b", "y"]), new("p1", ["a", "z"]), new("p2", ["c", "y"]), new("p3", ["b", "z"]), new("p4", ["a", "y"])];
+        await CheckAsync(new SelectionProblem(withZeroMax, people, 3), strategy, 20);
     }
 
     [Fact]
