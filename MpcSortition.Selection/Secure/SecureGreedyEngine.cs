@@ -29,6 +29,9 @@ internal sealed class SecureGreedyEngine
     private readonly int[,] _pairIndex;
     private readonly uint[] _min, _max;
 
+    /// <summary>Scratch for the n × V broadcasts (<see cref="IArithmeticBlackBox.FromShares"/> copies it).</summary>
+    private readonly uint[] _scratch;
+
     internal SecureGreedyEngine(IArithmeticBlackBox abb, SecurePool pool, SecureGreedyMode mode, ISecureStepObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(abb);
@@ -50,6 +53,7 @@ internal sealed class SecureGreedyEngine
         _k = _layout.PanelSize;
         _min = _layout.ValueMin.Select(m => (uint)m).ToArray();
         _max = _layout.ValueMax.Select(m => (uint)m).ToArray();
+        _scratch = new uint[checked(_n * Math.Max(_v, _f))];
         _valueFeature = new int[_v];
         for (int f = 0; f < _f; f++)
         {
@@ -179,13 +183,12 @@ internal sealed class SecureGreedyEngine
                 SharedVector belowOf = FeatureRowSums(belowX); // n × F: person's value in f is below its min
                 SharedVector[] r6 = await MulAsync(
                     (Cols(winner), ax),
-                    (winner, remaining),
                     (belowOf, RowsOfFeatures(featureOk))).ConfigureAwait(false);
                 SharedVector e2 = RowSums(r6[0], _v);
-                SharedVector c2 = Sum(r6[1]);
+                SharedVector c2 = Sum(e2); // Σ_j Σ_v w_v·ax[j,v] = Σ_v w_v·remaining_v
 
                 // ok_{j,f} = belowOf ∨ featureOk = belowOf + featureOk − belowOf·featureOk.
-                SharedVector ok = _abb.Subtract(_abb.Add(belowOf, RowsOfFeatures(featureOk)), r6[2]);
+                SharedVector ok = _abb.Subtract(_abb.Add(belowOf, RowsOfFeatures(featureOk)), r6[1]);
                 SharedVector helps = RowSums(belowOf, _f);
                 SharedVector okMissing = _abb.AddPublic(RowSums(ok, _f), (uint)-_f);
                 SharedBits zeros = await _abb.IsZeroAsync(_abb.Concat(helps, okMissing), _ct).ConfigureAwait(false);
@@ -205,9 +208,8 @@ internal sealed class SecureGreedyEngine
             }
             else
             {
-                SharedVector[] r6 = await MulAsync((Cols(winner), ax), (winner, remaining)).ConfigureAwait(false);
-                eligible = RowSums(r6[0], _v);
-                count = Sum(r6[1]);
+                eligible = RowSums((await MulAsync((Cols(winner), ax)).ConfigureAwait(false))[0], _v);
+                count = Sum(eligible); // Σ_j Σ_v w_v·ax[j,v] = Σ_v w_v·remaining_v
             }
 
             // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs.
@@ -247,13 +249,14 @@ internal sealed class SecureGreedyEngine
                 break; // the final check needs only `below`
             }
 
-            // ---- 13–16. deficit for the next step; remove the pick, its household and everyone in a full value.
-            SharedVector[] r13 = await MulAsync((Cols(full), _x), (_abb.AddPublic(_abb.Negate(selected), _min), below)).ConfigureAwait(false);
-            deficit = r13[1];
-            SharedVector blocked = _abb.Add(RowSums(r13[0], _v), GroupSums(pick));
+            // ---- 13–16. remove the pick, its household and everyone in a full value; deficit for the next step.
+            SharedVector fullX = (await MulAsync((Cols(full), _x)).ConfigureAwait(false))[0];
+            SharedVector blocked = _abb.Add(RowSums(fullX, _v), GroupSums(pick));
             SharedBits keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
             SharedVector keep = await _abb.ToArithmeticAsync(keepBits, _ct).ConfigureAwait(false);
-            alive = (await MulAsync((alive, keep)).ConfigureAwait(false))[0];
+            SharedVector[] r16 = await MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), _min), below)).ConfigureAwait(false);
+            alive = r16[0];
+            deficit = r16[1];
         }
 
         // ---- end: success iff no step failed and every minimum is met.
@@ -436,10 +439,10 @@ internal sealed class SecureGreedyEngine
     private SharedVector Rows(SharedVector perPerson)
     {
         ReadOnlySpan<uint> s = perPerson.Shares;
-        var r = new uint[_n * _v];
+        Span<uint> r = _scratch.AsSpan(0, _n * _v);
         for (int j = 0; j < _n; j++)
         {
-            r.AsSpan(j * _v, _v).Fill(s[j]);
+            r.Slice(j * _v, _v).Fill(s[j]);
         }
 
         return _abb.FromShares(r);
@@ -449,10 +452,10 @@ internal sealed class SecureGreedyEngine
     private SharedVector Cols(SharedVector perValue)
     {
         ReadOnlySpan<uint> s = perValue.Shares;
-        var r = new uint[_n * _v];
+        Span<uint> r = _scratch.AsSpan(0, _n * _v);
         for (int j = 0; j < _n; j++)
         {
-            s.CopyTo(r.AsSpan(j * _v, _v));
+            s.CopyTo(r.Slice(j * _v, _v));
         }
 
         return _abb.FromShares(r);
@@ -462,10 +465,10 @@ internal sealed class SecureGreedyEngine
     private SharedVector RowsOfFeatures(SharedVector perFeature)
     {
         ReadOnlySpan<uint> s = perFeature.Shares;
-        var r = new uint[_n * _f];
+        Span<uint> r = _scratch.AsSpan(0, _n * _f);
         for (int j = 0; j < _n; j++)
         {
-            s.CopyTo(r.AsSpan(j * _f, _f));
+            s.CopyTo(r.Slice(j * _f, _f));
         }
 
         return _abb.FromShares(r);
