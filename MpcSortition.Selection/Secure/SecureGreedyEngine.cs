@@ -32,6 +32,16 @@ internal sealed class SecureGreedyEngine
     /// <summary>Scratch for the n × V broadcasts (<see cref="IArithmeticBlackBox.FromShares"/> copies it).</summary>
     private readonly uint[] _scratch;
 
+    /// <summary>
+    /// The columns of x except the last value of each feature (R = V − F of them), n × R. Because each row is
+    /// one-hot within a feature, the last column is 1 minus the others, so a product of a per-person or per-value
+    /// vector with x needs only these columns: the rest follows locally.
+    /// </summary>
+    private readonly SharedVector _xr;
+    private readonly int _r;
+    private readonly int[] _reduced;   // reduced column → value
+    private readonly int[] _lastValue; // feature → its last value
+
     internal SecureGreedyEngine(IArithmeticBlackBox abb, SecurePool pool, SecureGreedyMode mode, ISecureStepObserver? observer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(abb);
@@ -62,6 +72,26 @@ internal sealed class SecureGreedyEngine
                 _valueFeature[v] = f;
             }
         }
+
+        _lastValue = new int[_f];
+        for (int f = 0; f < _f; f++)
+        {
+            _lastValue[f] = _layout.FeatureOffset[f + 1] - 1;
+        }
+
+        _reduced = Enumerable.Range(0, _v).Where(v => v != _lastValue[_valueFeature[v]]).ToArray();
+        _r = _reduced.Length;
+        ReadOnlySpan<uint> xs = _x.Shares;
+        var xr = new uint[_n * _r];
+        for (int j = 0; j < _n; j++)
+        {
+            for (int c = 0; c < _r; c++)
+            {
+                xr[(j * _r) + c] = xs[(j * _v) + _reduced[c]];
+            }
+        }
+
+        _xr = abb.FromShares(xr);
 
         int pairs = _v * (_v - 1) / 2;
         _pairA = new int[pairs];
@@ -109,17 +139,17 @@ internal sealed class SecureGreedyEngine
         {
             SharedBits word = _abb.SliceBits(tape, 64 * t, 64);
 
-            // ---- 1. alive ∘ x (and for two-phase below ∘ x), remaining counts.
-            SharedVector ax, belowX;
+            // ---- 1. alive ∘ x (and for two-phase Σ_{v ∈ f} below_v·x), remaining counts.
+            SharedVector ax, belowOf = default!;
             if (TwoPhase)
             {
-                SharedVector[] r1 = await MulAsync((Rows(alive), _x), (Cols(below), _x)).ConfigureAwait(false);
-                (ax, belowX) = (r1[0], r1[1]);
+                SharedVector[] r1 = await MulAsync((ReducedRows(alive), _xr), (ReducedCols(below), _xr)).ConfigureAwait(false);
+                ax = ExpandRows(r1[0], alive);
+                belowOf = FeatureSumsOfReduced(r1[1], below); // n × F: person's value in f is below its min
             }
             else
             {
-                ax = (await MulAsync((Rows(alive), _x)).ConfigureAwait(false))[0];
-                belowX = ax; // unused
+                ax = ExpandRows((await MulAsync((ReducedRows(alive), _xr)).ConfigureAwait(false))[0], alive);
             }
 
             SharedVector remaining = ColumnSums(ax);
@@ -180,7 +210,6 @@ internal sealed class SecureGreedyEngine
             {
                 SharedVector featureOk = arith[3];
                 phase1 = arith[4];
-                SharedVector belowOf = FeatureRowSums(belowX); // n × F: person's value in f is below its min
                 SharedVector[] r6 = await MulAsync(
                     (Cols(winner), ax),
                     (belowOf, RowsOfFeatures(featureOk))).ConfigureAwait(false);
@@ -234,7 +263,7 @@ internal sealed class SecureGreedyEngine
                 pick.Shares.ToArray()));
 
             // ---- 10. count the pick into its values; record it.
-            SharedVector pickX = (await MulAsync((Rows(pick), _x)).ConfigureAwait(false))[0];
+            SharedVector pickX = ExpandRows((await MulAsync((ReducedRows(pick), _xr)).ConfigureAwait(false))[0], pick);
             selected = _abb.Add(selected, ColumnSums(pickX));
             panel = _abb.Add(panel, pick);
             order = _abb.Add(order, _abb.MultiplyPublic(pick, (uint)(t + 1)));
@@ -250,8 +279,8 @@ internal sealed class SecureGreedyEngine
             }
 
             // ---- 13–16. remove the pick, its household and everyone in a full value; deficit for the next step.
-            SharedVector fullX = (await MulAsync((Cols(full), _x)).ConfigureAwait(false))[0];
-            SharedVector blocked = _abb.Add(RowSums(fullX, _v), GroupSums(pick));
+            SharedVector fullOf = FeatureSumsOfReduced((await MulAsync((ReducedCols(full), _xr)).ConfigureAwait(false))[0], full);
+            SharedVector blocked = _abb.Add(RowSums(fullOf, _f), GroupSums(pick));
             SharedBits keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
             SharedVector keep = await _abb.ToArithmeticAsync(keepBits, _ct).ConfigureAwait(false);
             SharedVector[] r16 = await MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), _min), below)).ConfigureAwait(false);
@@ -435,14 +464,83 @@ internal sealed class SecureGreedyEngine
     // ------------------------------------------------------------------ local linear maps on shares
     // A linear map without constant term applied to each party's shares gives shares of the mapped secrets.
 
-    /// <summary>n × V: row j is alive[j] repeated.</summary>
-    private SharedVector Rows(SharedVector perPerson)
+    /// <summary>n × R: row j is perPerson[j] repeated (for a product with the reduced columns).</summary>
+    private SharedVector ReducedRows(SharedVector perPerson)
     {
         ReadOnlySpan<uint> s = perPerson.Shares;
-        Span<uint> r = _scratch.AsSpan(0, _n * _v);
+        Span<uint> r = _scratch.AsSpan(0, _n * _r);
         for (int j = 0; j < _n; j++)
         {
-            r.Slice(j * _v, _v).Fill(s[j]);
+            r.Slice(j * _r, _r).Fill(s[j]);
+        }
+
+        return _abb.FromShares(r);
+    }
+
+    /// <summary>n × V from a[j]·x[j,v] on the reduced columns: the last value of feature f is a[j] − Σ of the others.</summary>
+    private SharedVector ExpandRows(SharedVector reducedProduct, SharedVector perPerson)
+    {
+        ReadOnlySpan<uint> p = reducedProduct.Shares, a = perPerson.Shares;
+        var r = new uint[_n * _v];
+        Span<uint> featureSum = stackalloc uint[_f];
+        for (int j = 0; j < _n; j++)
+        {
+            featureSum.Clear();
+            int row = j * _v;
+            for (int c = 0; c < _r; c++)
+            {
+                int v = _reduced[c];
+                uint x = p[(j * _r) + c];
+                r[row + v] = x;
+                featureSum[_valueFeature[v]] += x;
+            }
+
+            for (int f = 0; f < _f; f++)
+            {
+                r[row + _lastValue[f]] = a[j] - featureSum[f];
+            }
+        }
+
+        return _abb.FromShares(r);
+    }
+
+    /// <summary>n × R: every row is (c_v − c_last(f(v))) over the reduced columns v.</summary>
+    private SharedVector ReducedCols(SharedVector perValue)
+    {
+        ReadOnlySpan<uint> s = perValue.Shares;
+        Span<uint> row = stackalloc uint[_r];
+        for (int c = 0; c < _r; c++)
+        {
+            int v = _reduced[c];
+            row[c] = s[v] - s[_lastValue[_valueFeature[v]]];
+        }
+
+        Span<uint> r = _scratch.AsSpan(0, _n * _r);
+        for (int j = 0; j < _n; j++)
+        {
+            row.CopyTo(r.Slice(j * _r, _r));
+        }
+
+        return _abb.FromShares(r);
+    }
+
+    /// <summary>n × F: Σ_{v ∈ f} c_v·x[j,v] = c_last(f) + Σ_{v ∈ f, not last} (c_v − c_last(f))·x[j,v], from the product of <see cref="ReducedCols"/> with the reduced columns.</summary>
+    private SharedVector FeatureSumsOfReduced(SharedVector reducedProduct, SharedVector perValue)
+    {
+        ReadOnlySpan<uint> p = reducedProduct.Shares, c = perValue.Shares;
+        var r = new uint[_n * _f];
+        for (int j = 0; j < _n; j++)
+        {
+            int row = j * _f;
+            for (int f = 0; f < _f; f++)
+            {
+                r[row + f] = c[_lastValue[f]];
+            }
+
+            for (int k = 0; k < _r; k++)
+            {
+                r[row + _valueFeature[_reduced[k]]] += p[(j * _r) + k];
+            }
         }
 
         return _abb.FromShares(r);
@@ -510,22 +608,6 @@ internal sealed class SecureGreedyEngine
             }
 
             r[j] = acc;
-        }
-
-        return _abb.FromShares(r);
-    }
-
-    /// <summary>n × F: entry (j, f) = Σ_{v ∈ f} m[j, v].</summary>
-    private SharedVector FeatureRowSums(SharedVector matrix)
-    {
-        ReadOnlySpan<uint> s = matrix.Shares;
-        var r = new uint[_n * _f];
-        for (int j = 0; j < _n; j++)
-        {
-            for (int v = 0; v < _v; v++)
-            {
-                r[(j * _f) + _valueFeature[v]] += s[(j * _v) + v];
-            }
         }
 
         return _abb.FromShares(r);
