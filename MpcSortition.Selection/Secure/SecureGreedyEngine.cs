@@ -374,11 +374,21 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>r = ⌊U·c / 2^64⌋ for the 64-bit word U (as 64 shared 0/1 values) and 0 ≤ c &lt; 2^15.</summary>
-    /// <remarks>U = Σ u_i 2^{16i}; s_0 = u_0·c, s_{i+1} = u_{i+1}·c + ⌊s_i / 2^16⌋, r = ⌊s_3 / 2^16⌋. Every s_i &lt;
-    /// 2^31 + 2^15, so each shift is exact (bit extraction of an unsigned 32-bit value).</remarks>
-    private async ValueTask<SharedVector> DrawAsync(SharedVector wordBits, SharedVector count)
+    /// <remarks>
+    /// <para>With 16-bit limbs U = Σ u_i 2^{16i}, the products m_i = u_i·c &lt; 2^31 are split in one batch into
+    /// m_i = h_i·2^16 + l_i (one exact shift of four values). Then U·c = Σ_{i=0..3} e_i 2^{16i} + h_3·2^64 with
+    /// e_0 = l_0 &lt; 2^16 and e_i = l_i + h_{i−1} &lt; 2^16 + 2^15, so r = h_3 + c_4 where c_4 is the carry out of the
+    /// base-2^16 addition of the "digits" e_i. Every carry is 0 or 1: c_1 = 0, c_{i+1} = g_i ∨ (p_i ∧ c_i) with
+    /// g_i = [e_i ≥ 2^16] and p_i = [e_i = 2^16 − 1] = [e_i ≥ 2^16 − 1] ⊕ g_i (g_i and p_i exclude each other, so ∨ is ⊕).</para>
+    /// <para>Rounds: 1 (products) + 9 (shift) + 7 (six sign bits) + 2 (carry chain) + 2 (B2A of c_4) = 21.</para>
+    /// </remarks>
+    private ValueTask<SharedVector> DrawAsync(SharedVector wordBits, SharedVector count) => UniformDrawAsync(_abb, wordBits, count, _ct);
+
+    /// <summary>The draw on its own (see <see cref="DrawAsync"/>); internal for tests.</summary>
+    internal static async ValueTask<SharedVector> UniformDrawAsync(IArithmeticBlackBox abb, SharedVector wordBits, SharedVector count, CancellationToken ct)
     {
         const int limbs = 64 / LimbBits;
+        const uint radix = 1u << LimbBits;
         var limbShares = new uint[limbs];
         ReadOnlySpan<uint> bits = wordBits.Shares;
         for (int i = 0; i < limbs; i++)
@@ -389,15 +399,26 @@ internal sealed class SecureGreedyEngine
             }
         }
 
-        SharedVector products = (await MulAsync((_abb.FromShares(limbShares), Broadcast(count, limbs))).ConfigureAwait(false))[0];
-        SharedVector s = _abb.Slice(products, 0, 1);
-        for (int i = 1; i <= limbs; i++)
-        {
-            SharedVector carry = await _abb.ShiftRightAsync(s, LimbBits, _ct).ConfigureAwait(false);
-            s = i < limbs ? _abb.Add(_abb.Slice(products, i, 1), carry) : carry;
-        }
+        var countShares = new uint[limbs];
+        countShares.AsSpan().Fill(count.Shares[0]);
+        SharedVector m = await abb.MultiplyAsync(abb.FromShares(limbShares), abb.FromShares(countShares), ct).ConfigureAwait(false);
+        SharedVector h = await abb.ShiftRightAsync(m, LimbBits, ct).ConfigureAwait(false);
+        SharedVector l = abb.Subtract(m, abb.MultiplyPublic(h, radix));
 
-        return s;
+        // e_i = l_i + h_{i−1} for i = 1..3.
+        SharedVector e = abb.Add(abb.Slice(l, 1, limbs - 1), abb.Slice(h, 0, limbs - 1));
+
+        // Sign bits of e − (2^16 − 1) and e − 2^16: not negative means "≥".
+        SharedBits signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
+        SharedBits atLeastBase = abb.Not(abb.SliceBits(signs, limbs - 1, limbs - 1));                   // g_1, g_2, g_3
+        SharedBits propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, limbs - 1)), atLeastBase); // p_1, p_2, p_3
+        SharedBits g1 = abb.SliceBits(atLeastBase, 0, 1), g2 = abb.SliceBits(atLeastBase, 1, 1), g3 = abb.SliceBits(atLeastBase, 2, 1);
+        SharedBits p2 = abb.SliceBits(propagate, 1, 1), p3 = abb.SliceBits(propagate, 2, 1);
+
+        SharedBits c3 = abb.Xor(g2, await abb.AndAsync(p2, g1, ct).ConfigureAwait(false));
+        SharedBits c4 = abb.Xor(g3, await abb.AndAsync(p3, c3, ct).ConfigureAwait(false));
+        SharedVector carry = await abb.ToArithmeticAsync(c4, ct).ConfigureAwait(false);
+        return abb.Add(abb.Slice(h, limbs - 1, 1), carry);
     }
 
     // ------------------------------------------------------------------ batching helpers

@@ -93,6 +93,52 @@ public sealed class SecurePrimitivesTests
     }
 
     [Fact]
+    public async Task TheDrawIsExactlyTheReferenceMultiplyShift()
+    {
+        // Words and counts chosen to hit the carry chain of the draw: limbs 0, 0xFFFF, 0x8000, 0x7FFF and random ones,
+        // counts 0, 1, 2, 2^14, 2^15 − 1 and random ones (e.g. U = 2^64 − 1, c = 2^15 − 1 makes every digit 2^16 − 1).
+        using var prg = new AesCtrPrg(new byte[16] { 9, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+        ushort[] limbs = [0, 0xFFFF, 0x8000, 0x7FFF, 1];
+        int[] counts = [0, 1, 2, 3, 1 << 14, (1 << 15) - 1, (1 << 15) - 2];
+        var cases = new List<(ulong Word, int Count)>();
+        for (int i = 0; i < 160; i++)
+        {
+            ulong word = 0;
+            for (int l = 0; l < 4; l++)
+            {
+                uint pick = prg.NextUInt32();
+                ulong limb = pick % 3 == 0 ? (pick >> 8) & 0xFFFF : limbs[(pick >> 2) % (uint)limbs.Length];
+                word |= limb << (16 * l);
+            }
+
+            uint c = prg.NextUInt32();
+            cases.Add((word, c % 2 == 0 ? counts[(c >> 1) % (uint)counts.Length] : (int)((c >> 1) % (1 << 15))));
+        }
+
+        cases.Add((ulong.MaxValue, (1 << 15) - 1));
+        cases.Add((ulong.MaxValue, 1));
+        cases.Add((0, (1 << 15) - 1));
+        uint[][] results = await InProcessSecureSelection.RunAsync(async abb =>
+        {
+            var r = new uint[cases.Count];
+            for (int i = 0; i < cases.Count; i++)
+            {
+                SharedVector bits = await abb.ToArithmeticAsync(abb.PublicBits([cases[i].Word], 64));
+                SharedVector count = abb.Public([(uint)cases[i].Count]);
+                r[i] = (await SecureGreedyEngine.UniformDrawAsync(abb, bits, count, default)).Shares[0];
+            }
+
+            return r;
+        });
+        for (int i = 0; i < cases.Count; i++)
+        {
+            uint opened = results[0][i] + results[1][i] + results[2][i];
+            ulong expected = Math.BigMul(cases[i].Word, (ulong)cases[i].Count, out _);
+            Assert.True(expected == opened, $"word {cases[i].Word:x16}, count {cases[i].Count}: expected {expected}, got {opened}");
+        }
+    }
+
+    [Fact]
     public async Task AndAllRejectsTermsOfTheWrongLength()
     {
         string[] messages = await InProcessSecureSelection.RunAsync(abb =>
