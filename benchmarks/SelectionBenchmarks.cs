@@ -21,17 +21,23 @@ public class SelectionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string data = Path.Combine(RepositoryRoot(), "tests", "MpcSortition.Selection.Tests", "Data", "opendlp_selection_fixture_150");
-        _fixture150 = SortitionCsv.Read(
-            Path.Combine(data, "candidates.csv"),
-            Path.Combine(data, "features.csv"),
-            new SortitionCsvOptions { AddressColumns = ["primary_address1", "primary_zip"] }).ToProblem(22);
+        _fixture150 = Fixture150();
         _generated10k = Generate(n: 10_000, k: 150, valuesPerFeature: [2, 3, 4, 4, 4, 4, 5, 4]);
         _tape = new AesCtrTape(new byte[16]);
     }
 
     [GlobalCleanup]
     public void Cleanup() => _tape.Dispose();
+
+    /// <summary>The Sortition Foundation's 150-person fixture (tests/…/Data), with its address columns, k = 22.</summary>
+    internal static SelectionProblem Fixture150()
+    {
+        string data = Path.Combine(RepositoryRoot(), "tests", "MpcSortition.Selection.Tests", "Data", "opendlp_selection_fixture_150");
+        return SortitionCsv.Read(
+            Path.Combine(data, "candidates.csv"),
+            Path.Combine(data, "features.csv"),
+            new SortitionCsvOptions { AddressColumns = ["primary_address1", "primary_zip"] }).ToProblem(22);
+    }
 
     /// <summary>
     /// One panel (all attempts until success) on the 150-person fixture, k = 22. About 1 attempt in 11 succeeds there, so

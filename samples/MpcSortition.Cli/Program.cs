@@ -8,6 +8,7 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     SelectCommand.Create(),
     ProbabilitiesCommand.Create(),
     BenchCommand.Create(),
+    BenchCompareCommand.Create(),
 };
 
 return root.Parse(args).Invoke();

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using MpcSortition.Core;
 using MpcSortition.Selection;
+using MpcSortition.Selection.Secure;
 
 namespace MpcSortition.Cli;
 
@@ -15,12 +16,21 @@ internal static class SelectCommand
     {
         var options = new SelectionOptions();
         var outFile = new Option<string?>("--out") { Description = "Where to write the panel: the selected rows of the people file, all columns." };
+        var secure = new Option<bool>("--secure")
+        {
+            Description = "Select on secret shares: three providers in this process over the in-memory transport. With --seed the tape is "
+                + "public and the panel is the one selected without --secure (written in pool order); without --seed the providers draw "
+                + "jointly random words that nobody knows.",
+        };
         var command = new Command(
             "select",
             "Select one panel with the reference greedy and write it as CSV. Exit codes: 0 success, 2 bad input, 3 infeasible quotas or no panel found, 4 cannot write the output.");
         options.AddTo(command);
         command.Options.Add(outFile);
-        command.SetAction(parse => Run(options.Read(parse), parse.GetValue(outFile)));
+        command.Options.Add(secure);
+        command.SetAction(parse => parse.GetValue(secure)
+            ? RunSecure(options.Read(parse), parse.GetValue(outFile))
+            : Run(options.Read(parse), parse.GetValue(outFile)));
         return command;
     }
 
@@ -67,6 +77,73 @@ internal static class SelectCommand
         {
             (Feature feature, FeatureValue value) = problem.GetValue(v);
             rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(counts[v])]);
+        }
+
+        Cli.PrintTable(rows);
+        return 0;
+    }
+
+    private static int RunSecure(SelectionArguments args, string? outFile)
+    {
+        if (args.Error is not null)
+        {
+            return Cli.Fail(2, args.Error);
+        }
+
+        if (string.IsNullOrWhiteSpace(outFile))
+        {
+            return Cli.Fail(2, "--out is required.");
+        }
+
+        if (!Cli.TryLoad(args, out SortitionData? data, out SelectionProblem? problem, out int code))
+        {
+            return code;
+        }
+
+        if (problem.Candidates.Count > SecureSelectionLayout.MaxCandidates)
+        {
+            return Cli.Fail(2, $"--secure supports at most {SecureSelectionLayout.MaxCandidates} people; the file has {problem.Candidates.Count}.");
+        }
+
+        SecureSelectionResult result;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            // The same public checks as the reference first (here the CLI holds the plaintext, so it can check the counts too).
+            FeasibilityCheck.ThrowIfInfeasible(problem);
+            result = InProcessSecureSelection.SelectAsync(
+                problem,
+                SecureStrategies.For(args.Strategy!),
+                args.Attempts,
+                args.SeedGiven ? args.Seed : null,
+                revealComposition: true).GetAwaiter().GetResult();
+        }
+        catch (InfeasibleQuotasException e)
+        {
+            return Cli.Fail(3, e.Message);
+        }
+        catch (SecureSelectionFailedException e)
+        {
+            return Cli.Fail(3, e.Message);
+        }
+
+        clock.Stop();
+        if (!Cli.TryWrite(outFile, writer => SortitionCsv.WritePanel(writer, data, result.Panel!)))
+        {
+            return 4;
+        }
+
+        string randomness = args.SeedGiven ? $"public tape of seed {RandomTape.ToHex(args.Seed)}" : "jointly random tape";
+        Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} on secret shares with {args.Strategy!.Name} ({randomness}; attempt {result.Attempts}); panel written to {outFile} in pool order.");
+        SecureCost perAttempt = result.Cost.Per(result.Attempts);
+        Console.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"Three providers in process: {clock.Elapsed.TotalSeconds:F2} s; per attempt and provider: {perAttempt.Rounds} rounds, {perAttempt.BytesSent / 1e6:F2} MB sent, {perAttempt.Multiplications} multiplications, {perAttempt.AndGates} AND gates."));
+        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
+        for (int v = 0; v < problem.ValueCount; v++)
+        {
+            (Feature feature, FeatureValue value) = problem.GetValue(v);
+            rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(result.Composition![v])]);
         }
 
         Cli.PrintTable(rows);
@@ -158,6 +235,7 @@ internal sealed class SelectionOptions
             Quotas = quotas ?? string.Empty,
             PanelSize = k ?? 0,
             Seed = string.IsNullOrEmpty(seed) ? AesCtrPrg.CreateSeed() : RandomTape.SeedFromString(seed),
+            SeedGiven = !string.IsNullOrEmpty(seed),
             Strategy = strategy,
             Attempts = attempts,
             CsvOptions = new SortitionCsvOptions { IdColumn = parse.GetValue(_idColumn), AddressColumns = address },
@@ -175,6 +253,9 @@ internal sealed class SelectionArguments
     internal required int PanelSize { get; init; }
 
     internal required byte[] Seed { get; init; }
+
+    /// <summary>Whether --seed was given (otherwise <see cref="Seed"/> is fresh).</summary>
+    internal bool SeedGiven { get; init; }
 
     internal required ISelectionStrategy? Strategy { get; init; }
 

@@ -1,0 +1,649 @@
+using MpcSortition.Core;
+
+namespace MpcSortition.Protocols;
+
+/// <summary>How two 32-bit ring elements are ordered by the comparison protocols.</summary>
+public enum ComparisonMode
+{
+    /// <summary>As unsigned integers 0 .. 2^32 − 1; exact over the whole range. 8 rounds per comparison.</summary>
+    Unsigned,
+
+    /// <summary>As two's-complement int32 −2^31 .. 2^31 − 1; exact over the whole range (the unsigned comparison
+    /// after adding 2^31 to both operands). 8 rounds per comparison.</summary>
+    Signed,
+
+    /// <summary>
+    /// x &lt; y is taken to be the sign bit of x − y mod 2^32 (bit 31). Exact whenever the true difference satisfies
+    /// |x − y| &lt; 2^31 (for example both operands in 0 .. 2^31 − 1, or both in −2^30 .. 2^30 − 1 as int32);
+    /// otherwise the result is unspecified (but the protocol still reveals nothing). 7 rounds, about a third of the
+    /// work of <see cref="Unsigned"/>.
+    /// </summary>
+    SignOfDifference,
+}
+
+/// <summary>
+/// Oblivious non-linear operations over an <see cref="IArithmeticBlackBox"/> with three parties: comparisons,
+/// equality, arithmetic ↔ boolean conversion, bit extraction, oblivious select and argmax/argmin. Every operation is
+/// batched (one call for a whole vector; the number of rounds does not depend on its length) and data-oblivious
+/// (rounds and message sizes depend only on the public lengths). The only values opened are the Beaver-masked ones
+/// inside <see cref="IArithmeticBlackBox.MultiplyAsync"/> and <see cref="IArithmeticBlackBox.AndAsync"/>.
+/// </summary>
+/// <remarks>
+/// <para>Boolean results are <see cref="SharedBits"/> with bit i the result for element i. Round counts below are for
+/// the 32-bit ring; bytes are what each party sends in total (to both peers) per element, with the
+/// <see cref="SemiHonestBlackBox"/> costs (an AND gate costs 4 bits, a multiplication 16 bytes per party).</para>
+/// <para>The A2B-based operations (everything except <see cref="ToArithmeticAsync"/> and the arithmetic
+/// <see cref="SelectAsync(IArithmeticBlackBox, SharedVector, SharedVector, SharedVector, CancellationToken)"/>) need
+/// exactly three parties and throw <see cref="NotSupportedException"/> otherwise. All parties must make the same
+/// calls with the same public arguments (SPMD).</para>
+/// <para>See docs/comparison.md for the circuits, their cost, and the security argument.</para>
+/// </remarks>
+public static class ObliviousToolkit
+{
+    private const int Width = 32;
+
+    // ------------------------------------------------------------------ conversions
+
+    /// <summary>
+    /// Arithmetic to boolean (A2B, bit extraction): XOR shares of all 32 bits of every element of <paramref name="x"/>,
+    /// bit-sliced: bit <c>j·m + i</c> of the result is bit j of x[i] (m = x.Length; see <see cref="BitSlicing"/>).
+    /// Carry-save of the three shares, then a Sklansky parallel-prefix adder: 7 rounds, 174 ANDs (87 bytes) per element.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">The values.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>32·m shared bits.</returns>
+    public static async ValueTask<SharedBits> ToBitsAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    {
+        CheckHandle(abb, x, nameof(x));
+        int m = x.Length;
+        var circuit = new BitCircuit(abb, m, cancellationToken);
+        ulong[][] bits = await circuit.ToBitsAsync(x.Data, Width).ConfigureAwait(false);
+        var padded = new ulong[Width * circuit.Stride];
+        for (int j = 0; j < Width; j++)
+        {
+            bits[j].CopyTo(padded, j * circuit.Stride);
+        }
+
+        var contiguous = new ulong[PackedBits.WordCount(Width * m)];
+        BitSlicing.Compact(padded, Width, m, contiguous);
+        return abb.FromBitShares(contiguous, Width * m);
+    }
+
+    /// <summary>
+    /// The sign bit (bit 31) of every element: 1 iff x ≥ 2^31 as unsigned, i.e. x &lt; 0 as int32. Exact.
+    /// Carry-save then a generate/propagate tree: 7 rounds, 114 ANDs (57 bytes) per element.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">The values.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits.</returns>
+    public static async ValueTask<SharedBits> IsNegativeAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    {
+        CheckHandle(abb, x, nameof(x));
+        var circuit = new BitCircuit(abb, x.Length, cancellationToken);
+        ulong[] msb = await circuit.MostSignificantBitAsync(x.Data, Width).ConfigureAwait(false);
+        return abb.FromBitShares(msb, x.Length);
+    }
+
+    /// <summary>
+    /// Boolean to arithmetic (B2A): every shared bit becomes the shared value 0 or 1 in Z_2^32. Each party's XOR share
+    /// is its own trivially shared 0/1 value; they are combined by u ⊕ v = u + v − 2uv: one multiplication round per
+    /// additional party (2 rounds, 32 bytes per bit with three parties). Works for any party count.
+    /// </summary>
+    /// <param name="abb">This party's black box.</param>
+    /// <param name="bits">The bits (n = bits.BitLength).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>n shared values, each 0 or 1.</returns>
+    public static async ValueTask<SharedVector> ToArithmeticAsync(this IArithmeticBlackBox abb, SharedBits bits, CancellationToken cancellationToken = default)
+    {
+        CheckHandle(abb, bits, nameof(bits));
+        int n = bits.BitLength;
+        var mine = new uint[n];
+        ReadOnlySpan<ulong> words = bits.Shares;
+        for (int i = 0; i < n; i++)
+        {
+            mine[i] = (uint)(words[i >> 6] >> (i & 63)) & 1u;
+        }
+
+        var zeros = new uint[n];
+        SharedVector acc = abb.FromShares(abb.PartyIndex == 0 ? mine : zeros);
+        for (int owner = 1; owner < abb.PartyCount; owner++)
+        {
+            SharedVector next = abb.FromShares(abb.PartyIndex == owner ? mine : zeros);
+            SharedVector product = await abb.MultiplyAsync(acc, next, cancellationToken).ConfigureAwait(false);
+            acc = abb.Subtract(abb.Add(acc, next), abb.MultiplyPublic(product, 2));
+        }
+
+        return acc;
+    }
+
+    /// <summary>
+    /// Reassembles values from bit-sliced bits (the inverse of <see cref="ToBitsAsync"/>): x[i] = Σ_j 2^j · bit
+    /// <c>j·m + i</c>. B2A of every bit then a local weighted sum: 2 rounds.
+    /// </summary>
+    /// <param name="abb">This party's black box.</param>
+    /// <param name="planes">32·m shared bits; the length must be a multiple of 32.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared values.</returns>
+    public static async ValueTask<SharedVector> FromBitsAsync(this IArithmeticBlackBox abb, SharedBits planes, CancellationToken cancellationToken = default)
+    {
+        CheckHandle(abb, planes, nameof(planes));
+        if (planes.BitLength % Width != 0)
+        {
+            throw new ArgumentException($"Bit-sliced values need a multiple of {Width} bits; got {planes.BitLength}.", nameof(planes));
+        }
+
+        int m = planes.BitLength / Width;
+        SharedVector all = await abb.ToArithmeticAsync(planes, cancellationToken).ConfigureAwait(false);
+        SharedVector acc = abb.Slice(all, 0, m);
+        for (int j = 1; j < Width; j++)
+        {
+            acc = abb.Add(acc, abb.MultiplyPublic(abb.Slice(all, j * m, m), 1u << j));
+        }
+
+        return acc;
+    }
+
+    // ------------------------------------------------------------------ comparisons
+
+    /// <summary>
+    /// x &lt; y element-wise under <paramref name="mode"/>. Unsigned/Signed: the sign bits of x, y and x − y in one
+    /// batch (7 rounds) then one multiplexer round, x &lt; y = (x₃₁ ≠ y₃₁) ? y₃₁ : (x − y)₃₁: 8 rounds, 343 ANDs
+    /// (171.5 bytes) per comparison. SignOfDifference: the sign bit of x − y: 7 rounds, 114 ANDs (57 bytes).
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="y">Right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] &lt; y[i].</returns>
+    public static ValueTask<SharedBits> LessThanAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        return LessThanCoreAsync(abb, new Operand(x, null), new Operand(y, null), mode, negate: false, cancellationToken);
+    }
+
+    /// <summary>x &lt; c element-wise for public c (the public sign bits cost nothing: 2m sign bits instead of 3m).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="c">Public right operands, same length, the same at every party.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] &lt; c[i].</returns>
+    public static ValueTask<SharedBits> LessThanAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPublic(abb, x, c);
+        return LessThanCoreAsync(abb, new Operand(x, null), new Operand(null, c.ToArray()), mode, negate: false, cancellationToken);
+    }
+
+    /// <summary>x ≤ y element-wise: ¬(y &lt; x). Same cost as <see cref="LessThanAsync(IArithmeticBlackBox, SharedVector, SharedVector, ComparisonMode, CancellationToken)"/>.</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="y">Right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] ≤ y[i].</returns>
+    public static ValueTask<SharedBits> LessOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        return LessThanCoreAsync(abb, new Operand(y, null), new Operand(x, null), mode, negate: true, cancellationToken);
+    }
+
+    /// <summary>x ≤ c element-wise for public c: ¬(c &lt; x).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="c">Public right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] ≤ c[i].</returns>
+    public static ValueTask<SharedBits> LessOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPublic(abb, x, c);
+        return LessThanCoreAsync(abb, new Operand(null, c.ToArray()), new Operand(x, null), mode, negate: true, cancellationToken);
+    }
+
+    /// <summary>x &gt; y element-wise: y &lt; x.</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="y">Right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] &gt; y[i].</returns>
+    public static ValueTask<SharedBits> GreaterThanAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        return LessThanCoreAsync(abb, new Operand(y, null), new Operand(x, null), mode, negate: false, cancellationToken);
+    }
+
+    /// <summary>x &gt; c element-wise for public c: c &lt; x.</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="c">Public right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] &gt; c[i].</returns>
+    public static ValueTask<SharedBits> GreaterThanAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPublic(abb, x, c);
+        return LessThanCoreAsync(abb, new Operand(null, c.ToArray()), new Operand(x, null), mode, negate: false, cancellationToken);
+    }
+
+    /// <summary>x ≥ y element-wise: ¬(x &lt; y).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="y">Right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] ≥ y[i].</returns>
+    public static ValueTask<SharedBits> GreaterOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        return LessThanCoreAsync(abb, new Operand(x, null), new Operand(y, null), mode, negate: true, cancellationToken);
+    }
+
+    /// <summary>x ≥ c element-wise for public c: ¬(x &lt; c).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="c">Public right operands, same length.</param>
+    /// <param name="mode">How the ring elements are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] ≥ c[i].</returns>
+    public static ValueTask<SharedBits> GreaterOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    {
+        CheckPublic(abb, x, c);
+        return LessThanCoreAsync(abb, new Operand(x, null), new Operand(null, c.ToArray()), mode, negate: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// x = 0 element-wise (mod 2^32). With a = x₀, b = x₁, w = −x₂ (each party's own share), x = 0 iff a + b ≡ w,
+    /// checked bit-locally from t = a ⊕ b ⊕ w without an adder: one AND round for the carries, then an AND tree
+    /// over the 32 bit-equalities: 6 rounds, 62 ANDs (31 bytes) per element.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">The values.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] = 0.</returns>
+    public static async ValueTask<SharedBits> IsZeroAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    {
+        CheckHandle(abb, x, nameof(x));
+        var circuit = new BitCircuit(abb, x.Length, cancellationToken);
+        ulong[] zero = await circuit.IsZeroAsync(x.Data, Width).ConfigureAwait(false);
+        return abb.FromBitShares(zero, x.Length);
+    }
+
+    /// <summary>x = y element-wise: <see cref="IsZeroAsync"/> of x − y (6 rounds).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="y">Right operands, same length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] = y[i].</returns>
+    public static ValueTask<SharedBits> EqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        return abb.IsZeroAsync(abb.Subtract(x, y), cancellationToken);
+    }
+
+    /// <summary>x = c element-wise for public c: <see cref="IsZeroAsync"/> of x − c (6 rounds).</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="x">Left operands.</param>
+    /// <param name="c">Public right operands, same length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>m shared bits: bit i is 1 iff x[i] = c[i].</returns>
+    public static ValueTask<SharedBits> EqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, CancellationToken cancellationToken = default)
+    {
+        CheckPublic(abb, x, c);
+        return abb.IsZeroAsync(abb.Subtract(x, abb.Public(c)), cancellationToken);
+    }
+
+    // ------------------------------------------------------------------ select
+
+    /// <summary>
+    /// Oblivious select: result[i] = condition[i] ? x[i] : y[i], computed as y + b·(x − y): one multiplication round,
+    /// 16 bytes per element. <paramref name="condition"/> must hold 0 or 1 (for example from
+    /// <see cref="ToArithmeticAsync"/>); any other value c gives y + c·(x − y).
+    /// </summary>
+    /// <param name="abb">This party's black box.</param>
+    /// <param name="condition">Shared 0/1 values.</param>
+    /// <param name="x">Chosen where the condition is 1; same length.</param>
+    /// <param name="y">Chosen where the condition is 0; same length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The selected values.</returns>
+    public static async ValueTask<SharedVector> SelectAsync(this IArithmeticBlackBox abb, SharedVector condition, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        CheckPair(abb, condition, x);
+        SharedVector delta = await abb.MultiplyAsync(condition, abb.Subtract(x, y), cancellationToken).ConfigureAwait(false);
+        return abb.Add(y, delta);
+    }
+
+    /// <summary>Oblivious select with a boolean condition: B2A of the condition (2 rounds), then the arithmetic select (1 round).</summary>
+    /// <param name="abb">This party's black box.</param>
+    /// <param name="condition">Shared bits, one per element.</param>
+    /// <param name="x">Chosen where the bit is 1; length = condition.BitLength.</param>
+    /// <param name="y">Chosen where the bit is 0; same length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The selected values.</returns>
+    public static async ValueTask<SharedVector> SelectAsync(this IArithmeticBlackBox abb, SharedBits condition, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    {
+        CheckPair(abb, x, y);
+        CheckHandle(abb, condition, nameof(condition));
+        if (condition.BitLength != x.Length)
+        {
+            throw new ArgumentException($"Length mismatch: the condition has {condition.BitLength} bits, the operands {x.Length} values.", nameof(condition));
+        }
+
+        SharedVector b = await abb.ToArithmeticAsync(condition, cancellationToken).ConfigureAwait(false);
+        return await abb.SelectAsync(b, x, y, cancellationToken).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ argmax / argmin
+
+    /// <summary>
+    /// For each of the groups values[g·len .. (g+1)·len) (len = <paramref name="groupLength"/>), the position of a
+    /// largest value as a shared one-hot vector: result[g·len + i] = 1 for the winner, 0 elsewhere; ties go to the
+    /// lowest index. All len(len−1)/2 pairwise comparisons of all groups in one batch (the sign bit of each value is
+    /// computed once, the sign bit of each pairwise difference once: about len²/2 + len sign bits per group),
+    /// "i beats j" = v_i ≥ v_j for i &lt; j and v_i &gt; v_j for i &gt; j, an AND tree over the len − 1 contests,
+    /// then B2A. Rounds:
+    /// 8 (7 with <see cref="ComparisonMode.SignOfDifference"/>) + ⌈log2(len − 1)⌉ + 2, whatever the number of groups.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="values">The groups, concatenated; the length must be a multiple of <paramref name="groupLength"/>.</param>
+    /// <param name="groupLength">Values per group, at least 1.</param>
+    /// <param name="mode">How the values are ordered (SignOfDifference requires |v_i − v_j| &lt; 2^31 within a group).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Shared 0/1 values, exactly one 1 per group.</returns>
+    public static ValueTask<SharedVector> ArgMaxAsync(this IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+        => ArgExtremumAsync(abb, values, groupLength, mode, max: true, cancellationToken);
+
+    /// <summary>
+    /// For each group, the position of a smallest value as a shared one-hot vector; ties go to the lowest index.
+    /// Same protocol and cost as <see cref="ArgMaxAsync"/>.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="values">The groups, concatenated; the length must be a multiple of <paramref name="groupLength"/>.</param>
+    /// <param name="groupLength">Values per group, at least 1.</param>
+    /// <param name="mode">How the values are ordered.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>Shared 0/1 values, exactly one 1 per group.</returns>
+    public static ValueTask<SharedVector> ArgMinAsync(this IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+        => ArgExtremumAsync(abb, values, groupLength, mode, max: false, cancellationToken);
+
+    // ------------------------------------------------------------------ implementation
+
+    private static async ValueTask<SharedVector> ArgExtremumAsync(IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode, bool max, CancellationToken cancellationToken)
+    {
+        CheckHandle(abb, values, nameof(values));
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupLength, 1);
+        CheckMode(mode);
+        if (values.Length % groupLength != 0)
+        {
+            throw new ArgumentException($"The length {values.Length} is not a multiple of the group length {groupLength}.", nameof(values));
+        }
+
+        int len = groupLength;
+        int groups = values.Length / len;
+        if (len == 1)
+        {
+            var ones = new uint[values.Length];
+            ones.AsSpan().Fill(1);
+            return abb.Public(ones);
+        }
+
+        // Pairs (i, j), i < j, of every group: q = "j strictly better than i".
+        int pairsPerGroup = len * (len - 1) / 2;
+        int pairCount = checked(groups * pairsPerGroup);
+        var pairIndex = new int[len, len];
+        var lowerIndex = new int[pairCount];
+        var upperIndex = new int[pairCount];
+        int at = 0;
+        for (int i = 0; i < len; i++)
+        {
+            for (int j = i + 1; j < len; j++)
+            {
+                pairIndex[i, j] = pairIndex[j, i] = at++;
+            }
+        }
+
+        for (int g = 0; g < groups; g++)
+        {
+            int baseValue = g * len, basePair = g * pairsPerGroup;
+            for (int i = 0; i < len; i++)
+            {
+                for (int j = i + 1; j < len; j++)
+                {
+                    int p = basePair + pairIndex[i, j];
+                    lowerIndex[p] = baseValue + i;
+                    upperIndex[p] = baseValue + j;
+                }
+            }
+        }
+
+        SharedBits q = max
+            ? await LessThanPairsAsync(abb, values, lowerIndex, upperIndex, mode, cancellationToken).ConfigureAwait(false)
+            : await LessThanPairsAsync(abb, values, upperIndex, lowerIndex, mode, cancellationToken).ConfigureAwait(false);
+
+        // Plane k of element (g, i) is "i beats its k-th opponent j": ¬q for j > i, q for j < i.
+        int count = values.Length;
+        var circuit = new BitCircuit(abb, count, cancellationToken);
+        ReadOnlySpan<ulong> qs = q.Shares;
+        bool flip = circuit.IsConstantHolder;
+        var planes = new ulong[len - 1][];
+        for (int k = 0; k < len - 1; k++)
+        {
+            planes[k] = circuit.Zero();
+        }
+
+        for (int g = 0; g < groups; g++)
+        {
+            for (int i = 0; i < len; i++)
+            {
+                int e = (g * len) + i;
+                for (int k = 0; k < len - 1; k++)
+                {
+                    int j = k < i ? k : k + 1;
+                    int p = (g * pairsPerGroup) + pairIndex[i, j];
+                    ulong bit = (qs[p >> 6] >> (p & 63)) & 1UL;
+                    if (j > i && flip)
+                    {
+                        bit ^= 1UL;
+                    }
+
+                    planes[k][e >> 6] |= bit << (e & 63);
+                }
+            }
+        }
+
+        ulong[] winner = await circuit.AndAllAsync(planes).ConfigureAwait(false);
+        return await abb.ToArithmeticAsync(abb.FromBitShares(winner, count), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// v[left[p]] &lt; v[right[p]] for every pair p, where values take part in many pairs: the sign bit of each value
+    /// is computed once (not once per pair), so P pairs over n values cost n + P sign bits instead of 3P.
+    /// </summary>
+    private static async ValueTask<SharedBits> LessThanPairsAsync(IArithmeticBlackBox abb, SharedVector values, int[] left, int[] right, ComparisonMode mode, CancellationToken cancellationToken)
+    {
+        int pairs = left.Length;
+        SharedVector v = mode == ComparisonMode.Signed ? abb.AddPublic(values, 1u << (Width - 1)) : values;
+        ReadOnlySpan<uint> shares = v.Shares;
+        var d = new uint[pairs];
+        for (int p = 0; p < pairs; p++)
+        {
+            d[p] = shares[left[p]] - shares[right[p]];
+        }
+
+        var circuit = new BitCircuit(abb, pairs, cancellationToken);
+        if (mode == ComparisonMode.SignOfDifference)
+        {
+            ulong[] sign = await circuit.MostSignificantBitAsync(d, Width).ConfigureAwait(false);
+            return abb.FromBitShares(sign, pairs);
+        }
+
+        int n = v.Length;
+        SharedVector all = abb.Concat(v, abb.FromShares(d));
+        var wide = new BitCircuit(abb, all.Length, cancellationToken);
+        ulong[] msb = await wide.MostSignificantBitAsync(all.Data, Width).ConfigureAwait(false);
+        ulong[] lTop = circuit.Zero(), rTop = circuit.Zero(), dTop = Extract(msb, 1, n, pairs, circuit);
+        for (int p = 0; p < pairs; p++)
+        {
+            lTop[p >> 6] |= ((msb[left[p] >> 6] >> (left[p] & 63)) & 1UL) << (p & 63);
+            rTop[p >> 6] |= ((msb[right[p] >> 6] >> (right[p] & 63)) & 1UL) << (p & 63);
+        }
+
+        ulong[][] mux = await circuit.AndLevelAsync([BitCircuit.Xor(lTop, rTop)], [BitCircuit.Xor(rTop, dTop)]).ConfigureAwait(false);
+        return abb.FromBitShares(BitCircuit.Xor(dTop, mux[0]), pairs);
+    }
+
+    /// <summary>An operand of a comparison: shared, or public (the same at every party).</summary>
+    internal readonly record struct Operand(SharedVector? Shared, uint[]? Public);
+
+    /// <summary>left &lt; right (negated if asked): see <see cref="LessThanAsync(IArithmeticBlackBox, SharedVector, SharedVector, ComparisonMode, CancellationToken)"/>.</summary>
+    /// <remarks>Generic in the bit width for exhaustive tests: the operands are taken mod 2^width (the ring
+    /// arithmetic mod 2^32 is also correct mod 2^width) and bit width − 1 is the sign bit.</remarks>
+    internal static async ValueTask<SharedBits> LessThanCoreAsync(IArithmeticBlackBox abb, Operand left, Operand right, ComparisonMode mode, bool negate, CancellationToken cancellationToken, int width = Width)
+    {
+        CheckMode(mode);
+        if (mode == ComparisonMode.Signed)
+        {
+            left = FlipSign(abb, left, width);
+            right = FlipSign(abb, right, width);
+        }
+
+        SharedVector l = left.Shared ?? abb.Public(left.Public);
+        SharedVector r = right.Shared ?? abb.Public(right.Public);
+        SharedVector d = abb.Subtract(l, r);
+        int m = d.Length;
+        var circuit = new BitCircuit(abb, m, cancellationToken);
+        ulong[] result;
+        if (mode == ComparisonMode.SignOfDifference)
+        {
+            result = await circuit.MostSignificantBitAsync(d.Data, width).ConfigureAwait(false);
+        }
+        else
+        {
+            // One batch of sign bits: the shared operands and the difference.
+            var batch = new List<SharedVector>(3);
+            if (left.Shared is not null)
+            {
+                batch.Add(left.Shared);
+            }
+
+            if (right.Shared is not null)
+            {
+                batch.Add(right.Shared);
+            }
+
+            batch.Add(d);
+            SharedVector all = abb.Concat(batch.ToArray());
+            var wide = new BitCircuit(abb, all.Length, cancellationToken);
+            ulong[] msb = await wide.MostSignificantBitAsync(all.Data, width).ConfigureAwait(false);
+            int part = 0;
+            ulong[] lTop = left.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(left.Public!, width, circuit);
+            ulong[] rTop = right.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(right.Public!, width, circuit);
+            ulong[] dTop = Extract(msb, part, m, circuit);
+
+            // l < r = (l₃₁ ≠ r₃₁) ? r₃₁ : d₃₁ = d₃₁ ⊕ ((l₃₁ ⊕ r₃₁) ∧ (r₃₁ ⊕ d₃₁)).
+            ulong[][] mux = await circuit.AndLevelAsync([BitCircuit.Xor(lTop, rTop)], [BitCircuit.Xor(rTop, dTop)]).ConfigureAwait(false);
+            result = BitCircuit.Xor(dTop, mux[0]);
+        }
+
+        if (negate)
+        {
+            result = circuit.Not(result);
+        }
+
+        return abb.FromBitShares(result, m);
+    }
+
+    private static Operand FlipSign(IArithmeticBlackBox abb, Operand o, int width)
+    {
+        uint signBit = 1u << (width - 1);
+        if (o.Shared is not null)
+        {
+            return new Operand(abb.AddPublic(o.Shared, signBit), null);
+        }
+
+        uint[] flipped = (uint[])o.Public!.Clone();
+        for (int i = 0; i < flipped.Length; i++)
+        {
+            flipped[i] += signBit;
+        }
+
+        return new Operand(null, flipped);
+    }
+
+    /// <summary>Elements [part·m, (part+1)·m) of a plane of a wider batch, as a plane of m elements.</summary>
+    private static ulong[] Extract(ulong[] plane, int part, int m, BitCircuit target) => Extract(plane, part, m, m, target);
+
+    /// <summary>Elements [part·stride, part·stride + m) of a plane of a wider batch, as a plane of m elements.</summary>
+    private static ulong[] Extract(ulong[] plane, int part, int stride, int m, BitCircuit target)
+    {
+        ulong[] r = target.Zero();
+        BitCopy.Copy(plane, part * stride, r, 0, m);
+        return r;
+    }
+
+    /// <summary>The sign bits of public values, as a trivial sharing.</summary>
+    private static ulong[] PublicSignBits(uint[] values, int width, BitCircuit circuit)
+    {
+        ulong[] r = circuit.Zero();
+        if (circuit.IsConstantHolder)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                r[i >> 6] |= (ulong)((values[i] >> (width - 1)) & 1u) << (i & 63);
+            }
+        }
+
+        return r;
+    }
+
+    private static void CheckMode(ComparisonMode mode)
+    {
+        if (mode is not (ComparisonMode.Unsigned or ComparisonMode.Signed or ComparisonMode.SignOfDifference))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown comparison mode.");
+        }
+    }
+
+    private static void CheckHandle(IArithmeticBlackBox abb, SharedVector x, string name)
+    {
+        ArgumentNullException.ThrowIfNull(abb);
+        ArgumentNullException.ThrowIfNull(x, name);
+        if (x.PartyIndex != abb.PartyIndex)
+        {
+            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {abb.PartyIndex}.", name);
+        }
+    }
+
+    private static void CheckHandle(IArithmeticBlackBox abb, SharedBits x, string name)
+    {
+        ArgumentNullException.ThrowIfNull(abb);
+        ArgumentNullException.ThrowIfNull(x, name);
+        if (x.PartyIndex != abb.PartyIndex)
+        {
+            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {abb.PartyIndex}.", name);
+        }
+    }
+
+    private static void CheckPair(IArithmeticBlackBox abb, SharedVector x, SharedVector y)
+    {
+        CheckHandle(abb, x, nameof(x));
+        CheckHandle(abb, y, nameof(y));
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"Length mismatch: x has {x.Length} values, y has {y.Length}.", nameof(y));
+        }
+    }
+
+    private static void CheckPublic(IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c)
+    {
+        CheckHandle(abb, x, nameof(x));
+        if (x.Length != c.Length)
+        {
+            throw new ArgumentException($"Length mismatch: x has {x.Length} values, c has {c.Length}.", nameof(c));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using MpcSortition.Protocols;
+
+namespace MpcSortition.Selection.Secure;
+
+/// <summary>Options of <see cref="SecureSelector.SelectAsync"/>.</summary>
+public sealed class SecureSelectionOptions
+{
+    /// <summary>Attempts before giving up; at least 1. Default <see cref="PanelSelector.DefaultAttempts"/>.</summary>
+    public int MaxAttempts { get; init; } = PanelSelector.DefaultAttempts;
+
+    /// <summary>The party that receives the panel (the analyser's provider). Default 0.</summary>
+    public int Analyser { get; init; }
+
+    /// <summary>Where the tape words come from; <see langword="null"/> (default) for <see cref="JointRandomTape"/>.</summary>
+    public ISharedTape? Tape { get; init; }
+
+    /// <summary>Also open the panel's composition (members per feature value) to the analyser. Default false.</summary>
+    public bool RevealComposition { get; init; }
+
+    /// <summary>Open each member's pick position (1..k) instead of a 0/1 indicator, so the analyser gets the panel in pick
+    /// order as the reference returns it. The order reveals a little about the pool (which values were short), so
+    /// the default is false: the analyser gets the panel in pool order.</summary>
+    public bool RevealPickOrder { get; init; }
+}
+
+/// <summary>The outcome of a secure selection at one party.</summary>
+public sealed class SecureSelectionResult
+{
+    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SecureCost cost)
+    {
+        Attempts = attempts;
+        Cost = cost;
+        _panel = panel;
+        _composition = composition;
+    }
+
+    private readonly int[]? _panel;
+    private readonly int[]? _composition;
+
+    /// <summary>The 1-based number of the attempt that succeeded (public: every party learns each success bit).</summary>
+    public int Attempts { get; }
+
+    /// <summary>This party's traffic during the selection (all attempts and the final openings).</summary>
+    public SecureCost Cost { get; }
+
+    /// <summary>Whether this party is the analyser and holds the panel.</summary>
+    public bool HasPanel => _panel is not null;
+
+    /// <summary>At the analyser: the panel as candidate indexes (pool order, or pick order with
+    /// <see cref="SecureSelectionOptions.RevealPickOrder"/>); <see langword="null"/> at the other parties.</summary>
+    public IReadOnlyList<int>? Panel => _panel;
+
+    /// <summary>At the analyser, when <see cref="SecureSelectionOptions.RevealComposition"/> is set: members per global
+    /// value index; otherwise <see langword="null"/>.</summary>
+    public IReadOnlyList<int>? Composition => _composition;
+
+    /// <summary>Describes the result without the panel.</summary>
+    /// <returns>The attempt count and whether this party holds the panel.</returns>
+    public override string ToString() => $"SecureSelectionResult(attempt {Attempts}, {(HasPanel ? "panel held" : "no panel at this party")})";
+}
+
+/// <summary>Every secure attempt failed. The secure selector does not learn why (it would be leakage).</summary>
+public sealed class SecureSelectionFailedException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="attempts">How many attempts were made.</param>
+    public SecureSelectionFailedException(int attempts)
+        : base($"No panel found after {attempts} attempt{(attempts == 1 ? string.Empty : "s")} (the secure selector reveals only that each attempt failed, not why).")
+    {
+        Attempts = attempts;
+    }
+
+    /// <summary>How many attempts were made.</summary>
+    public int Attempts { get; }
+}
+
+/// <summary>
+/// Runs a secure strategy with retries and performs the only openings of a secure selection: per attempt one success
+/// bit (to every provider: they must agree whether to retry), and on success the panel, to the analyser only
+/// (optionally with its composition). Every party calls this with the same public arguments (SPMD).
+/// </summary>
+public static class SecureSelector
+{
+    /// <summary>Audit label of the per-attempt success bit (declared leakage).</summary>
+    public const string SuccessLabel = "selection: success bit of one attempt (declared leakage)";
+
+    /// <summary>Audit label of the panel opened to the analyser.</summary>
+    public const string PanelLabel = "selection: panel indicator, to the analyser only";
+
+    /// <summary>Audit label of the panel's pick positions opened to the analyser.</summary>
+    public const string PickOrderLabel = "selection: panel pick positions, to the analyser only";
+
+    /// <summary>Audit label of the composition opened to the analyser.</summary>
+    public const string CompositionLabel = "selection: panel composition per feature value, to the analyser only";
+
+    /// <summary>
+    /// Checks the public feasibility conditions, then runs up to <see cref="SecureSelectionOptions.MaxAttempts"/>
+    /// attempts; attempt a reads the next k words of the tape.
+    /// </summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="pool">This party's view of the pool.</param>
+    /// <param name="strategy">The secure strategy.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the selection.</param>
+    /// <returns>The result (the panel at the analyser only).</returns>
+    /// <exception cref="InfeasibleQuotasException">The public quotas cannot be met by any panel.</exception>
+    /// <exception cref="SecureSelectionFailedException">Every attempt failed.</exception>
+    public static async ValueTask<SecureSelectionResult> SelectAsync(IArithmeticBlackBox abb, SecurePool pool, ISecureSelectionStrategy strategy, SecureSelectionOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(abb);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentNullException.ThrowIfNull(strategy);
+        options ??= new SecureSelectionOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+        if (options.Analyser < 0 || options.Analyser >= abb.PartyCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, $"The analyser must be a party index 0..{abb.PartyCount - 1}.");
+        }
+
+        SecureSelectionLayout layout = pool.Layout;
+        IReadOnlyList<string> infeasible = layout.CheckPublicFeasibility();
+        if (infeasible.Count > 0)
+        {
+            throw new InfeasibleQuotasException(infeasible.Select(m => new FeasibilityViolation(null, null, m)).ToArray());
+        }
+
+        ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
+        SecureCost start = SecureCost.Of(abb);
+        int k = layout.PanelSize;
+        for (int a = 0; a < options.MaxAttempts; a++)
+        {
+            SharedBits words = tape.NextWords(abb, k);
+            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false);
+            ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
+            if ((success[0] & 1) == 0)
+            {
+                continue;
+            }
+
+            uint[]? opened = options.RevealPickOrder
+                ? await abb.OpenToAsync(attempt.PickOrder, options.Analyser, PickOrderLabel, cancellationToken).ConfigureAwait(false)
+                : await abb.OpenToAsync(attempt.Panel, options.Analyser, PanelLabel, cancellationToken).ConfigureAwait(false);
+            uint[]? composition = options.RevealComposition
+                ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
+                : null;
+            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), SecureCost.Of(abb) - start);
+        }
+
+        throw new SecureSelectionFailedException(options.MaxAttempts);
+    }
+
+    private static int[] ToPanel(uint[] opened, int k, bool pickOrder)
+    {
+        var members = new List<(uint Key, int Index)>(k);
+        for (int j = 0; j < opened.Length; j++)
+        {
+            if (opened[j] != 0)
+            {
+                members.Add((pickOrder ? opened[j] : 0u, j));
+            }
+        }
+
+        if (members.Count != k || (pickOrder && members.Select(m => m.Key).Distinct().Count() != k))
+        {
+            throw new InvalidOperationException($"Internal error: the opened panel has {members.Count} members instead of {k}.");
+        }
+
+        return members.OrderBy(m => m.Key).ThenBy(m => m.Index).Select(m => m.Index).ToArray();
+    }
+}

@@ -1,0 +1,115 @@
+using MpcSortition.Protocols;
+
+namespace MpcSortition.Selection.Secure;
+
+/// <summary>
+/// A selection strategy on secret-shared data: one attempt, run by every provider on its own black box (SPMD), that
+/// makes exactly the choices of the plaintext reference strategy of the same name for the same tape words, and opens
+/// nothing. <see cref="SecureSelector"/> adds the retries and the declared openings.
+/// </summary>
+public interface ISecureSelectionStrategy
+{
+    /// <summary>The name of the reference strategy it mirrors (<c>legacy</c>, <c>legacy-clamped</c>, <c>two-phase</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Runs one attempt on shares. Reads the k words of <paramref name="tape"/>; opens nothing.</summary>
+    /// <param name="abb">This party's black box (three parties).</param>
+    /// <param name="pool">This party's view of the pool.</param>
+    /// <param name="tape">64·k shared bits: word t drives step t.</param>
+    /// <param name="cancellationToken">Cancels the attempt (the session is unusable afterwards).</param>
+    /// <returns>Shares of the attempt's outcome.</returns>
+    ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default);
+}
+
+/// <summary>The shared outcome of one secure attempt; nothing in it has been opened.</summary>
+public sealed class SecureAttempt
+{
+    internal SecureAttempt(SharedBits success, SharedVector panel, SharedVector pickOrder, SharedVector composition)
+    {
+        Success = success;
+        Panel = panel;
+        PickOrder = pickOrder;
+        Composition = composition;
+    }
+
+    /// <summary>One shared bit: 1 iff the reference attempt with the same words succeeds.</summary>
+    public SharedBits Success { get; }
+
+    /// <summary>n shared values: 1 for a panel member, 0 otherwise (meaningful only when <see cref="Success"/> is 1).</summary>
+    public SharedVector Panel { get; }
+
+    /// <summary>n shared values: t + 1 for the member picked at step t, 0 for everyone else (meaningful on success).</summary>
+    public SharedVector PickOrder { get; }
+
+    /// <summary>V shared values: the number of panel members with each feature value (meaningful on success).</summary>
+    public SharedVector Composition { get; }
+}
+
+/// <summary>
+/// The secure counterpart of <see cref="LegacyGreedy"/>: the Sortition Foundation's legacy greedy on shares
+/// (paper-era need = min − selected by default, or clamped at 0). See docs/secure-selection.md for the circuit.
+/// </summary>
+/// <param name="clamped">Whether need is clamped at 0 (<c>legacy-clamped</c>).</param>
+public sealed class SecureLegacyGreedy(bool clamped = false) : ISecureSelectionStrategy
+{
+    /// <summary>Whether need is clamped at 0.</summary>
+    public bool Clamped { get; } = clamped;
+
+    /// <inheritdoc/>
+    public string Name => Clamped ? "legacy-clamped" : "legacy";
+
+    /// <summary>Test hook: receives this party's shares of every step (never opened).</summary>
+    internal ISecureStepObserver? Observer { get; set; }
+
+    /// <inheritdoc/>
+    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default) =>
+        new SecureGreedyEngine(abb, pool, Clamped ? SecureGreedyMode.LegacyClamped : SecureGreedyMode.Legacy, Observer, cancellationToken).RunAsync(tape);
+}
+
+/// <summary>The secure counterpart of <see cref="TwoPhaseGreedy"/> (the seed paper's two-phase outline) on shares.</summary>
+public sealed class SecureTwoPhaseGreedy : ISecureSelectionStrategy
+{
+    /// <inheritdoc/>
+    public string Name => "two-phase";
+
+    /// <summary>Test hook: receives this party's shares of every step (never opened).</summary>
+    internal ISecureStepObserver? Observer { get; set; }
+
+    /// <inheritdoc/>
+    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default) =>
+        new SecureGreedyEngine(abb, pool, SecureGreedyMode.TwoPhase, Observer, cancellationToken).RunAsync(tape);
+}
+
+/// <summary>Maps the reference strategies to their secure counterparts.</summary>
+public static class SecureStrategies
+{
+    /// <summary>The secure strategy mirroring <paramref name="reference"/>.</summary>
+    /// <param name="reference">A <see cref="LegacyGreedy"/> or <see cref="TwoPhaseGreedy"/>.</param>
+    /// <returns>The secure strategy.</returns>
+    /// <exception cref="ArgumentException">Another strategy type.</exception>
+    public static ISecureSelectionStrategy For(ISelectionStrategy reference) => reference switch
+    {
+        null => throw new ArgumentNullException(nameof(reference)),
+        LegacyGreedy legacy => new SecureLegacyGreedy(legacy.Clamped),
+        TwoPhaseGreedy => new SecureTwoPhaseGreedy(),
+        _ => throw new ArgumentException($"No secure counterpart of the strategy '{reference.Name}'.", nameof(reference)),
+    };
+}
+
+/// <summary>Test hook: one party's shares of what happened at one step.</summary>
+internal interface ISecureStepObserver
+{
+    /// <summary>Called once per step, with this party's shares only.</summary>
+    void OnStep(int party, int step, SecureStepShares shares);
+}
+
+/// <summary>One party's shares of one step: the tape word (XOR share), the chosen value's one-hot vector, the phase
+/// bit (two-phase: 1 in phase 1), the rank r, and the one-hot pick vector.</summary>
+internal sealed record SecureStepShares(ulong Word, uint[] Winner, uint Phase1, uint Rank, uint[] Pick);
+
+internal enum SecureGreedyMode
+{
+    Legacy,
+    LegacyClamped,
+    TwoPhase,
+}
