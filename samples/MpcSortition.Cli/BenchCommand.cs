@@ -38,10 +38,12 @@ internal static class BenchCommand
         };
         certs.SetAction(parse => BenchMul.WriteCertificates(parse.GetValue(outDir)!));
 
-        return new Command("bench", "Protocol benchmarks across processes or machines.")
+        var bench = new Command("bench", "Protocol benchmarks across processes or machines.")
         {
             mul,
             certs,
         };
+        BenchCompareCommand.AddTo(bench); // bench lt, bench eq: one bench verb, not two
+        return bench;
     }
 }
