@@ -198,9 +198,14 @@ internal static class ProviderNode
         {
             return Cli.Fail(3, $"party {me}: {e.Message}");
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException
+            or System.Security.Authentication.AuthenticationException or TimeoutException)
         {
             return Cli.Fail(1, $"party {me}: {e.Message}");
+        }
+        catch (OperationCanceledException)
+        {
+            return Cli.Fail(1, $"party {me}: cancelled.");
         }
         finally
         {

@@ -163,7 +163,14 @@ internal static class QuickstartCommand
             }
 
             await Task.WhenAll(exits.Where(e => e.IsCompleted));
-            await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            try
+            {
+                await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // The processes have exited; a log line still in flight is not worth waiting for.
+            }
             for (int p = 0; p < codes.Length; p++)
             {
                 codes[p] = exits[p].IsCompletedSuccessfully ? exits[p].Result : 1;
