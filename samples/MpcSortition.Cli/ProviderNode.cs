@@ -207,6 +207,11 @@ internal static class ProviderNode
         {
             return Cli.Fail(1, $"party {me}: cancelled.");
         }
+        catch (ArgumentException e)
+        {
+            // For example a host name as this party's own endpoint without --listen.
+            return Cli.Fail(2, $"party {me}: {e.Message}");
+        }
         finally
         {
             own?.Dispose();
