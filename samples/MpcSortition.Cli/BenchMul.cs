@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Numerics.Tensors;
 using System.Security.Cryptography.X509Certificates;
 using MpcSortition.Core;
@@ -41,15 +40,7 @@ internal static class BenchMul
 
     internal static int WriteCertificates(string directory)
     {
-        Directory.CreateDirectory(directory);
-        for (int p = 0; p < Parties; p++)
-        {
-            using X509Certificate2 cert = TlsCertificates.CreateSelfSigned($"mpcsortition-party-{p}", TimeSpan.FromDays(30));
-            File.WriteAllBytes(Path.Combine(directory, $"party-{p}.pfx"), cert.Export(X509ContentType.Pkcs12));
-            File.WriteAllBytes(Path.Combine(directory, $"party-{p}.cer"), cert.Export(X509ContentType.Cert));
-            Console.WriteLine($"party {p}: {Path.Combine(directory, $"party-{p}.pfx")} (private), {Path.Combine(directory, $"party-{p}.cer")} (SHA-256 {TlsCertificates.Thumbprint(cert)})");
-        }
-
+        LocalParties.WriteCertificates(directory, TimeSpan.FromDays(30), Console.Out);
         return 0;
     }
 
@@ -59,10 +50,9 @@ internal static class BenchMul
         var children = new List<Process>();
         try
         {
-            WriteCertificates(dir, quiet: true);
-            int[] ports = FreePorts(Parties);
-            string endpoints = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
-            string peerCerts = string.Join(',', Enumerable.Range(0, Parties).Select(p => Path.Combine(dir, $"party-{p}.cer")));
+            LocalParties.WriteCertificates(dir, TimeSpan.FromDays(1), log: null);
+            string endpoints = LocalParties.FreeLoopbackEndpoints();
+            string peerCerts = LocalParties.PublicCertificates(dir);
             using var childFailed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             for (int party = 1; party < Parties; party++)
             {
@@ -115,22 +105,7 @@ internal static class BenchMul
         }
         finally
         {
-            foreach (Process child in children)
-            {
-                try
-                {
-                    if (!child.HasExited)
-                    {
-                        child.Kill(entireProcessTree: true);
-                    }
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                child.Dispose();
-            }
-
+            LocalParties.KillAll(children);
             Directory.Delete(dir, recursive: true);
         }
     }
@@ -143,7 +118,7 @@ internal static class BenchMul
             return 2;
         }
 
-        EndPoint[] endpoints = s.Endpoints.Split(',').Select(ParseEndPoint).ToArray();
+        EndPoint[] endpoints = s.Endpoints.Split(',').Select(LocalParties.ParseEndPoint).ToArray();
         string[] certFiles = s.PeerCerts.Split(',');
         if (endpoints.Length != Parties || certFiles.Length != Parties)
         {
@@ -224,76 +199,14 @@ internal static class BenchMul
         }
     }
 
-    private static void WriteCertificates(string directory, bool quiet)
-    {
-        _ = quiet;
-        for (int p = 0; p < Parties; p++)
-        {
-            using X509Certificate2 cert = TlsCertificates.CreateSelfSigned($"mpcsortition-party-{p}", TimeSpan.FromDays(1));
-            File.WriteAllBytes(Path.Combine(directory, $"party-{p}.pfx"), cert.Export(X509ContentType.Pkcs12));
-            File.WriteAllBytes(Path.Combine(directory, $"party-{p}.cer"), cert.Export(X509ContentType.Cert));
-        }
-    }
-
     private static Process StartChild(Settings s, int party, string endpoints, string cert, string peerCerts)
     {
-        string host = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's executable to start the other parties.");
-        var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false };
-        if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.Add(typeof(BenchMul).Assembly.Location);
-        }
-
-        foreach (string a in new[]
-        {
-            "bench", "mul", "--batch", s.Batch.ToString(CultureInfo.InvariantCulture), "--iterations", s.Iterations.ToString(CultureInfo.InvariantCulture), "--warmup", s.Warmup.ToString(CultureInfo.InvariantCulture),
-            "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", endpoints, "--cert", cert, "--peer-certs", peerCerts,
-            "--timeout", s.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start party {party}.");
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (int i = 0; i < count; i++)
-            {
-                var l = new TcpListener(IPAddress.Loopback, 0);
-                l.Start();
-                listeners.Add(l);
-            }
-
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            foreach (TcpListener l in listeners)
-            {
-                l.Stop();
-            }
-        }
-    }
-
-    private static EndPoint ParseEndPoint(string text)
-    {
-        text = text.Trim();
-        if (IPEndPoint.TryParse(text, out IPEndPoint? ip) && ip.Port != 0)
-        {
-            return ip;
-        }
-
-        int colon = text.LastIndexOf(':');
-        if (colon > 0 && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536)
-        {
-            return new DnsEndPoint(text[..colon], port);
-        }
-
-        throw new ArgumentException($"'{text}' is not host:port.");
+        return LocalParties.StartSelf(
+            [
+                "bench", "mul", "--batch", s.Batch.ToString(CultureInfo.InvariantCulture), "--iterations", s.Iterations.ToString(CultureInfo.InvariantCulture), "--warmup", s.Warmup.ToString(CultureInfo.InvariantCulture),
+                "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", endpoints, "--cert", cert, "--peer-certs", peerCerts,
+                "--timeout", s.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            ],
+            redirect: false);
     }
 }

@@ -8,6 +8,10 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     SelectCommand.Create(),
     ProbabilitiesCommand.Create(),
     BenchCommand.Create(),
+    CertsCommand.Create(),
+    DealCommand.Create(),
+    NodeCommand.Create(),
+    QuickstartCommand.Create(),
 };
 
 return root.Parse(args).Invoke();

@@ -1,0 +1,123 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace MpcSortition.Cli;
+
+/// <summary>The settings of one provider node, from flags and/or a JSON file (flags win).</summary>
+internal sealed class NodeConfig
+{
+    public int? Party { get; set; }
+
+    /// <summary>host:port of parties 0, 1, 2.</summary>
+    public string[]? Endpoints { get; set; }
+
+    /// <summary>Local address to listen on (default: this party's entry of <see cref="Endpoints"/>).</summary>
+    public string? Listen { get; set; }
+
+    /// <summary>This provider's certificate with private key (PKCS#12).</summary>
+    public string? Cert { get; set; }
+
+    /// <summary>The pinned public certificates of parties 0, 1, 2.</summary>
+    public string[]? PeerCerts { get; set; }
+
+    /// <summary>Holds round.json and party-i.shares.</summary>
+    public string? Data { get; set; }
+
+    public string? Round { get; set; }
+
+    public string? Shares { get; set; }
+
+    /// <summary>Where the node writes its outputs (default: <see cref="Data"/>).</summary>
+    public string? Out { get; set; }
+
+    public string? Strategy { get; set; }
+
+    public int? Attempts { get; set; }
+
+    public double? Timeout { get; set; }
+
+    /// <summary>Testing and audits only: a public tape from this seed.</summary>
+    public string? PublicSeed { get; set; }
+
+    internal static NodeConfig Load(string path) =>
+        JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
+        ?? throw new JsonException("the file is empty");
+}
+
+/// <summary><c>node</c>: one service provider's process.</summary>
+internal static class NodeCommand
+{
+    internal static Command Create()
+    {
+        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, publicSeed. Flags override it." };
+        var party = new Option<int?>("--party") { Description = "This provider's index: 0 (the analyser's provider, receives the panel), 1 or 2." };
+        var endpoints = new Option<string?>("--endpoints") { Description = "host:port of providers 0,1,2, comma-separated (the same list at every provider)." };
+        var listen = new Option<string?>("--listen") { Description = "Local address to listen on, e.g. 0.0.0.0:7000 (default: this provider's entry of --endpoints)." };
+        var cert = new Option<string?>("--cert") { Description = "This provider's certificate with private key (.pfx)." };
+        var peerCerts = new Option<string?>("--peer-certs") { Description = "Pinned public certificates (.cer) of providers 0,1,2, comma-separated." };
+        var data = new Option<string?>("--data") { Description = "Data directory with round.json and party-<i>.shares; outputs go here too unless --out is given." };
+        var round = new Option<string?>("--round") { Description = "The public round file (default: DATA/round.json)." };
+        var shares = new Option<string?>("--shares") { Description = "This provider's share file (default: DATA/party-<i>.shares)." };
+        var outDir = new Option<string?>("--out") { Description = "Output directory (default: the data directory). Provider 0 writes panel.csv, quotas.csv and report.html there." };
+        var strategy = new Option<string?>("--strategy") { Description = "legacy (default), legacy-clamped or two-phase; the same at every provider." };
+        var attempts = new Option<int?>("--attempts") { Description = "Attempts before giving up (default 100); the same at every provider." };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds that set-up, or one send or receive, may take before the node fails (default 60)." };
+        var publicSeed = new Option<string?>("--public-seed")
+        {
+            Description = "TESTING AND AUDITS ONLY: use the public tape of this seed (every provider sees the random words; the panel is then the reference's panel "
+                + "for this seed). Must match the commitment in round.json. Without it the providers draw joint randomness that none of them knows.",
+        };
+        var command = new Command("node", "Run one service provider: load its shares, connect to the other two over mutually authenticated TLS, run the secure selection. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found.")
+        {
+            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, publicSeed,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            NodeConfig c;
+            try
+            {
+                c = parse.GetValue(config) is string path ? NodeConfig.Load(path) : new NodeConfig();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+            {
+                return Cli.Fail(2, $"cannot read the node configuration: {e.Message}");
+            }
+
+            static string[]? List(string? text) => text?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            c.Party = parse.GetValue(party) ?? c.Party;
+            c.Endpoints = List(parse.GetValue(endpoints)) ?? c.Endpoints;
+            c.Listen = parse.GetValue(listen) ?? c.Listen;
+            c.Cert = parse.GetValue(cert) ?? c.Cert;
+            c.PeerCerts = List(parse.GetValue(peerCerts)) ?? c.PeerCerts;
+            c.Data = parse.GetValue(data) ?? c.Data;
+            c.Round = parse.GetValue(round) ?? c.Round;
+            c.Shares = parse.GetValue(shares) ?? c.Shares;
+            c.Out = parse.GetValue(outDir) ?? c.Out;
+            c.Strategy = parse.GetValue(strategy) ?? c.Strategy;
+            c.Attempts = parse.GetValue(attempts) ?? c.Attempts;
+            c.Timeout = parse.GetValue(timeout) ?? c.Timeout;
+            c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
+            return await ProviderNode.RunAsync(c, ct);
+        });
+        return command;
+    }
+
+    /// <summary>The command line of a local node (used by quickstart and the tests' documentation).</summary>
+    internal static List<string> Arguments(int party, string endpoints, string certDir, string dataDir, string strategy, int attempts, double timeout, string? publicSeed)
+    {
+        var args = new List<string>
+        {
+            "node", "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", endpoints,
+            "--cert", LocalParties.PrivateCertificate(certDir, party), "--peer-certs", LocalParties.PublicCertificates(certDir),
+            "--data", dataDir, "--strategy", strategy, "--attempts", attempts.ToString(CultureInfo.InvariantCulture),
+            "--timeout", timeout.ToString(CultureInfo.InvariantCulture),
+        };
+        if (publicSeed is not null)
+        {
+            args.AddRange(["--public-seed", publicSeed]);
+        }
+
+        return args;
+    }
+}

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace MpcSortition.Integration.Tests;
+
+/// <summary>
+/// One run of the built <c>mpcsortition</c> program (through <c>dotnet</c>), with standard output and error captured.
+/// Every wait is bounded; disposing kills the process tree if it is still running.
+/// </summary>
+internal sealed class CliProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    private CliProcess(Process process) => _process = process;
+
+    internal string Output
+    {
+        get
+        {
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
+
+    internal string Error
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    internal bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the program with these arguments.</summary>
+    internal static CliProcess Start(IEnumerable<string> arguments)
+    {
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Repository.CliDll);
+        foreach (string argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info };
+        var run = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => Append(run._stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(run._stderr, e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return run;
+    }
+
+    /// <summary>Runs the program to completion within <paramref name="bound"/>.</summary>
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(IEnumerable<string> arguments, TimeSpan bound)
+    {
+        using CliProcess run = Start(arguments);
+        int code = await run.ExitAsync(bound);
+        return (code, run.Output, run.Error);
+    }
+
+    /// <summary>Waits for the exit code; kills the process and throws if it takes longer than <paramref name="bound"/>.</summary>
+    internal async Task<int> ExitAsync(TimeSpan bound)
+    {
+        using var timer = new CancellationTokenSource(bound);
+        try
+        {
+            await _process.WaitForExitAsync(timer.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill();
+            throw new TimeoutException($"mpcsortition did not exit within {bound}. stderr: {Error}");
+        }
+
+        _process.WaitForExit(); // drain the redirected streams
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until standard error contains <paramref name="text"/>.</summary>
+    internal async Task WaitForErrorAsync(string text, TimeSpan bound)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Error.Contains(text, StringComparison.Ordinal))
+        {
+            if (_process.HasExited || clock.Elapsed > bound)
+            {
+                throw new TimeoutException($"mpcsortition did not report '{text}'. stderr: {Error}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    internal void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(10_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (target)
+        {
+            target.AppendLine(line);
+        }
+    }
+}
+
+/// <summary>Paths in the repository and the built CLI.</summary>
+internal static class Repository
+{
+    internal static string CliDll { get; } = FindCli();
+
+    internal static string People => Path.Combine(AppContext.BaseDirectory, "Data", "quickstart_candidates.csv");
+
+    internal static string Quotas => Path.Combine(AppContext.BaseDirectory, "Data", "quickstart_features.csv");
+
+    private static string FindCli()
+    {
+        // tests/MpcSortition.Integration.Tests/bin/<Configuration>/<framework>/ -> samples/MpcSortition.Cli/bin/<Configuration>/<framework>/mpcsortition.dll
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string framework = here.Name, configuration = here.Parent!.Name;
+        DirectoryInfo? root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "MpcSortition.sln")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is null)
+        {
+            throw new InvalidOperationException("Cannot find MpcSortition.sln above " + AppContext.BaseDirectory);
+        }
+
+        string dll = Path.Combine(root.FullName, "samples", "MpcSortition.Cli", "bin", configuration, framework, "mpcsortition.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"Build the CLI first: {dll} is missing.");
+    }
+}
