@@ -10,25 +10,18 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Multiplications per batch (one round).", DefaultValueFactory = _ => 1_000_000 };
         var iterations = new Option<int>("--iterations") { Description = "Timed batches (after the warm-up); the median is reported.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed batches first, so that the JIT and TCP windows settle.", DefaultValueFactory = _ => 10 };
-        var party = new Option<int?>("--party") { Description = "Join as this party (0, 1 or 2) instead of starting all three locally." };
-        var endpoints = new Option<string?>("--endpoints") { Description = "host:port of parties 0,1,2, comma-separated (with --party)." };
-        var cert = new Option<string?>("--cert") { Description = "This party's certificate with private key, PKCS#12 (.pfx) (with --party)." };
-        var peerCerts = new Option<string?>("--peer-certs") { Description = "Pinned certificates (.cer) of parties 0,1,2, comma-separated (with --party)." };
-        var timeout = new Option<double>("--timeout") { Description = "Seconds a send/receive or the set-up may take before the run fails.", DefaultValueFactory = _ => 60 };
+        var connection = new BenchHarness.ConnectionOptions();
         var mul = new Command("mul", "Beaver multiplications of secret-shared vectors among three parties over mutually authenticated TLS; prints one line: mul batch=B seconds=S ops_per_s=R bytes_per_party=B rounds=N.")
         {
-            batch, iterations, warmup, party, endpoints, cert, peerCerts, timeout,
+            batch, iterations, warmup,
         };
+        connection.AddTo(mul);
         mul.SetAction((parse, ct) => BenchMul.RunAsync(
             new BenchMul.Settings(
                 parse.GetValue(batch),
                 parse.GetValue(iterations),
                 parse.GetValue(warmup),
-                parse.GetValue(party),
-                parse.GetValue(endpoints),
-                parse.GetValue(cert),
-                parse.GetValue(peerCerts),
-                TimeSpan.FromSeconds(parse.GetValue(timeout))),
+                connection.Read(parse)),
             ct));
 
         var outDir = new Option<string>("--out") { Description = "Directory for party-<i>.pfx (keep secret, give to party i) and party-<i>.cer (give to everyone).", Required = true };
