@@ -14,4 +14,15 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     QuickstartCommand.Create(),
 };
 
-return root.Parse(args).Invoke();
+ParseResult parse = root.Parse(args);
+
+// Bad options get one line naming the problem (and where to look), not the parser's error plus the whole help text.
+// "--help" and "--version" are not errors and still print their text.
+if (parse.Errors.Count > 0)
+{
+    string verb = parse.CommandResult.Command == root ? "" : $" {parse.CommandResult.Command.Name}";
+    Console.Error.WriteLine($"error: {string.Join(" ", parse.Errors.Select(e => e.Message))} (see 'mpcsortition{verb} --help')");
+    return 2;
+}
+
+return parse.Invoke();
