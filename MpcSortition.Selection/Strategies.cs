@@ -45,6 +45,36 @@ public sealed class SelectionAttempt
     /// <summary>The picks made (also those of a failed attempt before it failed), for comparison with the secure selector.</summary>
     internal IReadOnlyList<SelectionStep> Steps { get; }
 
+    /// <summary>
+    /// Runs the k steps every strategy shares: each step reads one tape word (also after a failure, so attempt a always
+    /// reads words [a·k, (a+1)·k)); a step first fails if some minimum can no longer be reached, otherwise
+    /// <paramref name="step"/> makes the strategy's pick or returns why it cannot.
+    /// </summary>
+    internal static SelectionAttempt Run(GreedyState state, int k, IRandomTape tape, Func<int, ulong, string?> step)
+    {
+        string? failure = null;
+        int failedAt = -1;
+        for (int t = 0; t < k; t++)
+        {
+            ulong word = tape.NextUInt64();
+            if (failure is not null)
+            {
+                continue;
+            }
+
+            int unreachable = state.FirstUnreachableMin();
+            failure = unreachable >= 0
+                ? $"not enough people left to meet the minimum of {state.DescribeValue(unreachable)} (step {t + 1} of {k})"
+                : step(t, word);
+            if (failure is not null)
+            {
+                failedAt = t;
+            }
+        }
+
+        return Finish(state, failure, failedAt, k);
+    }
+
     /// <summary>Ends an attempt of k steps: a run that did not fail on the way still fails if a minimum is unmet.</summary>
     internal static SelectionAttempt Finish(GreedyState state, string? failure, int failedAt, int k)
     {
@@ -114,38 +144,18 @@ public sealed class LegacyGreedy : ISelectionStrategy
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(tape);
         var state = new GreedyState(problem);
-        int k = problem.PanelSize;
-        string? failure = null;
-        int failedAt = -1;
-        for (int t = 0; t < k; t++)
+        return SelectionAttempt.Run(state, problem.PanelSize, tape, (t, word) =>
         {
-            ulong word = tape.NextUInt64();
-            if (failure is not null)
-            {
-                continue;
-            }
-
-            int unreachable = state.FirstUnreachableMin();
-            if (unreachable >= 0)
-            {
-                failure = $"not enough people left to meet the minimum of {state.DescribeValue(unreachable)} (step {t + 1} of {k})";
-                failedAt = t;
-                continue;
-            }
-
             int v = ChooseValue(state.Selected, state.Remaining, problem.ValueMin, Clamped);
             if (v < 0)
             {
-                failure = $"ran out of people after {t} of {k} picks";
-                failedAt = t;
-                continue;
+                return $"ran out of people after {t} of {problem.PanelSize} picks";
             }
 
             int r = RandomTape.Uniform(word, state.Remaining[v]);
             state.Pick(state.NthAliveWithValue(v, r), v, r);
-        }
-
-        return SelectionAttempt.Finish(state, failure, failedAt, k);
+            return null;
+        });
     }
 
     /// <summary>The value with the largest need/remaining among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>
@@ -212,26 +222,10 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
         var state = new GreedyState(problem);
         int k = problem.PanelSize;
         int n = problem.Candidates.Count;
-        Span<int> slack = new int[problem.Features.Count];
+        int[] slack = new int[problem.Features.Count];
         var eligibleBuffer = new int[n];
-        string? failure = null;
-        int failedAt = -1;
-        for (int t = 0; t < k; t++)
+        return SelectionAttempt.Run(state, k, tape, (t, word) =>
         {
-            ulong word = tape.NextUInt64();
-            if (failure is not null)
-            {
-                continue;
-            }
-
-            int unreachable = state.FirstUnreachableMin();
-            if (unreachable >= 0)
-            {
-                failure = $"not enough people left to meet the minimum of {state.DescribeValue(unreachable)} (step {t + 1} of {k})";
-                failedAt = t;
-                continue;
-            }
-
             int unmet = state.FirstUnmetMin();
             if (unmet >= 0)
             {
@@ -247,9 +241,7 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
 
                 if (eligible == 0)
                 {
-                    failure = $"nobody left who helps the minimum of {state.DescribeValue(unmet)} (step {t + 1} of {k})";
-                    failedAt = t;
-                    continue;
+                    return $"nobody left who helps the minimum of {state.DescribeValue(unmet)} (step {t + 1} of {k})";
                 }
 
                 int r = RandomTape.Uniform(word, eligible);
@@ -260,17 +252,15 @@ public sealed class TwoPhaseGreedy : ISelectionStrategy
                 int v = ChooseLowestFill(state.Selected, state.Remaining, problem.ValueMax);
                 if (v < 0)
                 {
-                    failure = $"ran out of people after {t} of {k} picks";
-                    failedAt = t;
-                    continue;
+                    return $"ran out of people after {t} of {k} picks";
                 }
 
                 int r = RandomTape.Uniform(word, state.Remaining[v]);
                 state.Pick(state.NthAliveWithValue(v, r), v, r);
             }
-        }
 
-        return SelectionAttempt.Finish(state, failure, failedAt, k);
+            return null;
+        });
     }
 
     /// <summary>The value with the lowest selected/max among values with remaining &gt; 0 (ties: lowest index), or -1.</summary>
