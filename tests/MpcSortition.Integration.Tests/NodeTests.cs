@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MpcSortition.Protocols;
+using MpcSortition.Tests.Shared;
 
 namespace MpcSortition.Integration.Tests;
 

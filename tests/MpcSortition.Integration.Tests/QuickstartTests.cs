@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using MpcSortition.Selection;
+using MpcSortition.Tests.Shared;
 
 namespace MpcSortition.Integration.Tests;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Tests.Shared;
 
 namespace MpcSortition.Integration.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using MpcSortition.Tests.Shared;
 
 namespace MpcSortition.Integration.Tests;
 

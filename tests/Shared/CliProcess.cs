@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace MpcSortition.Integration.Tests;
+namespace MpcSortition.Tests.Shared;
 
 /// <summary>
-/// One run of the built <c>mpcsortition</c> program (through <c>dotnet</c>), with standard output and error captured.
+/// One run of the built <c>mpcsortition</c> program (shared by the Protocols process tests and the integration tests) (through <c>dotnet</c>), with standard output and error captured.
 /// Every wait is bounded; disposing kills the process tree if it is still running.
 /// </summary>
 internal sealed class CliProcess : IDisposable
@@ -43,7 +43,7 @@ internal sealed class CliProcess : IDisposable
     internal static CliProcess Start(IEnumerable<string> arguments)
     {
         var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Repository.CliDll);
+        info.ArgumentList.Add(CliDll);
         foreach (string argument in arguments)
         {
             info.ArgumentList.Add(argument);
@@ -134,20 +134,15 @@ internal sealed class CliProcess : IDisposable
             target.AppendLine(line);
         }
     }
-}
 
-/// <summary>Paths in the repository and the built CLI.</summary>
-internal static class Repository
-{
-    internal static string CliDll { get; } = FindCli();
+    /// <summary>The built CLI of the same configuration and framework as the running tests.</summary>
+    internal static string CliDll => LazyCliDll.Value;
 
-    internal static string People => Path.Combine(AppContext.BaseDirectory, "Data", "quickstart_candidates.csv");
-
-    internal static string Quotas => Path.Combine(AppContext.BaseDirectory, "Data", "quickstart_features.csv");
+    private static readonly Lazy<string> LazyCliDll = new(FindCli);
 
     private static string FindCli()
     {
-        // tests/MpcSortition.Integration.Tests/bin/<Configuration>/<framework>/ -> samples/MpcSortition.Cli/bin/<Configuration>/<framework>/mpcsortition.dll
+        // tests/<project>/bin/<Configuration>/<framework>/ -> samples/MpcSortition.Cli/bin/<Configuration>/<framework>/mpcsortition.dll
         var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string framework = here.Name, configuration = here.Parent!.Name;
         DirectoryInfo? root = here;
