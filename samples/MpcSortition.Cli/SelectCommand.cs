@@ -36,17 +36,7 @@ internal static class SelectCommand
 
     private static int Run(SelectionArguments args, string? outFile)
     {
-        if (args.Error is not null)
-        {
-            return Cli.Fail(2, args.Error);
-        }
-
-        if (string.IsNullOrWhiteSpace(outFile))
-        {
-            return Cli.Fail(2, "--out is required.");
-        }
-
-        if (!Cli.TryLoad(args, out SortitionData? data, out SelectionProblem? problem, out int code))
+        if (!TryLoad(args, outFile, out SortitionData? data, out SelectionProblem? problem, out int code))
         {
             return code;
         }
@@ -72,30 +62,50 @@ internal static class SelectCommand
 
         Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} with {args.Strategy!.Name} (attempt {result.Attempts}, seed {RandomTape.ToHex(args.Seed)}); panel written to {outFile}.");
         int[] counts = result.CountByValue();
-        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
-        for (int v = 0; v < problem.ValueCount; v++)
-        {
-            (Feature feature, FeatureValue value) = problem.GetValue(v);
-            rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(counts[v])]);
-        }
-
-        Cli.PrintTable(rows);
+        PrintQuotaTable(problem, counts);
         return 0;
     }
 
-    private static int RunSecure(SelectionArguments args, string? outFile)
+    /// <summary>The checks and loading both runs start with; false with the exit code when something is wrong.</summary>
+    private static bool TryLoad(
+        SelectionArguments args,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? outFile,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SortitionData? data,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SelectionProblem? problem,
+        out int code)
     {
+        (data, problem) = (null, null);
         if (args.Error is not null)
         {
-            return Cli.Fail(2, args.Error);
+            code = Cli.Fail(2, args.Error);
+            return false;
         }
 
         if (string.IsNullOrWhiteSpace(outFile))
         {
-            return Cli.Fail(2, "--out is required.");
+            code = Cli.Fail(2, "--out is required.");
+            return false;
         }
 
-        if (!Cli.TryLoad(args, out SortitionData? data, out SelectionProblem? problem, out int code))
+        return Cli.TryLoad(args, out data, out problem, out code);
+    }
+
+    /// <summary>Prints value, min, max and selected for every feature value.</summary>
+    private static void PrintQuotaTable(SelectionProblem problem, IReadOnlyList<int> selected)
+    {
+        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
+        for (int v = 0; v < problem.ValueCount; v++)
+        {
+            (Feature feature, FeatureValue value) = problem.GetValue(v);
+            rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(selected[v])]);
+        }
+
+        Cli.PrintTable(rows);
+    }
+
+    private static int RunSecure(SelectionArguments args, string? outFile)
+    {
+        if (!TryLoad(args, outFile, out SortitionData? data, out SelectionProblem? problem, out int code))
         {
             return code;
         }
@@ -139,14 +149,7 @@ internal static class SelectCommand
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Three providers in process: {clock.Elapsed.TotalSeconds:F2} s; per attempt and provider: {perAttempt.Rounds} rounds, {perAttempt.BytesSent / 1e6:F2} MB sent, {perAttempt.Multiplications} multiplications, {perAttempt.AndGates} AND gates."));
-        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
-        for (int v = 0; v < problem.ValueCount; v++)
-        {
-            (Feature feature, FeatureValue value) = problem.GetValue(v);
-            rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(result.Composition![v])]);
-        }
-
-        Cli.PrintTable(rows);
+        PrintQuotaTable(problem, result.Composition!);
         return 0;
     }
 }
