@@ -30,6 +30,9 @@ public sealed class BitShareVector
         _words = words;
     }
 
+    /// <summary>The backing array, not copied: for engines in this solution that fill results in place.</summary>
+    internal ulong[] Array => _words;
+
     /// <summary>The holder's 0-based party index.</summary>
     public int PartyIndex { get; }
 
@@ -89,6 +92,76 @@ public sealed class BitShareVector
 
         return new BitShareVector(PartyIndex, BitLength, result);
     }
+
+    /// <summary>The shares of the bits x[start .. start + bitLength).</summary>
+    /// <param name="start">First bit.</param>
+    /// <param name="bitLength">Number of bits.</param>
+    /// <returns>A new vector (a copy).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the vector.</exception>
+    public BitShareVector Slice(int start, int bitLength)
+    {
+        ThrowHelper.CheckRange(BitLength, start, bitLength);
+        var result = new ulong[PackedBits.WordCount(bitLength)];
+        PackedBits.CopyBits(_words, start, result, 0, bitLength);
+        return new BitShareVector(PartyIndex, bitLength, result);
+    }
+
+    /// <summary>The concatenation of bit share vectors of one party, in order (bit offsets need not be multiples of 64).</summary>
+    /// <param name="parts">At least one vector; all of the same party.</param>
+    /// <returns>One vector holding the shares of all parts.</returns>
+    /// <exception cref="ArgumentException">No part, or parts of different parties.</exception>
+    public static BitShareVector Concat(params ReadOnlySpan<BitShareVector> parts)
+    {
+        if (parts.IsEmpty)
+        {
+            throw new ArgumentException("Give at least one vector to concatenate.", nameof(parts));
+        }
+
+        long total = 0;
+        int party = parts[0]?.PartyIndex ?? throw new ArgumentNullException(nameof(parts));
+        foreach (BitShareVector p in parts)
+        {
+            ArgumentNullException.ThrowIfNull(p, nameof(parts));
+            if (p.PartyIndex != party)
+            {
+                throw new ArgumentException($"Cannot concatenate party {party}'s shares with party {p.PartyIndex}'s.", nameof(parts));
+            }
+
+            total += p.BitLength;
+        }
+
+        int bits = checked((int)total);
+        var result = new ulong[PackedBits.WordCount(bits)];
+        int at = 0;
+        foreach (BitShareVector p in parts)
+        {
+            PackedBits.CopyBits(p._words, 0, result, at, p.BitLength);
+            at += p.BitLength;
+        }
+
+        return new BitShareVector(party, bits, result);
+    }
+
+    /// <summary>Party <paramref name="partyIndex"/>'s share of a trivial sharing of public bits: party 0 holds the
+    /// bits, every other party holds zeros.</summary>
+    /// <param name="partyIndex">The party whose share is made.</param>
+    /// <param name="bitLength">Number of bits.</param>
+    /// <param name="words">The public packed bits, ⌈bitLength/64⌉ words; bits past the end are ignored.</param>
+    /// <returns>The share.</returns>
+    public static BitShareVector Public(int partyIndex, int bitLength, ReadOnlySpan<ulong> words)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partyIndex);
+        ulong[] copy = CopyWords(bitLength, words);
+        if (partyIndex != AdditiveSharing.ConstantHolder)
+        {
+            System.Array.Clear(copy);
+        }
+
+        return new BitShareVector(partyIndex, bitLength, copy);
+    }
+
+    /// <summary>Wraps an array without copying it (the caller gives up the array; bits past the end must be zero).</summary>
+    internal static BitShareVector Own(int partyIndex, int bitLength, ulong[] words) => new(partyIndex, bitLength, words);
 
     /// <summary>Describes the vector (party and bit length) without showing any share.</summary>
     /// <returns>For example <c>BitShareVector(party 2, 128 bits)</c>.</returns>

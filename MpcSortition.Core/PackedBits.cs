@@ -50,6 +50,31 @@ public static class PackedBits
         TensorPrimitives.OnesComplement(x, destination);
     }
 
+    /// <summary>ORs <paramref name="count"/> bits of <paramref name="source"/> from bit <paramref name="sourceBit"/> into
+    /// <paramref name="destination"/> from bit <paramref name="destinationBit"/> (the destination range is expected to be
+    /// zero; bits are OR-ed in, so a non-zero range ends up as the OR).</summary>
+    /// <param name="source">Packed source bits.</param>
+    /// <param name="sourceBit">First source bit.</param>
+    /// <param name="destination">Packed destination bits.</param>
+    /// <param name="destinationBit">First destination bit.</param>
+    /// <param name="count">Number of bits.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A range lies outside its span.</exception>
+    public static void CopyBits(ReadOnlySpan<ulong> source, int sourceBit, Span<ulong> destination, int destinationBit, int count)
+    {
+        ThrowHelper.CheckRange((long)source.Length * BitsPerWord, sourceBit, count);
+        ThrowHelper.CheckRange((long)destination.Length * BitsPerWord, destinationBit, count);
+        int done = 0;
+        while (done < count)
+        {
+            int s = sourceBit + done, d = destinationBit + done;
+            int sb = s & 63, db = d & 63;
+            int take = Math.Min(Math.Min(64 - sb, 64 - db), count - done);
+            ulong mask = take == 64 ? ulong.MaxValue : (1UL << take) - 1;
+            destination[d >> 6] |= ((source[s >> 6] >> sb) & mask) << db;
+            done += take;
+        }
+    }
+
     /// <summary>Clears the bits at positions ≥ <paramref name="bitLength"/> in the last word.</summary>
     /// <param name="words">Packed bits.</param>
     /// <param name="bitLength">Number of meaningful bits.</param>

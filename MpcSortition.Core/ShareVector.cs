@@ -31,6 +31,9 @@ public sealed class ShareVector
         _values = values;
     }
 
+    /// <summary>The backing array, not copied: for engines in this solution that fill results in place.</summary>
+    internal uint[] Array => _values;
+
     /// <summary>The 0-based index of the party that holds these shares.</summary>
     public int PartyIndex { get; }
 
@@ -119,6 +122,77 @@ public sealed class ShareVector
 
         return new ShareVector(PartyIndex, result, owned: true);
     }
+
+    /// <summary>Share of c ∘ x mod 2^32 for a public vector c (every party multiplies its own share element-wise).</summary>
+    /// <param name="c">The public multipliers; same length as this vector.</param>
+    /// <returns>The scaled shares.</returns>
+    public ShareVector MultiplyPublic(ReadOnlySpan<uint> c)
+    {
+        ThrowHelper.CheckSameLength<uint>(_values, c, nameof(c));
+        var result = new uint[Length];
+        Ring32.Multiply(_values, c, result);
+        return new ShareVector(PartyIndex, result, owned: true);
+    }
+
+    /// <summary>The shares of the values x[start .. start + length).</summary>
+    /// <param name="start">First index.</param>
+    /// <param name="length">Number of values.</param>
+    /// <returns>A new vector (a copy).</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not inside the vector.</exception>
+    public ShareVector Slice(int start, int length)
+    {
+        ThrowHelper.CheckRange(Length, start, length);
+        return new ShareVector(PartyIndex, _values.AsSpan(start, length).ToArray(), owned: true);
+    }
+
+    /// <summary>The concatenation of share vectors of one party, in order.</summary>
+    /// <param name="parts">At least one vector; all of the same party.</param>
+    /// <returns>One vector holding the shares of all parts.</returns>
+    /// <exception cref="ArgumentException">No part, or parts of different parties.</exception>
+    public static ShareVector Concat(params ReadOnlySpan<ShareVector> parts)
+    {
+        if (parts.IsEmpty)
+        {
+            throw new ArgumentException("Give at least one vector to concatenate.", nameof(parts));
+        }
+
+        long total = 0;
+        int party = parts[0]?.PartyIndex ?? throw new ArgumentNullException(nameof(parts));
+        foreach (ShareVector p in parts)
+        {
+            ArgumentNullException.ThrowIfNull(p, nameof(parts));
+            if (p.PartyIndex != party)
+            {
+                throw new ArgumentException($"Cannot concatenate party {party}'s shares with party {p.PartyIndex}'s.", nameof(parts));
+            }
+
+            total += p.Length;
+        }
+
+        var result = new uint[checked((int)total)];
+        int at = 0;
+        foreach (ShareVector p in parts)
+        {
+            p._values.CopyTo(result, at);
+            at += p.Length;
+        }
+
+        return new ShareVector(party, result, owned: true);
+    }
+
+    /// <summary>Party <paramref name="partyIndex"/>'s share of a trivial sharing of public values: the constant holder
+    /// (party 0) holds the values, every other party holds zeros.</summary>
+    /// <param name="partyIndex">The party whose share is made.</param>
+    /// <param name="values">The public values, the same at every party.</param>
+    /// <returns>The share.</returns>
+    public static ShareVector Public(int partyIndex, ReadOnlySpan<uint> values)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(partyIndex);
+        return new ShareVector(partyIndex, partyIndex == AdditiveSharing.ConstantHolder ? values.ToArray() : new uint[values.Length], owned: true);
+    }
+
+    /// <summary>Wraps an array without copying it (the caller gives up the array).</summary>
+    internal static ShareVector Own(int partyIndex, uint[] values) => new(partyIndex, values, owned: true);
 
     /// <summary>Describes the vector (party and length) without showing any share.</summary>
     /// <returns>For example <c>ShareVector(party 1, length 20)</c>.</returns>

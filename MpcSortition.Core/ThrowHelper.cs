@@ -13,6 +13,14 @@ internal static class ThrowHelper
     internal static void PartialOverlap(string paramName) =>
         throw new ArgumentException("The destination partially overlaps an input; use the same span (exact alias) or a disjoint one.", paramName);
 
+    internal static void CheckRange(long length, long start, long count)
+    {
+        if (start < 0 || count < 0 || start > length - count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"The range [{start}, {start} + {count}) is not inside a vector of length {length}.");
+        }
+    }
+
     internal static void CheckSameLength<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> other, string paramName)
     {
         if (reference.Length != other.Length)

@@ -115,7 +115,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     // ------------------------------------------------------------------ arithmetic creation
 
     /// <inheritdoc/>
-    public ValueTask<SharedVector> InputAsync(int owner, ReadOnlyMemory<uint> values, int length, CancellationToken cancellationToken = default)
+    public ValueTask<ShareVector> InputAsync(int owner, ReadOnlyMemory<uint> values, int length, CancellationToken cancellationToken = default)
     {
         CheckParty(owner, nameof(owner));
         ArgumentOutOfRangeException.ThrowIfNegative(length);
@@ -147,141 +147,24 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             _inputStreams[owner]!.Fill(shares);
         }
 
-        return ValueTask.FromResult(new SharedVector(_me, shares));
+        return ValueTask.FromResult(ShareVector.Own(_me, shares));
     }
 
     /// <inheritdoc/>
-    public SharedVector FromShares(ReadOnlySpan<uint> shares) => new(_me, shares.ToArray());
-
-    /// <inheritdoc/>
-    public SharedVector Public(ReadOnlySpan<uint> values)
-    {
-        var shares = new uint[values.Length];
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            values.CopyTo(shares);
-        }
-
-        return new SharedVector(_me, shares);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector Random(int length)
+    public ShareVector Random(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         var shares = new uint[length];
         _session.Private.Fill(shares);
-        return new SharedVector(_me, shares);
+        return ShareVector.Own(_me, shares);
     }
 
     // ------------------------------------------------------------------ arithmetic local
 
-    /// <inheritdoc/>
-    public SharedVector Add(SharedVector x, SharedVector y)
-    {
-        CheckPair(x, y);
-        var r = new uint[x.Length];
-        TensorPrimitives.Add(x.Data, y.Data, r);
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector Subtract(SharedVector x, SharedVector y)
-    {
-        CheckPair(x, y);
-        var r = new uint[x.Length];
-        TensorPrimitives.Subtract(x.Data, y.Data, r);
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector Negate(SharedVector x)
-    {
-        Check(x);
-        var r = new uint[x.Length];
-        TensorPrimitives.Negate(x.Data, r);
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector AddPublic(SharedVector x, uint c)
-    {
-        Check(x);
-        var r = (uint[])x.Data.Clone();
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            TensorPrimitives.Add(r, c, r);
-        }
-
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector AddPublic(SharedVector x, ReadOnlySpan<uint> c)
-    {
-        Check(x);
-        CheckLength(x.Length, c.Length, nameof(c));
-        var r = (uint[])x.Data.Clone();
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            TensorPrimitives.Add(r, c, r);
-        }
-
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector MultiplyPublic(SharedVector x, uint c)
-    {
-        Check(x);
-        var r = new uint[x.Length];
-        TensorPrimitives.Multiply(x.Data, c, r);
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector MultiplyPublic(SharedVector x, ReadOnlySpan<uint> c)
-    {
-        Check(x);
-        CheckLength(x.Length, c.Length, nameof(c));
-        var r = new uint[x.Length];
-        TensorPrimitives.Multiply(x.Data, c, r);
-        return new SharedVector(_me, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedVector Slice(SharedVector x, int start, int length)
-    {
-        Check(x);
-        CheckRange(x.Length, start, length);
-        return new SharedVector(_me, x.Data.AsSpan(start, length).ToArray());
-    }
-
-    /// <inheritdoc/>
-    public SharedVector Concat(params ReadOnlySpan<SharedVector> parts)
-    {
-        long total = 0;
-        foreach (SharedVector p in parts)
-        {
-            Check(p, nameof(parts));
-            total += p.Length;
-        }
-
-        var r = new uint[checked((int)total)];
-        int at = 0;
-        foreach (SharedVector p in parts)
-        {
-            p.Data.CopyTo(r, at);
-            at += p.Length;
-        }
-
-        return new SharedVector(_me, r);
-    }
-
     // ------------------------------------------------------------------ arithmetic interactive
 
     /// <inheritdoc/>
-    public async ValueTask<SharedVector> MultiplyAsync(SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    public async ValueTask<ShareVector> MultiplyAsync(ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
         CheckBatch(x.Length);
@@ -290,7 +173,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         uint[] result = GC.AllocateUninitializedArray<uint>(m); // every element is written by the triple source
         if (m == 0)
         {
-            return new SharedVector(_me, result);
+            return ShareVector.Own(_me, result);
         }
 
         uint[] a = ArrayPool<uint>.Shared.Rent(m), b = ArrayPool<uint>.Shared.Rent(m);
@@ -301,12 +184,12 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             // c goes straight into the result; d = x − a, e = y − b into one message.
             _triples.FillBeaverTriples(a.AsSpan(0, m), b.AsSpan(0, m), result);
             Span<uint> mine = MemoryMarshal.Cast<byte, uint>(de.AsSpan(0, 8 * m));
-            TensorPrimitives.Subtract(x.Data, a.AsSpan(0, m), mine[..m]);
-            TensorPrimitives.Subtract(y.Data, b.AsSpan(0, m), mine[m..]);
+            TensorPrimitives.Subtract(x.Array, a.AsSpan(0, m), mine[..m]);
+            TensorPrimitives.Subtract(y.Array, b.AsSpan(0, m), mine[m..]);
             await OpenInPlaceAsync(de, 8 * m, received, BeaverOpenLabel, ShareDomain.Arithmetic, 2 * m, cancellationToken, combine: false).ConfigureAwait(false);
 
             CombineBeaver(m, de, received, a, b, result, _me, _n);
-            return new SharedVector(_me, result);
+            return ShareVector.Own(_me, result);
         }
         finally
         {
@@ -318,7 +201,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <inheritdoc/>
-    public async ValueTask<uint[]> OpenAsync(SharedVector x, string label, CancellationToken cancellationToken = default)
+    public async ValueTask<uint[]> OpenAsync(ShareVector x, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
         CheckBatch(x.Length);
@@ -329,7 +212,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         byte[][] received = RentPeers(bytes);
         try
         {
-            MemoryMarshal.AsBytes(x.Data.AsSpan()).CopyTo(buffer);
+            MemoryMarshal.AsBytes(x.Array.AsSpan()).CopyTo(buffer);
             await OpenInPlaceAsync(buffer, bytes, received, label, ShareDomain.Arithmetic, x.Length, cancellationToken).ConfigureAwait(false);
             return MemoryMarshal.Cast<byte, uint>(buffer.AsSpan(0, bytes)).ToArray();
         }
@@ -341,7 +224,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <inheritdoc/>
-    public async ValueTask<uint[]?> OpenToAsync(SharedVector x, int recipient, string label, CancellationToken cancellationToken = default)
+    public async ValueTask<uint[]?> OpenToAsync(ShareVector x, int recipient, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
         CheckBatch(x.Length);
@@ -353,13 +236,13 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         try
         {
             _session.Audit.Record(label, ShareDomain.Arithmetic, x.Length, recipient, _session.Trace.Rounds + 1);
-            await _session.GatherAsync(recipient, MemoryMarshal.AsBytes(x.Data.AsSpan()).ToArray(), AsMemories(received, bytes), cancellationToken).ConfigureAwait(false);
+            await _session.GatherAsync(recipient, MemoryMarshal.AsBytes(x.Array.AsSpan()).ToArray(), AsMemories(received, bytes), cancellationToken).ConfigureAwait(false);
             if (_me != recipient)
             {
                 return null;
             }
 
-            var sum = (uint[])x.Data.Clone();
+            var sum = (uint[])x.Array.Clone();
             for (int p = 0; p < _n; p++)
             {
                 if (p != _me)
@@ -379,7 +262,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     // ------------------------------------------------------------------ boolean creation and local
 
     /// <inheritdoc/>
-    public ValueTask<SharedBits> InputBitsAsync(int owner, ReadOnlyMemory<ulong> words, int bitLength, CancellationToken cancellationToken = default)
+    public ValueTask<BitShareVector> InputBitsAsync(int owner, ReadOnlyMemory<ulong> words, int bitLength, CancellationToken cancellationToken = default)
     {
         CheckParty(owner, nameof(owner));
         int count = PackedBits.WordCount(bitLength);
@@ -411,125 +294,22 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         }
 
         ClearTail(shares, bitLength);
-        return ValueTask.FromResult(new SharedBits(_me, bitLength, shares));
+        return ValueTask.FromResult(BitShareVector.Own(_me, bitLength, shares));
     }
 
     /// <inheritdoc/>
-    public SharedBits FromBitShares(ReadOnlySpan<ulong> words, int bitLength)
-    {
-        CheckWords(words.Length, bitLength, nameof(words));
-        ulong[] copy = words.ToArray();
-        ClearTail(copy, bitLength);
-        return new SharedBits(_me, bitLength, copy);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits PublicBits(ReadOnlySpan<ulong> words, int bitLength)
-    {
-        CheckWords(words.Length, bitLength, nameof(words));
-        var shares = new ulong[words.Length];
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            words.CopyTo(shares);
-            ClearTail(shares, bitLength);
-        }
-
-        return new SharedBits(_me, bitLength, shares);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits RandomBits(int bitLength)
+    public BitShareVector RandomBits(int bitLength)
     {
         var shares = new ulong[PackedBits.WordCount(bitLength)];
         _session.Private.Fill(shares);
         ClearTail(shares, bitLength);
-        return new SharedBits(_me, bitLength, shares);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits Xor(SharedBits x, SharedBits y)
-    {
-        CheckPair(x, y);
-        var r = new ulong[x.Words.Length];
-        TensorPrimitives.Xor(x.Words, y.Words, r);
-        return new SharedBits(_me, x.BitLength, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits XorPublic(SharedBits x, ReadOnlySpan<ulong> c)
-    {
-        Check(x);
-        CheckLength(x.Words.Length, c.Length, nameof(c));
-        var r = (ulong[])x.Words.Clone();
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            TensorPrimitives.Xor(r, c, r);
-            ClearTail(r, x.BitLength);
-        }
-
-        return new SharedBits(_me, x.BitLength, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits Not(SharedBits x)
-    {
-        Check(x);
-        var r = (ulong[])x.Words.Clone();
-        if (_me == AdditiveSharing.ConstantHolder)
-        {
-            TensorPrimitives.OnesComplement(r, r);
-            ClearTail(r, x.BitLength);
-        }
-
-        return new SharedBits(_me, x.BitLength, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits AndPublic(SharedBits x, ReadOnlySpan<ulong> mask)
-    {
-        Check(x);
-        CheckLength(x.Words.Length, mask.Length, nameof(mask));
-        var r = new ulong[x.Words.Length];
-        TensorPrimitives.BitwiseAnd(x.Words, mask, r);
-        return new SharedBits(_me, x.BitLength, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits SliceBits(SharedBits x, int start, int bitLength)
-    {
-        Check(x);
-        CheckRange(x.BitLength, start, bitLength);
-        var r = new ulong[PackedBits.WordCount(bitLength)];
-        BitCopy.Copy(x.Words, start, r, 0, bitLength);
-        return new SharedBits(_me, bitLength, r);
-    }
-
-    /// <inheritdoc/>
-    public SharedBits ConcatBits(params ReadOnlySpan<SharedBits> parts)
-    {
-        long total = 0;
-        foreach (SharedBits p in parts)
-        {
-            Check(p, nameof(parts));
-            total += p.BitLength;
-        }
-
-        int bits = checked((int)total);
-        var r = new ulong[PackedBits.WordCount(bits)];
-        int at = 0;
-        foreach (SharedBits p in parts)
-        {
-            BitCopy.Copy(p.Words, 0, r, at, p.BitLength);
-            at += p.BitLength;
-        }
-
-        return new SharedBits(_me, bits, r);
+        return BitShareVector.Own(_me, bitLength, shares);
     }
 
     // ------------------------------------------------------------------ boolean interactive
 
     /// <inheritdoc/>
-    public async ValueTask<SharedBits> AndAsync(SharedBits x, SharedBits y, CancellationToken cancellationToken = default)
+    public async ValueTask<BitShareVector> AndAsync(BitShareVector x, BitShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
         using Exclusive busy = Enter();
@@ -537,7 +317,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         var result = new ulong[w];
         if (w == 0)
         {
-            return new SharedBits(_me, x.BitLength, result);
+            return BitShareVector.Own(_me, x.BitLength, result);
         }
 
         ulong[] a = ArrayPool<ulong>.Shared.Rent(w), b = ArrayPool<ulong>.Shared.Rent(w);
@@ -566,7 +346,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             }
 
             ClearTail(result, x.BitLength);
-            return new SharedBits(_me, x.BitLength, result);
+            return BitShareVector.Own(_me, x.BitLength, result);
         }
         finally
         {
@@ -578,7 +358,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ulong[]> OpenBitsAsync(SharedBits x, string label, CancellationToken cancellationToken = default)
+    public async ValueTask<ulong[]> OpenBitsAsync(BitShareVector x, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
@@ -588,7 +368,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         byte[][] received = RentPeers(bytes);
         try
         {
-            MemoryMarshal.AsBytes(x.Words.AsSpan()).CopyTo(buffer);
+            MemoryMarshal.AsBytes(x.Array.AsSpan()).CopyTo(buffer);
             await OpenInPlaceAsync(buffer, bytes, received, label, ShareDomain.Boolean, x.BitLength, cancellationToken, xor: true).ConfigureAwait(false);
             ulong[] r = MemoryMarshal.Cast<byte, ulong>(buffer.AsSpan(0, bytes)).ToArray();
             ClearTail(r, x.BitLength);
@@ -602,7 +382,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <inheritdoc/>
-    public async ValueTask<ulong[]?> OpenBitsToAsync(SharedBits x, int recipient, string label, CancellationToken cancellationToken = default)
+    public async ValueTask<ulong[]?> OpenBitsToAsync(BitShareVector x, int recipient, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
         CheckParty(recipient, nameof(recipient));
@@ -613,13 +393,13 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         try
         {
             _session.Audit.Record(label, ShareDomain.Boolean, x.BitLength, recipient, _session.Trace.Rounds + 1);
-            await _session.GatherAsync(recipient, MemoryMarshal.AsBytes(x.Words.AsSpan()).ToArray(), AsMemories(received, bytes), cancellationToken).ConfigureAwait(false);
+            await _session.GatherAsync(recipient, MemoryMarshal.AsBytes(x.Array.AsSpan()).ToArray(), AsMemories(received, bytes), cancellationToken).ConfigureAwait(false);
             if (_me != recipient)
             {
                 return null;
             }
 
-            var sum = (ulong[])x.Words.Clone();
+            var sum = (ulong[])x.Array.Clone();
             for (int p = 0; p < _n; p++)
             {
                 if (p != _me)
@@ -797,7 +577,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         }
     }
 
-    private void Check(SharedVector x, string paramName = "x")
+    private void Check(ShareVector x, string paramName = "x")
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
         if (x.PartyIndex != _me)
@@ -806,7 +586,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         }
     }
 
-    private void Check(SharedBits x, string paramName = "x")
+    private void Check(BitShareVector x, string paramName = "x")
     {
         ArgumentNullException.ThrowIfNull(x, paramName);
         if (x.PartyIndex != _me)
@@ -815,35 +595,17 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
         }
     }
 
-    private void CheckPair(SharedVector x, SharedVector y)
+    private void CheckPair(ShareVector x, ShareVector y)
     {
         Check(x, nameof(x));
         Check(y, nameof(y));
         CheckLength(x.Length, y.Length, nameof(y));
     }
 
-    private void CheckPair(SharedBits x, SharedBits y)
+    private void CheckPair(BitShareVector x, BitShareVector y)
     {
         Check(x, nameof(x));
         Check(y, nameof(y));
         CheckLength(x.BitLength, y.BitLength, nameof(y));
-    }
-}
-
-/// <summary>Copies bit ranges between packed vectors (destination bits are OR-ed in, so the range must be zero).</summary>
-internal static class BitCopy
-{
-    internal static void Copy(ReadOnlySpan<ulong> source, int sourceBit, Span<ulong> destination, int destinationBit, int count)
-    {
-        int done = 0;
-        while (done < count)
-        {
-            int s = sourceBit + done, d = destinationBit + done;
-            int sb = s & 63, db = d & 63;
-            int take = Math.Min(Math.Min(64 - sb, 64 - db), count - done);
-            ulong mask = take == 64 ? ulong.MaxValue : (1UL << take) - 1;
-            destination[d >> 6] |= ((source[s >> 6] >> sb) & mask) << db;
-            done += take;
-        }
     }
 }

@@ -183,7 +183,7 @@ public static class PanelSelector
             ?? throw new SelectionFailedException(maxAttempts, reason!);
     }
 
-    /// <summary>As <see cref="Select(SelectionProblem, ISelectionStrategy, IRandomTape, int)"/> with the tape of a 16-byte seed (<see cref="AesCtrTape"/>).</summary>
+    /// <summary>As <see cref="Select(SelectionProblem, ISelectionStrategy, IRandomTape, int)"/> with the tape of a 16-byte seed (<see cref="RandomTape"/>).</summary>
     /// <param name="problem">The problem.</param>
     /// <param name="strategy">The strategy.</param>
     /// <param name="seed">16 bytes.</param>
@@ -193,7 +193,7 @@ public static class PanelSelector
     /// <exception cref="SelectionFailedException">Every attempt failed.</exception>
     public static SelectionResult Select(SelectionProblem problem, ISelectionStrategy strategy, ReadOnlySpan<byte> seed, int maxAttempts = DefaultAttempts)
     {
-        using var tape = new AesCtrTape(seed);
+        using var tape = new RandomTape(seed);
         return Select(problem, strategy, tape, maxAttempts);
     }
 

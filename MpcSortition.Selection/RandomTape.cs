@@ -20,9 +20,10 @@ public interface IRandomTape
 
 /// <summary>
 /// A random tape expanded from a 16-byte seed with <see cref="AesCtrPrg"/>: word i is the keystream bytes
-/// [8i, 8i + 8) read little-endian. Buffered, not thread-safe; dispose to clear the key.
+/// [8i, 8i + 8) read little-endian. Buffered, not thread-safe; dispose to clear the key. Its static members are the
+/// seeds (from text, derived per run) and the uniform draw shared by every strategy (and mirrored by the secure selector).
 /// </summary>
-public sealed class AesCtrTape : IRandomTape, IDisposable
+public sealed class RandomTape : IRandomTape, IDisposable
 {
     private const int BufferWords = 256;
     private readonly AesCtrPrg _prg;
@@ -32,7 +33,7 @@ public sealed class AesCtrTape : IRandomTape, IDisposable
     /// <summary>Creates the tape for a seed.</summary>
     /// <param name="seed">Exactly <see cref="AesCtrPrg.SeedSize"/> bytes.</param>
     /// <exception cref="ArgumentException">The seed is not 16 bytes long.</exception>
-    public AesCtrTape(ReadOnlySpan<byte> seed)
+    public RandomTape(ReadOnlySpan<byte> seed)
     {
         _prg = new AesCtrPrg(seed);
     }
@@ -59,12 +60,8 @@ public sealed class AesCtrTape : IRandomTape, IDisposable
 
     /// <summary>Describes the tape without revealing the seed.</summary>
     /// <returns>A fixed description.</returns>
-    public override string ToString() => "AesCtrTape(AES-128-CTR)";
-}
+    public override string ToString() => "RandomTape(AES-128-CTR)";
 
-/// <summary>Seeds and the uniform draw shared by every strategy (and mirrored by the secure selector).</summary>
-public static class RandomTape
-{
     private static ReadOnlySpan<byte> PanelLabel => "MpcSortition.Selection.panel"u8;
 
     private static ReadOnlySpan<byte> TextLabel => "MpcSortition.Selection.seed:"u8;

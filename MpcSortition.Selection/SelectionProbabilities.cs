@@ -122,7 +122,7 @@ public sealed class SelectionProbabilities
                 int end = Math.Min(runs, (chunk + 1) * ChunkSize);
                 for (int j = chunk * ChunkSize; j < end; j++)
                 {
-                    using var tape = new AesCtrTape(RandomTape.DeriveSeed(runSeed, j));
+                    using var tape = new RandomTape(RandomTape.DeriveSeed(runSeed, j));
                     SelectionResult? result = PanelSelector.TrySelectCore(problem, strategy, tape, maxAttempts, out string? _);
                     if (result is null)
                     {

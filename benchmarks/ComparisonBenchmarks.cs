@@ -13,7 +13,7 @@ namespace MpcSortition.Benchmarks;
 public class ComparisonBenchmarks
 {
     private SemiHonestBlackBox[] _parties = [];
-    private SharedVector[] _x = [], _y = [], _groups = [];
+    private ShareVector[] _x = [], _y = [], _groups = [];
 
     /// <summary>Elements per batch.</summary>
     [Params(1_000, 100_000)]
@@ -34,9 +34,9 @@ public class ComparisonBenchmarks
 
         ShareVector[] xs = AdditiveSharing.Split(x, 3), ys = AdditiveSharing.Split(y, 3);
         int groups = Math.Max(1, Batch / 435); // 435 pairwise comparisons per group of 30: about Batch in total
-        _x = new SharedVector[3];
-        _y = new SharedVector[3];
-        _groups = new SharedVector[3];
+        _x = new ShareVector[3];
+        _y = new ShareVector[3];
+        _groups = new ShareVector[3];
         for (int p = 0; p < 3; p++)
         {
             _parties[p].Trace.RecordEntries = false;

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using BenchmarkDotNet.Attributes;
 using MpcSortition.Protocols;
 
@@ -13,8 +14,8 @@ namespace MpcSortition.Benchmarks;
 public class ProtocolMultiplyBenchmarks
 {
     private IArithmeticBlackBox[] _boxes = null!;
-    private SharedVector[] _x = null!;
-    private SharedVector[] _y = null!;
+    private ShareVector[] _x = null!;
+    private ShareVector[] _y = null!;
 
     /// <summary>Multiplications per batch.</summary>
     [Params(1_000, 100_000, 1_000_000)]

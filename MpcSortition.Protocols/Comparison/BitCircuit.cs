@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using System.Numerics.Tensors;
 
 namespace MpcSortition.Protocols;
@@ -117,10 +118,10 @@ internal sealed class BitCircuit
         }
 
         // Whole words, so no tail to clear: wrap the fresh arrays without the copy FromBitShares would make.
-        var bx = new SharedBits(PartyIndex, 64 * xs.Length, xs);
-        var by = new SharedBits(PartyIndex, 64 * ys.Length, ys);
-        SharedBits z = await _abb.AndAsync(bx, by, _cancellationToken).ConfigureAwait(false);
-        ReadOnlySpan<ulong> zs = z.Shares;
+        var bx = new BitShareVector(PartyIndex, 64 * xs.Length, xs);
+        var by = new BitShareVector(PartyIndex, 64 * ys.Length, ys);
+        BitShareVector z = await _abb.AndAsync(bx, by, _cancellationToken).ConfigureAwait(false);
+        ReadOnlySpan<ulong> zs = z.Words;
         for (int i = 0; i < k; i++)
         {
             result[i] = zs.Slice(i * s, s).ToArray();

@@ -5,7 +5,7 @@ namespace MpcSortition.Protocols;
 /// <summary>
 /// Local (no communication) conversion between integers and bit planes. A batch of m integers of
 /// <c>width</c> bits is stored bit-sliced: plane j holds bit j of every element, so bit <c>j·m + i</c> of the
-/// packed vector is bit j of element i (packed 64 per <see cref="ulong"/> as in <see cref="SharedBits"/>). This is
+/// packed vector is bit j of element i (packed 64 per <see cref="ulong"/> as in <see cref="BitShareVector"/>). This is
 /// the layout of <see cref="ObliviousToolkit.ToBitsAsync"/>: one boolean gate applied to whole planes processes the
 /// whole batch.
 /// </summary>
@@ -118,7 +118,7 @@ public static class BitSlicing
         contiguous.Clear();
         for (int j = 0; j < width; j++)
         {
-            BitCopy.Copy(padded.Slice(j * stride, stride), 0, contiguous, j * count, count);
+            PackedBits.CopyBits(padded.Slice(j * stride, stride), 0, contiguous, j * count, count);
         }
     }
 
@@ -129,7 +129,7 @@ public static class BitSlicing
         padded.Clear();
         for (int j = 0; j < width; j++)
         {
-            BitCopy.Copy(contiguous, j * count, padded.Slice(j * stride, stride), 0, count);
+            PackedBits.CopyBits(contiguous, j * count, padded.Slice(j * stride, stride), 0, count);
         }
     }
 

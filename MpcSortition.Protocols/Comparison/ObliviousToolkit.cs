@@ -30,7 +30,7 @@ public enum ComparisonMode
 /// inside <see cref="IArithmeticBlackBox.MultiplyAsync"/> and <see cref="IArithmeticBlackBox.AndAsync"/>.
 /// </summary>
 /// <remarks>
-/// <para>Boolean results are <see cref="SharedBits"/> with bit i the result for element i. Round counts below are for
+/// <para>Boolean results are <see cref="BitShareVector"/> with bit i the result for element i. Round counts below are for
 /// the 32-bit ring; bytes are what each party sends in total (to both peers) per element, with the
 /// <see cref="SemiHonestBlackBox"/> costs (an AND gate costs 4 bits, a multiplication 16 bytes per party).</para>
 /// <para>The A2B-based operations (everything except <see cref="ToArithmeticAsync"/>, <see cref="FromBitsAsync"/>
@@ -59,14 +59,14 @@ public static class ObliviousToolkit
     /// <param name="bitCount">How many low bits to extract, 1..32.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>bitCount·m shared bits.</returns>
-    public static async ValueTask<SharedBits> ToBitsAsync(this IArithmeticBlackBox abb, SharedVector x, int bitCount = Width, CancellationToken cancellationToken = default)
+    public static async ValueTask<BitShareVector> ToBitsAsync(this IArithmeticBlackBox abb, ShareVector x, int bitCount = Width, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
         BitSlicing.CheckWidth(bitCount, nameof(bitCount));
         int m = x.Length;
         var circuit = new BitCircuit(abb, m, cancellationToken);
-        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[][] bits = await circuit.ToBitsAsync(fresh.Data, bitCount).ConfigureAwait(false);
+        ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[][] bits = await circuit.ToBitsAsync(fresh.Array, bitCount).ConfigureAwait(false);
         var padded = new ulong[bitCount * circuit.Stride];
         for (int j = 0; j < bitCount; j++)
         {
@@ -86,12 +86,12 @@ public static class ObliviousToolkit
     /// <param name="x">The values.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits.</returns>
-    public static async ValueTask<SharedBits> IsNegativeAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    public static async ValueTask<BitShareVector> IsNegativeAsync(this IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
         var circuit = new BitCircuit(abb, x.Length, cancellationToken);
-        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[] msb = await circuit.MostSignificantBitAsync(fresh.Data, Width).ConfigureAwait(false);
+        ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[] msb = await circuit.MostSignificantBitAsync(fresh.Array, Width).ConfigureAwait(false);
         return abb.FromBitShares(msb, x.Length);
     }
 
@@ -104,24 +104,24 @@ public static class ObliviousToolkit
     /// <param name="bits">The bits (n = bits.BitLength).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>n shared values, each 0 or 1.</returns>
-    public static async ValueTask<SharedVector> ToArithmeticAsync(this IArithmeticBlackBox abb, SharedBits bits, CancellationToken cancellationToken = default)
+    public static async ValueTask<ShareVector> ToArithmeticAsync(this IArithmeticBlackBox abb, BitShareVector bits, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, bits, nameof(bits));
         int n = bits.BitLength;
         var mine = new uint[n];
         bits = await RefreshBitsAsync(abb, bits, cancellationToken).ConfigureAwait(false);
-        ReadOnlySpan<ulong> words = bits.Shares;
+        ReadOnlySpan<ulong> words = bits.Words;
         for (int i = 0; i < n; i++)
         {
             mine[i] = (uint)(words[i >> 6] >> (i & 63)) & 1u;
         }
 
         var zeros = new uint[n];
-        SharedVector acc = abb.FromShares(abb.PartyIndex == 0 ? mine : zeros);
+        ShareVector acc = abb.FromShares(abb.PartyIndex == 0 ? mine : zeros);
         for (int owner = 1; owner < abb.PartyCount; owner++)
         {
-            SharedVector next = abb.FromShares(abb.PartyIndex == owner ? mine : zeros);
-            SharedVector product = await abb.MultiplyAsync(acc, next, cancellationToken).ConfigureAwait(false);
+            ShareVector next = abb.FromShares(abb.PartyIndex == owner ? mine : zeros);
+            ShareVector product = await abb.MultiplyAsync(acc, next, cancellationToken).ConfigureAwait(false);
             acc = abb.Subtract(abb.Add(acc, next), abb.MultiplyPublic(product, 2));
         }
 
@@ -137,7 +137,7 @@ public static class ObliviousToolkit
     /// <param name="bitCount">Bits per value, 1..32; the length of <paramref name="planes"/> must be a multiple of it.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared values (each below 2^bitCount).</returns>
-    public static async ValueTask<SharedVector> FromBitsAsync(this IArithmeticBlackBox abb, SharedBits planes, int bitCount = Width, CancellationToken cancellationToken = default)
+    public static async ValueTask<ShareVector> FromBitsAsync(this IArithmeticBlackBox abb, BitShareVector planes, int bitCount = Width, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, planes, nameof(planes));
         BitSlicing.CheckWidth(bitCount, nameof(bitCount));
@@ -147,8 +147,8 @@ public static class ObliviousToolkit
         }
 
         int m = planes.BitLength / bitCount;
-        SharedVector all = await abb.ToArithmeticAsync(planes, cancellationToken).ConfigureAwait(false);
-        SharedVector acc = abb.Slice(all, 0, m);
+        ShareVector all = await abb.ToArithmeticAsync(planes, cancellationToken).ConfigureAwait(false);
+        ShareVector acc = abb.Slice(all, 0, m);
         for (int j = 1; j < bitCount; j++)
         {
             acc = abb.Add(acc, abb.MultiplyPublic(abb.Slice(all, j * m, m), 1u << j));
@@ -170,7 +170,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] &lt; y[i].</returns>
-    public static ValueTask<SharedBits> LessThanAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> LessThanAsync(this IArithmeticBlackBox abb, ShareVector x, ShareVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         return LessThanCoreAsync(abb, new Operand(x, null), new Operand(y, null), mode, negate: false, cancellationToken);
@@ -183,20 +183,20 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] &lt; c[i].</returns>
-    public static ValueTask<SharedBits> LessThanAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> LessThanAsync(this IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPublic(abb, x, c);
         return LessThanCoreAsync(abb, new Operand(x, null), new Operand(null, c.ToArray()), mode, negate: false, cancellationToken);
     }
 
-    /// <summary>x ≤ y element-wise: ¬(y &lt; x). Same cost as <see cref="LessThanAsync(IArithmeticBlackBox, SharedVector, SharedVector, ComparisonMode, CancellationToken)"/>.</summary>
+    /// <summary>x ≤ y element-wise: ¬(y &lt; x). Same cost as <see cref="LessThanAsync(IArithmeticBlackBox, ShareVector, ShareVector, ComparisonMode, CancellationToken)"/>.</summary>
     /// <param name="abb">This party's black box (three parties).</param>
     /// <param name="x">Left operands.</param>
     /// <param name="y">Right operands, same length.</param>
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] ≤ y[i].</returns>
-    public static ValueTask<SharedBits> LessOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> LessOrEqualAsync(this IArithmeticBlackBox abb, ShareVector x, ShareVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         return LessThanCoreAsync(abb, new Operand(y, null), new Operand(x, null), mode, negate: true, cancellationToken);
@@ -209,7 +209,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] ≤ c[i].</returns>
-    public static ValueTask<SharedBits> LessOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> LessOrEqualAsync(this IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPublic(abb, x, c);
         return LessThanCoreAsync(abb, new Operand(null, c.ToArray()), new Operand(x, null), mode, negate: true, cancellationToken);
@@ -222,7 +222,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] &gt; y[i].</returns>
-    public static ValueTask<SharedBits> GreaterThanAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> GreaterThanAsync(this IArithmeticBlackBox abb, ShareVector x, ShareVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         return LessThanCoreAsync(abb, new Operand(y, null), new Operand(x, null), mode, negate: false, cancellationToken);
@@ -235,7 +235,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] &gt; c[i].</returns>
-    public static ValueTask<SharedBits> GreaterThanAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> GreaterThanAsync(this IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPublic(abb, x, c);
         return LessThanCoreAsync(abb, new Operand(null, c.ToArray()), new Operand(x, null), mode, negate: false, cancellationToken);
@@ -248,7 +248,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] ≥ y[i].</returns>
-    public static ValueTask<SharedBits> GreaterOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> GreaterOrEqualAsync(this IArithmeticBlackBox abb, ShareVector x, ShareVector y, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         return LessThanCoreAsync(abb, new Operand(x, null), new Operand(y, null), mode, negate: true, cancellationToken);
@@ -261,7 +261,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the ring elements are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] ≥ c[i].</returns>
-    public static ValueTask<SharedBits> GreaterOrEqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> GreaterOrEqualAsync(this IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
     {
         CheckPublic(abb, x, c);
         return LessThanCoreAsync(abb, new Operand(x, null), new Operand(null, c.ToArray()), mode, negate: true, cancellationToken);
@@ -276,12 +276,12 @@ public static class ObliviousToolkit
     /// <param name="x">The values.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] = 0.</returns>
-    public static async ValueTask<SharedBits> IsZeroAsync(this IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken = default)
+    public static async ValueTask<BitShareVector> IsZeroAsync(this IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
         var circuit = new BitCircuit(abb, x.Length, cancellationToken);
-        SharedVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[] zero = await circuit.IsZeroAsync(fresh.Data, Width).ConfigureAwait(false);
+        ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
+        ulong[] zero = await circuit.IsZeroAsync(fresh.Array, Width).ConfigureAwait(false);
         return abb.FromBitShares(zero, x.Length);
     }
 
@@ -291,7 +291,7 @@ public static class ObliviousToolkit
     /// <param name="y">Right operands, same length.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] = y[i].</returns>
-    public static ValueTask<SharedBits> EqualAsync(this IArithmeticBlackBox abb, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> EqualAsync(this IArithmeticBlackBox abb, ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         return abb.IsZeroAsync(abb.Subtract(x, y), cancellationToken);
@@ -303,7 +303,7 @@ public static class ObliviousToolkit
     /// <param name="c">Public right operands, same length.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>m shared bits: bit i is 1 iff x[i] = c[i].</returns>
-    public static ValueTask<SharedBits> EqualAsync(this IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c, CancellationToken cancellationToken = default)
+    public static ValueTask<BitShareVector> EqualAsync(this IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c, CancellationToken cancellationToken = default)
     {
         CheckPublic(abb, x, c);
         return abb.IsZeroAsync(abb.Subtract(x, abb.Public(c)), cancellationToken);
@@ -322,11 +322,11 @@ public static class ObliviousToolkit
     /// <param name="y">Chosen where the condition is 0; same length.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The selected values.</returns>
-    public static async ValueTask<SharedVector> SelectAsync(this IArithmeticBlackBox abb, SharedVector condition, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    public static async ValueTask<ShareVector> SelectAsync(this IArithmeticBlackBox abb, ShareVector condition, ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         CheckPair(abb, condition, x);
-        SharedVector delta = await abb.MultiplyAsync(condition, abb.Subtract(x, y), cancellationToken).ConfigureAwait(false);
+        ShareVector delta = await abb.MultiplyAsync(condition, abb.Subtract(x, y), cancellationToken).ConfigureAwait(false);
         return abb.Add(y, delta);
     }
 
@@ -337,7 +337,7 @@ public static class ObliviousToolkit
     /// <param name="y">Chosen where the bit is 0; same length.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The selected values.</returns>
-    public static async ValueTask<SharedVector> SelectAsync(this IArithmeticBlackBox abb, SharedBits condition, SharedVector x, SharedVector y, CancellationToken cancellationToken = default)
+    public static async ValueTask<ShareVector> SelectAsync(this IArithmeticBlackBox abb, BitShareVector condition, ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
         CheckHandle(abb, condition, nameof(condition));
@@ -346,7 +346,7 @@ public static class ObliviousToolkit
             throw new ArgumentException($"Length mismatch: the condition has {condition.BitLength} bits, the operands {x.Length} values.", nameof(condition));
         }
 
-        SharedVector b = await abb.ToArithmeticAsync(condition, cancellationToken).ConfigureAwait(false);
+        ShareVector b = await abb.ToArithmeticAsync(condition, cancellationToken).ConfigureAwait(false);
         return await abb.SelectAsync(b, x, y, cancellationToken).ConfigureAwait(false);
     }
 
@@ -368,7 +368,7 @@ public static class ObliviousToolkit
     /// <param name="mode">How the values are ordered (SignOfDifference requires |v_i − v_j| &lt; 2^31 within a group).</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>Shared 0/1 values, exactly one 1 per group.</returns>
-    public static ValueTask<SharedVector> ArgMaxAsync(this IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<ShareVector> ArgMaxAsync(this IArithmeticBlackBox abb, ShareVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
         => ArgExtremumAsync(abb, values, groupLength, mode, max: true, cancellationToken);
 
     /// <summary>
@@ -381,12 +381,12 @@ public static class ObliviousToolkit
     /// <param name="mode">How the values are ordered.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>Shared 0/1 values, exactly one 1 per group.</returns>
-    public static ValueTask<SharedVector> ArgMinAsync(this IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
+    public static ValueTask<ShareVector> ArgMinAsync(this IArithmeticBlackBox abb, ShareVector values, int groupLength, ComparisonMode mode = ComparisonMode.Unsigned, CancellationToken cancellationToken = default)
         => ArgExtremumAsync(abb, values, groupLength, mode, max: false, cancellationToken);
 
     // ------------------------------------------------------------------ implementation
 
-    private static async ValueTask<SharedVector> ArgExtremumAsync(IArithmeticBlackBox abb, SharedVector values, int groupLength, ComparisonMode mode, bool max, CancellationToken cancellationToken)
+    private static async ValueTask<ShareVector> ArgExtremumAsync(IArithmeticBlackBox abb, ShareVector values, int groupLength, ComparisonMode mode, bool max, CancellationToken cancellationToken)
     {
         CheckHandle(abb, values, nameof(values));
         ArgumentOutOfRangeException.ThrowIfLessThan(groupLength, 1);
@@ -434,14 +434,14 @@ public static class ObliviousToolkit
             }
         }
 
-        SharedBits q = max
+        BitShareVector q = max
             ? await LessThanPairsAsync(abb, values, lowerIndex, upperIndex, mode, cancellationToken).ConfigureAwait(false)
             : await LessThanPairsAsync(abb, values, upperIndex, lowerIndex, mode, cancellationToken).ConfigureAwait(false);
 
         // Plane k of element (g, i) is "i beats its k-th opponent j": ¬q for j > i, q for j < i.
         int count = values.Length;
         var circuit = new BitCircuit(abb, count, cancellationToken);
-        ReadOnlySpan<ulong> qs = q.Shares;
+        ReadOnlySpan<ulong> qs = q.Words;
         bool flip = circuit.IsConstantHolder;
         var planes = new ulong[len - 1][];
         for (int k = 0; k < len - 1; k++)
@@ -477,11 +477,11 @@ public static class ObliviousToolkit
     /// v[left[p]] &lt; v[right[p]] for every pair p, where values take part in many pairs: the sign bit of each value
     /// is computed once (not once per pair), so P pairs over n values cost n + P sign bits instead of 3P.
     /// </summary>
-    private static async ValueTask<SharedBits> LessThanPairsAsync(IArithmeticBlackBox abb, SharedVector values, int[] left, int[] right, ComparisonMode mode, CancellationToken cancellationToken)
+    private static async ValueTask<BitShareVector> LessThanPairsAsync(IArithmeticBlackBox abb, ShareVector values, int[] left, int[] right, ComparisonMode mode, CancellationToken cancellationToken)
     {
         int pairs = left.Length;
-        SharedVector v = mode == ComparisonMode.Signed ? abb.AddPublic(values, 1u << (Width - 1)) : values;
-        ReadOnlySpan<uint> shares = v.Shares;
+        ShareVector v = mode == ComparisonMode.Signed ? abb.AddPublic(values, 1u << (Width - 1)) : values;
+        ReadOnlySpan<uint> shares = v.Values;
         var d = new uint[pairs];
         for (int p = 0; p < pairs; p++)
         {
@@ -491,15 +491,15 @@ public static class ObliviousToolkit
         var circuit = new BitCircuit(abb, pairs, cancellationToken);
         if (mode == ComparisonMode.SignOfDifference)
         {
-            SharedVector fresh = await RefreshAsync(abb, abb.FromShares(d), cancellationToken).ConfigureAwait(false);
-            ulong[] sign = await circuit.MostSignificantBitAsync(fresh.Data, Width).ConfigureAwait(false);
+            ShareVector fresh = await RefreshAsync(abb, abb.FromShares(d), cancellationToken).ConfigureAwait(false);
+            ulong[] sign = await circuit.MostSignificantBitAsync(fresh.Array, Width).ConfigureAwait(false);
             return abb.FromBitShares(sign, pairs);
         }
 
         int n = v.Length;
-        SharedVector all = await RefreshAsync(abb, abb.Concat(v, abb.FromShares(d)), cancellationToken).ConfigureAwait(false);
+        ShareVector all = await RefreshAsync(abb, abb.Concat(v, abb.FromShares(d)), cancellationToken).ConfigureAwait(false);
         var wide = new BitCircuit(abb, all.Length, cancellationToken);
-        ulong[] msb = await wide.MostSignificantBitAsync(all.Data, Width).ConfigureAwait(false);
+        ulong[] msb = await wide.MostSignificantBitAsync(all.Array, Width).ConfigureAwait(false);
         ulong[] lTop = circuit.Zero(), rTop = circuit.Zero(), dTop = Extract(msb, 1, n, pairs, circuit);
         for (int p = 0; p < pairs; p++)
         {
@@ -522,41 +522,41 @@ public static class ObliviousToolkit
     /// what party i learns — party i + 1's refreshed share — uniform and independent of the secret whatever the
     /// caller's sharing was (for example a contributor's split that is not uniformly random). See docs/comparison.md.
     /// </remarks>
-    private static async ValueTask<SharedVector> RefreshAsync(IArithmeticBlackBox abb, SharedVector x, CancellationToken cancellationToken)
+    private static async ValueTask<ShareVector> RefreshAsync(IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken)
     {
         int m = x.Length;
         var zeros = new uint[m];
-        uint[] acc = (uint[])x.Data.Clone();
+        uint[] acc = (uint[])x.Array.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
         {
-            SharedVector zero = await abb.InputAsync(owner, abb.PartyIndex == owner ? zeros : default, m, cancellationToken).ConfigureAwait(false);
-            TensorPrimitives.Add(acc, zero.Data, acc);
+            ShareVector zero = await abb.InputAsync(owner, abb.PartyIndex == owner ? zeros : default, m, cancellationToken).ConfigureAwait(false);
+            TensorPrimitives.Add(acc, zero.Array, acc);
         }
 
-        return new SharedVector(abb.PartyIndex, acc);
+        return new ShareVector(abb.PartyIndex, acc);
     }
 
     /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
-    private static async ValueTask<SharedBits> RefreshBitsAsync(IArithmeticBlackBox abb, SharedBits x, CancellationToken cancellationToken)
+    private static async ValueTask<BitShareVector> RefreshBitsAsync(IArithmeticBlackBox abb, BitShareVector x, CancellationToken cancellationToken)
     {
         var zeros = new ulong[x.Words.Length];
-        ulong[] acc = (ulong[])x.Words.Clone();
+        ulong[] acc = (ulong[])x.Array.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
         {
-            SharedBits zero = await abb.InputBitsAsync(owner, abb.PartyIndex == owner ? zeros : default, x.BitLength, cancellationToken).ConfigureAwait(false);
+            BitShareVector zero = await abb.InputBitsAsync(owner, abb.PartyIndex == owner ? zeros : default, x.BitLength, cancellationToken).ConfigureAwait(false);
             TensorPrimitives.Xor(acc, zero.Words, acc);
         }
 
-        return new SharedBits(abb.PartyIndex, x.BitLength, acc);
+        return new BitShareVector(abb.PartyIndex, x.BitLength, acc);
     }
 
     /// <summary>An operand of a comparison: shared, or public (the same at every party).</summary>
-    internal readonly record struct Operand(SharedVector? Shared, uint[]? Public);
+    internal readonly record struct Operand(ShareVector? Shared, uint[]? Public);
 
-    /// <summary>left &lt; right (negated if asked): see <see cref="LessThanAsync(IArithmeticBlackBox, SharedVector, SharedVector, ComparisonMode, CancellationToken)"/>.</summary>
+    /// <summary>left &lt; right (negated if asked): see <see cref="LessThanAsync(IArithmeticBlackBox, ShareVector, ShareVector, ComparisonMode, CancellationToken)"/>.</summary>
     /// <remarks>Generic in the bit width for exhaustive tests: the operands are taken mod 2^width (the ring
     /// arithmetic mod 2^32 is also correct mod 2^width) and bit width − 1 is the sign bit.</remarks>
-    internal static async ValueTask<SharedBits> LessThanCoreAsync(IArithmeticBlackBox abb, Operand left, Operand right, ComparisonMode mode, bool negate, CancellationToken cancellationToken, int width = Width)
+    internal static async ValueTask<BitShareVector> LessThanCoreAsync(IArithmeticBlackBox abb, Operand left, Operand right, ComparisonMode mode, bool negate, CancellationToken cancellationToken, int width = Width)
     {
         CheckMode(mode);
         if (mode == ComparisonMode.Signed)
@@ -565,21 +565,21 @@ public static class ObliviousToolkit
             right = FlipSign(abb, right, width);
         }
 
-        SharedVector l = left.Shared ?? abb.Public(left.Public);
-        SharedVector r = right.Shared ?? abb.Public(right.Public);
-        SharedVector d = abb.Subtract(l, r);
+        ShareVector l = left.Shared ?? abb.Public(left.Public);
+        ShareVector r = right.Shared ?? abb.Public(right.Public);
+        ShareVector d = abb.Subtract(l, r);
         int m = d.Length;
         var circuit = new BitCircuit(abb, m, cancellationToken);
         ulong[] result;
         if (mode == ComparisonMode.SignOfDifference)
         {
-            SharedVector fresh = await RefreshAsync(abb, d, cancellationToken).ConfigureAwait(false);
-            result = await circuit.MostSignificantBitAsync(fresh.Data, width).ConfigureAwait(false);
+            ShareVector fresh = await RefreshAsync(abb, d, cancellationToken).ConfigureAwait(false);
+            result = await circuit.MostSignificantBitAsync(fresh.Array, width).ConfigureAwait(false);
         }
         else
         {
             // One batch of sign bits: the shared operands and the difference.
-            var batch = new List<SharedVector>(3);
+            var batch = new List<ShareVector>(3);
             if (left.Shared is not null)
             {
                 batch.Add(left.Shared);
@@ -591,9 +591,9 @@ public static class ObliviousToolkit
             }
 
             batch.Add(d);
-            SharedVector all = await RefreshAsync(abb, abb.Concat(batch.ToArray()), cancellationToken).ConfigureAwait(false);
+            ShareVector all = await RefreshAsync(abb, abb.Concat(batch.ToArray()), cancellationToken).ConfigureAwait(false);
             var wide = new BitCircuit(abb, all.Length, cancellationToken);
-            ulong[] msb = await wide.MostSignificantBitAsync(all.Data, width).ConfigureAwait(false);
+            ulong[] msb = await wide.MostSignificantBitAsync(all.Array, width).ConfigureAwait(false);
             int part = 0;
             ulong[] lTop = left.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(left.Public!, width, circuit);
             ulong[] rTop = right.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(right.Public!, width, circuit);
@@ -636,7 +636,7 @@ public static class ObliviousToolkit
     private static ulong[] Extract(ulong[] plane, int part, int stride, int m, BitCircuit target)
     {
         ulong[] r = target.Zero();
-        BitCopy.Copy(plane, part * stride, r, 0, m);
+        PackedBits.CopyBits(plane, part * stride, r, 0, m);
         return r;
     }
 
@@ -663,7 +663,7 @@ public static class ObliviousToolkit
         }
     }
 
-    private static void CheckHandle(IArithmeticBlackBox abb, SharedVector x, string name)
+    private static void CheckHandle(IArithmeticBlackBox abb, ShareVector x, string name)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentNullException.ThrowIfNull(x, name);
@@ -673,7 +673,7 @@ public static class ObliviousToolkit
         }
     }
 
-    private static void CheckHandle(IArithmeticBlackBox abb, SharedBits x, string name)
+    private static void CheckHandle(IArithmeticBlackBox abb, BitShareVector x, string name)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentNullException.ThrowIfNull(x, name);
@@ -683,7 +683,7 @@ public static class ObliviousToolkit
         }
     }
 
-    private static void CheckPair(IArithmeticBlackBox abb, SharedVector x, SharedVector y)
+    private static void CheckPair(IArithmeticBlackBox abb, ShareVector x, ShareVector y)
     {
         CheckHandle(abb, x, nameof(x));
         CheckHandle(abb, y, nameof(y));
@@ -693,7 +693,7 @@ public static class ObliviousToolkit
         }
     }
 
-    private static void CheckPublic(IArithmeticBlackBox abb, SharedVector x, ReadOnlySpan<uint> c)
+    private static void CheckPublic(IArithmeticBlackBox abb, ShareVector x, ReadOnlySpan<uint> c)
     {
         CheckHandle(abb, x, nameof(x));
         if (x.Length != c.Length)

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 namespace MpcSortition.Protocols;
 
 /// <summary>
@@ -18,12 +19,12 @@ public static class SelectionPrimitives
     /// <param name="bitLength">The common length.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns><paramref name="bitLength"/> shared bits.</returns>
-    public static async ValueTask<SharedBits> AndAllAsync(this IArithmeticBlackBox abb, IReadOnlyList<SharedBits> terms, int bitLength, CancellationToken cancellationToken = default)
+    public static async ValueTask<BitShareVector> AndAllAsync(this IArithmeticBlackBox abb, IReadOnlyList<BitShareVector> terms, int bitLength, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentNullException.ThrowIfNull(terms);
         ArgumentOutOfRangeException.ThrowIfNegative(bitLength);
-        foreach (SharedBits t in terms)
+        foreach (BitShareVector t in terms)
         {
             ArgumentNullException.ThrowIfNull(t, nameof(terms));
             if (t.BitLength != bitLength)
@@ -39,20 +40,20 @@ public static class SelectionPrimitives
             return abb.PublicBits(ones, bitLength);
         }
 
-        List<SharedBits> level = [.. terms];
+        List<BitShareVector> level = [.. terms];
         while (level.Count > 1)
         {
             int pairs = level.Count / 2;
-            var left = new SharedBits[pairs];
-            var right = new SharedBits[pairs];
+            var left = new BitShareVector[pairs];
+            var right = new BitShareVector[pairs];
             for (int p = 0; p < pairs; p++)
             {
                 left[p] = level[2 * p];
                 right[p] = level[(2 * p) + 1];
             }
 
-            SharedBits product = await abb.AndAsync(abb.ConcatBits(left), abb.ConcatBits(right), cancellationToken).ConfigureAwait(false);
-            var next = new List<SharedBits>(pairs + 1);
+            BitShareVector product = await abb.AndAsync(abb.ConcatBits(left), abb.ConcatBits(right), cancellationToken).ConfigureAwait(false);
+            var next = new List<BitShareVector>(pairs + 1);
             for (int p = 0; p < pairs; p++)
             {
                 next.Add(abb.SliceBits(product, p * bitLength, bitLength));
@@ -79,7 +80,7 @@ public static class SelectionPrimitives
     /// <param name="shift">0..31; 0 returns x itself without communication.</param>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>The shifted values.</returns>
-    public static async ValueTask<SharedVector> ShiftRightAsync(this IArithmeticBlackBox abb, SharedVector x, int shift, CancellationToken cancellationToken = default)
+    public static async ValueTask<ShareVector> ShiftRightAsync(this IArithmeticBlackBox abb, ShareVector x, int shift, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentNullException.ThrowIfNull(x);
@@ -91,11 +92,11 @@ public static class SelectionPrimitives
         }
 
         int m = x.Length;
-        SharedBits planes = await abb.ToBitsAsync(x, cancellationToken: cancellationToken).ConfigureAwait(false);
-        SharedBits upper = abb.SliceBits(planes, shift * m, (32 - shift) * m);
-        SharedVector bits = await abb.ToArithmeticAsync(upper, cancellationToken).ConfigureAwait(false);
+        BitShareVector planes = await abb.ToBitsAsync(x, cancellationToken: cancellationToken).ConfigureAwait(false);
+        BitShareVector upper = abb.SliceBits(planes, shift * m, (32 - shift) * m);
+        ShareVector bits = await abb.ToArithmeticAsync(upper, cancellationToken).ConfigureAwait(false);
         var acc = new uint[m];
-        ReadOnlySpan<uint> s = bits.Shares;
+        ReadOnlySpan<uint> s = bits.Values;
         for (int j = 0; j < 32 - shift; j++)
         {
             ReadOnlySpan<uint> plane = s.Slice(j * m, m);

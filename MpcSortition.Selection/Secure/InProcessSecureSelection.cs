@@ -19,7 +19,7 @@ public static class InProcessSecureSelection
     /// <param name="strategy">The secure strategy.</param>
     /// <param name="maxAttempts">Attempts before giving up.</param>
     /// <param name="seed">A 16-byte seed for a public, reproducible tape (<see cref="PublicTape"/> over
-    /// <see cref="AesCtrTape"/>: the same panel as the reference for that seed); null for jointly random words.</param>
+    /// <see cref="RandomTape"/>: the same panel as the reference for that seed); null for jointly random words.</param>
     /// <param name="revealComposition">Also open the composition to the analyser.</param>
     /// <param name="includeAddresses">Give the providers the address groups (household exclusion).</param>
     /// <param name="cancellationToken">Cancels the run.</param>
@@ -43,7 +43,7 @@ public static class InProcessSecureSelection
             async abb =>
             {
                 SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
-                using AesCtrTape? plain = seed is null ? null : new AesCtrTape(seed);
+                using RandomTape? plain = seed is null ? null : new RandomTape(seed);
                 ISharedTape? tape = plain is null ? null : new PublicTape(plain);
                 var options = new SecureSelectionOptions { MaxAttempts = maxAttempts, Tape = tape, RevealComposition = revealComposition };
                 return await SecureSelector.SelectAsync(abb, pool, strategy, options, cancellationToken).ConfigureAwait(false);

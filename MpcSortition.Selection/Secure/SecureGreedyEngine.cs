@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
@@ -19,7 +20,7 @@ internal sealed class SecureGreedyEngine
 
     private readonly IArithmeticBlackBox _abb;
     private readonly SecureSelectionLayout _layout;
-    private readonly SharedVector _x;
+    private readonly ShareVector _x;
     private readonly SecureGreedyMode _mode;
     private readonly ISecureStepObserver? _observer;
     private readonly CancellationToken _ct;
@@ -29,7 +30,7 @@ internal sealed class SecureGreedyEngine
     private readonly int[,] _pairIndex;
     private readonly uint[] _min, _max;
 
-    /// <summary>Scratch for the n × V broadcasts (<see cref="IArithmeticBlackBox.FromShares"/> copies it).</summary>
+    /// <summary>Scratch for the n × V broadcasts (FromShares copies it).</summary>
     private readonly uint[] _scratch;
 
     /// <summary>
@@ -37,7 +38,7 @@ internal sealed class SecureGreedyEngine
     /// one-hot within a feature, the last column is 1 minus the others, so a product of a per-person or per-value
     /// vector with x needs only these columns: the rest follows locally.
     /// </summary>
-    private readonly SharedVector _xr;
+    private readonly ShareVector _xr;
     private readonly int _r;
     private readonly int[] _reduced;   // reduced column → value
     private readonly int[] _lastValue; // feature → its last value
@@ -81,7 +82,7 @@ internal sealed class SecureGreedyEngine
 
         _reduced = Enumerable.Range(0, _v).Where(v => v != _lastValue[_valueFeature[v]]).ToArray();
         _r = _reduced.Length;
-        ReadOnlySpan<uint> xs = _x.Shares;
+        ReadOnlySpan<uint> xs = _x.Values;
         var xr = new uint[_n * _r];
         for (int j = 0; j < _n; j++)
         {
@@ -112,7 +113,7 @@ internal sealed class SecureGreedyEngine
 
     private bool TwoPhase => _mode == SecureGreedyMode.TwoPhase;
 
-    internal async ValueTask<SecureAttempt> RunAsync(SharedBits tape)
+    internal async ValueTask<SecureAttempt> RunAsync(BitShareVector tape)
     {
         ArgumentNullException.ThrowIfNull(tape);
         if (tape.PartyIndex != _abb.PartyIndex || tape.BitLength != 64 * _k)
@@ -121,29 +122,29 @@ internal sealed class SecureGreedyEngine
         }
 
         // ---- start: everyone alive, except the people having a value with max 0.
-        SharedVector alive = await InitialAliveAsync().ConfigureAwait(false);
-        SharedVector selected = _abb.Public(new uint[_v]);
+        ShareVector alive = await InitialAliveAsync().ConfigureAwait(false);
+        ShareVector selected = _abb.Public(new uint[_v]);
         var belowPublic = new uint[_v];
         for (int v = 0; v < _v; v++)
         {
             belowPublic[v] = _min[v] > 0 ? 1u : 0u;
         }
 
-        SharedVector below = _abb.Public(belowPublic);
-        SharedVector deficit = _abb.Public(_min);
-        SharedVector failures = _abb.Public([0u]);
-        SharedVector panel = _abb.Public(new uint[_n]);
-        SharedVector order = _abb.Public(new uint[_n]);
+        ShareVector below = _abb.Public(belowPublic);
+        ShareVector deficit = _abb.Public(_min);
+        ShareVector failures = _abb.Public([0u]);
+        ShareVector panel = _abb.Public(new uint[_n]);
+        ShareVector order = _abb.Public(new uint[_n]);
 
         for (int t = 0; t < _k; t++)
         {
-            SharedBits word = _abb.SliceBits(tape, 64 * t, 64);
+            BitShareVector word = _abb.SliceBits(tape, 64 * t, 64);
 
             // ---- 1. alive ∘ x (and for two-phase Σ_{v ∈ f} below_v·x), remaining counts.
-            SharedVector ax, belowOf = default!;
+            ShareVector ax, belowOf = default!;
             if (TwoPhase)
             {
-                SharedVector[] r1 = await MulAsync((ReducedRows(alive), _xr), (ReducedCols(below), _xr)).ConfigureAwait(false);
+                ShareVector[] r1 = await MulAsync((ReducedRows(alive), _xr), (ReducedCols(below), _xr)).ConfigureAwait(false);
                 ax = ExpandRows(r1[0], alive);
                 belowOf = FeatureSumsOfReduced(r1[1], below); // n × F: person's value in f is below its min
             }
@@ -152,10 +153,10 @@ internal sealed class SecureGreedyEngine
                 ax = ExpandRows((await MulAsync((ReducedRows(alive), _xr)).ConfigureAwait(false))[0], alive);
             }
 
-            SharedVector remaining = ColumnSums(ax);
+            ShareVector remaining = ColumnSums(ax);
 
             // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0.
-            SharedVector d;
+            ShareVector d;
             if (TwoPhase)
             {
                 // Lowest selected/max: a beats b iff selected_a·max_b ≤ selected_b·max_a (max public: local).
@@ -166,17 +167,17 @@ internal sealed class SecureGreedyEngine
             else
             {
                 // Highest need/remaining: a beats b iff need_a·rem_b ≥ need_b·rem_a.
-                SharedVector need = _mode == SecureGreedyMode.LegacyClamped ? deficit : _abb.AddPublic(_abb.Negate(selected), _min);
-                SharedVector[] cross = await MulAsync(
+                ShareVector need = _mode == SecureGreedyMode.LegacyClamped ? deficit : _abb.AddPublic(_abb.Negate(selected), _min);
+                ShareVector[] cross = await MulAsync(
                     (Gather(need, _pairA), Gather(remaining, _pairB)),
                     (Gather(need, _pairB), Gather(remaining, _pairA))).ConfigureAwait(false);
                 d = _abb.Subtract(cross[0], cross[1]);
             }
 
             // ---- 3. one batch of sign bits.
-            SharedVector unreachableArg = _abb.AddPublic(_abb.Add(remaining, selected), Negated(_min)); // rem + sel − min < 0
-            SharedVector slackMinusOne = default!, belowSumMinusOne = default!;
-            var signInputs = new List<SharedVector> { d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg };
+            ShareVector unreachableArg = _abb.AddPublic(_abb.Add(remaining, selected), Negated(_min)); // rem + sel − min < 0
+            ShareVector slackMinusOne = default!, belowSumMinusOne = default!;
+            var signInputs = new List<ShareVector> { d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg };
             if (TwoPhase)
             {
                 // slack_f − 1 = (k − t − 1) − Σ_{v ∈ f} deficit_v ; "some value below its min" = Σ below ≥ 1.
@@ -186,52 +187,52 @@ internal sealed class SecureGreedyEngine
                 signInputs.Add(belowSumMinusOne);
             }
 
-            SharedBits[] signs = await SignsAsync([.. signInputs]).ConfigureAwait(false);
-            SharedBits lessThan = signs[0], empty = signs[1], unreachable = signs[2];
+            BitShareVector[] signs = await SignsAsync([.. signInputs]).ConfigureAwait(false);
+            BitShareVector lessThan = signs[0], empty = signs[1], unreachable = signs[2];
 
             // ---- 4. the chosen value as one-hot bits (values with nobody alive lose to all others).
-            SharedBits winnerBits = await WinnerAsync(lessThan, empty).ConfigureAwait(false);
+            BitShareVector winnerBits = await WinnerAsync(lessThan, empty).ConfigureAwait(false);
 
             // ---- 5. B2A of everything boolean so far, and of the tape word.
-            var b2a = new List<SharedBits> { winnerBits, unreachable, word };
+            var b2a = new List<BitShareVector> { winnerBits, unreachable, word };
             if (TwoPhase)
             {
                 b2a.Add(_abb.Not(signs[3])); // feature f has slack ≥ 1
                 b2a.Add(_abb.Not(signs[4])); // phase 1
             }
 
-            SharedVector[] arith = await ToArithmeticAsync([.. b2a]).ConfigureAwait(false);
-            SharedVector winner = arith[0], unreachableA = arith[1], wordBits = arith[2];
+            ShareVector[] arith = await ToArithmeticAsync([.. b2a]).ConfigureAwait(false);
+            ShareVector winner = arith[0], unreachableA = arith[1], wordBits = arith[2];
 
             // ---- 6. eligible people e_j and their count.
-            SharedVector eligible, count;
-            SharedVector phase1 = default!;
+            ShareVector eligible, count;
+            ShareVector phase1 = default!;
             if (TwoPhase)
             {
-                SharedVector featureOk = arith[3];
+                ShareVector featureOk = arith[3];
                 phase1 = arith[4];
-                SharedVector[] r6 = await MulAsync(
+                ShareVector[] r6 = await MulAsync(
                     (Cols(winner), ax),
                     (belowOf, RowsOfFeatures(featureOk))).ConfigureAwait(false);
-                SharedVector e2 = RowSums(r6[0], _v);
-                SharedVector c2 = Sum(e2); // Σ_j Σ_v w_v·ax[j,v] = Σ_v w_v·remaining_v
+                ShareVector e2 = RowSums(r6[0], _v);
+                ShareVector c2 = Sum(e2); // Σ_j Σ_v w_v·ax[j,v] = Σ_v w_v·remaining_v
 
                 // ok_{j,f} = belowOf ∨ featureOk = belowOf + featureOk − belowOf·featureOk.
-                SharedVector ok = _abb.Subtract(_abb.Add(belowOf, RowsOfFeatures(featureOk)), r6[1]);
-                SharedVector helps = RowSums(belowOf, _f);
-                SharedVector okMissing = _abb.AddPublic(RowSums(ok, _f), (uint)-_f);
-                SharedBits zeros = await _abb.IsZeroAsync(_abb.Concat(helps, okMissing), _ct).ConfigureAwait(false);
-                SharedBits helpsBit = _abb.Not(_abb.SliceBits(zeros, 0, _n));
-                SharedBits allOk = _abb.SliceBits(zeros, _n, _n);
-                SharedBits e1Bits = await _abb.AndAsync(helpsBit, allOk, _ct).ConfigureAwait(false);
-                SharedVector e1Raw = await _abb.ToArithmeticAsync(e1Bits, _ct).ConfigureAwait(false);
-                SharedVector e1 = (await MulAsync((alive, e1Raw)).ConfigureAwait(false))[0];
-                SharedVector c1 = Sum(e1);
+                ShareVector ok = _abb.Subtract(_abb.Add(belowOf, RowsOfFeatures(featureOk)), r6[1]);
+                ShareVector helps = RowSums(belowOf, _f);
+                ShareVector okMissing = _abb.AddPublic(RowSums(ok, _f), (uint)-_f);
+                BitShareVector zeros = await _abb.IsZeroAsync(_abb.Concat(helps, okMissing), _ct).ConfigureAwait(false);
+                BitShareVector helpsBit = _abb.Not(_abb.SliceBits(zeros, 0, _n));
+                BitShareVector allOk = _abb.SliceBits(zeros, _n, _n);
+                BitShareVector e1Bits = await _abb.AndAsync(helpsBit, allOk, _ct).ConfigureAwait(false);
+                ShareVector e1Raw = await _abb.ToArithmeticAsync(e1Bits, _ct).ConfigureAwait(false);
+                ShareVector e1 = (await MulAsync((alive, e1Raw)).ConfigureAwait(false))[0];
+                ShareVector c1 = Sum(e1);
 
                 // e = phase1 ? e1 : e2, count = phase1 ? c1 : c2.
-                SharedVector both1 = _abb.Concat(e1, c1), both2 = _abb.Concat(e2, c2);
-                SharedVector delta = (await MulAsync((Broadcast(phase1, _n + 1), _abb.Subtract(both1, both2))).ConfigureAwait(false))[0];
-                SharedVector chosen = _abb.Add(both2, delta);
+                ShareVector both1 = _abb.Concat(e1, c1), both2 = _abb.Concat(e2, c2);
+                ShareVector delta = (await MulAsync((Broadcast(phase1, _n + 1), _abb.Subtract(both1, both2))).ConfigureAwait(false))[0];
+                ShareVector chosen = _abb.Add(both2, delta);
                 eligible = _abb.Slice(chosen, 0, _n);
                 count = _abb.Slice(chosen, _n, 1);
             }
@@ -242,36 +243,36 @@ internal sealed class SecureGreedyEngine
             }
 
             // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs.
-            SharedVector rank = await DrawAsync(wordBits, count).ConfigureAwait(false);
+            ShareVector rank = await DrawAsync(wordBits, count).ConfigureAwait(false);
 
             // ---- 8. the r-th eligible person: t_j = [P_j > r], pick = t_j − t_{j−1}; and [count = 0].
-            SharedVector prefix = PrefixSums(eligible);
-            SharedBits[] s8 = await SignsAsync(_abb.Subtract(Broadcast(rank, _n), prefix), _abb.AddPublic(count, uint.MaxValue)).ConfigureAwait(false);
-            SharedBits above = s8[0];
-            SharedBits before = _n > 1
+            ShareVector prefix = PrefixSums(eligible);
+            BitShareVector[] s8 = await SignsAsync(_abb.Subtract(Broadcast(rank, _n), prefix), _abb.AddPublic(count, uint.MaxValue)).ConfigureAwait(false);
+            BitShareVector above = s8[0];
+            BitShareVector before = _n > 1
                 ? _abb.ConcatBits(_abb.PublicBits([0UL], 1), _abb.SliceBits(above, 0, _n - 1))
                 : _abb.PublicBits([0UL], 1);
-            SharedVector[] a9 = await ToArithmeticAsync(_abb.Xor(above, before), s8[1]).ConfigureAwait(false);
-            SharedVector pick = a9[0];
+            ShareVector[] a9 = await ToArithmeticAsync(_abb.Xor(above, before), s8[1]).ConfigureAwait(false);
+            ShareVector pick = a9[0];
             failures = _abb.Add(failures, _abb.Add(Sum(unreachableA), a9[1]));
 
             _observer?.OnStep(_abb.PartyIndex, t, new SecureStepShares(
-                word.Shares[0],
-                winner.Shares.ToArray(),
-                TwoPhase ? phase1.Shares[0] : 0u,
-                rank.Shares[0],
-                pick.Shares.ToArray()));
+                word.Words[0],
+                winner.Values.ToArray(),
+                TwoPhase ? phase1.Values[0] : 0u,
+                rank.Values[0],
+                pick.Values.ToArray()));
 
             // ---- 10. count the pick into its values; record it.
-            SharedVector pickX = ExpandRows((await MulAsync((ReducedRows(pick), _xr)).ConfigureAwait(false))[0], pick);
+            ShareVector pickX = ExpandRows((await MulAsync((ReducedRows(pick), _xr)).ConfigureAwait(false))[0], pick);
             selected = _abb.Add(selected, ColumnSums(pickX));
             panel = _abb.Add(panel, pick);
             order = _abb.Add(order, _abb.MultiplyPublic(pick, (uint)(t + 1)));
 
             // ---- 11–12. full[v] = [selected ≥ max], below[v] = [selected < min].
-            SharedBits[] s11 = await SignsAsync(_abb.AddPublic(selected, Negated(_max)), _abb.AddPublic(selected, Negated(_min))).ConfigureAwait(false);
-            SharedVector[] a12 = await ToArithmeticAsync(_abb.Not(s11[0]), s11[1]).ConfigureAwait(false);
-            SharedVector full = a12[0];
+            BitShareVector[] s11 = await SignsAsync(_abb.AddPublic(selected, Negated(_max)), _abb.AddPublic(selected, Negated(_min))).ConfigureAwait(false);
+            ShareVector[] a12 = await ToArithmeticAsync(_abb.Not(s11[0]), s11[1]).ConfigureAwait(false);
+            ShareVector full = a12[0];
             below = a12[1];
             if (t == _k - 1)
             {
@@ -279,25 +280,25 @@ internal sealed class SecureGreedyEngine
             }
 
             // ---- 13–16. remove the pick, its household and everyone in a full value; deficit for the next step.
-            SharedVector fullOf = FeatureSumsOfReduced((await MulAsync((ReducedCols(full), _xr)).ConfigureAwait(false))[0], full);
-            SharedVector blocked = _abb.Add(RowSums(fullOf, _f), GroupSums(pick));
-            SharedBits keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
-            SharedVector keep = await _abb.ToArithmeticAsync(keepBits, _ct).ConfigureAwait(false);
-            SharedVector[] r16 = await MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), _min), below)).ConfigureAwait(false);
+            ShareVector fullOf = FeatureSumsOfReduced((await MulAsync((ReducedCols(full), _xr)).ConfigureAwait(false))[0], full);
+            ShareVector blocked = _abb.Add(RowSums(fullOf, _f), GroupSums(pick));
+            BitShareVector keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
+            ShareVector keep = await _abb.ToArithmeticAsync(keepBits, _ct).ConfigureAwait(false);
+            ShareVector[] r16 = await MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), _min), below)).ConfigureAwait(false);
             alive = r16[0];
             deficit = r16[1];
         }
 
         // ---- end: success iff no step failed and every minimum is met.
         failures = _abb.Add(failures, Sum(below));
-        SharedBits success = await _abb.IsZeroAsync(failures, _ct).ConfigureAwait(false);
+        BitShareVector success = await _abb.IsZeroAsync(failures, _ct).ConfigureAwait(false);
         return new SecureAttempt(success, panel, order, selected);
     }
 
     // ------------------------------------------------------------------ pieces
 
     /// <summary>alive_j = [person j has no value with max 0]; public all-ones when no value has max 0.</summary>
-    private async ValueTask<SharedVector> InitialAliveAsync()
+    private async ValueTask<ShareVector> InitialAliveAsync()
     {
         var zeroMax = new uint[_v];
         bool any = false;
@@ -317,8 +318,8 @@ internal sealed class SecureGreedyEngine
             return _abb.Public(ones);
         }
 
-        SharedVector blocked = RowSums(_abb.MultiplyPublic(_x, Tile(zeroMax, _n)), _v);
-        SharedBits keep = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
+        ShareVector blocked = RowSums(_abb.MultiplyPublic(_x, Tile(zeroMax, _n)), _v);
+        BitShareVector keep = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
         return await _abb.ToArithmeticAsync(keep, _ct).ConfigureAwait(false);
     }
 
@@ -327,9 +328,9 @@ internal sealed class SecureGreedyEngine
     /// strictly and every higher value at least weakly (ties to the lowest index), and values with nobody alive lose.
     /// <paramref name="lessThan"/> bit p is 1 iff D_ab &lt; 0 for pair p = (a, b), a &lt; b ("b strictly better").
     /// </summary>
-    private async ValueTask<SharedBits> WinnerAsync(SharedBits lessThan, SharedBits empty)
+    private async ValueTask<BitShareVector> WinnerAsync(BitShareVector lessThan, BitShareVector empty)
     {
-        SharedBits present = _abb.Not(empty);
+        BitShareVector present = _abb.Not(empty);
         if (_v == 1)
         {
             return present;
@@ -338,7 +339,7 @@ internal sealed class SecureGreedyEngine
         int contests = _v * (_v - 1);
         var opponentPresent = new ulong[Words(contests)];
         var opponentBetter = new ulong[Words(contests)];
-        ReadOnlySpan<ulong> ps = present.Shares, ls = lessThan.Shares;
+        ReadOnlySpan<ulong> ps = present.Words, ls = lessThan.Words;
         ulong flip = _abb.PartyIndex == 0 ? 1UL : 0UL;
         for (int v = 0; v < _v; v++)
         {
@@ -355,10 +356,10 @@ internal sealed class SecureGreedyEngine
             }
         }
 
-        SharedBits loses = await _abb.AndAsync(_abb.FromBitShares(opponentPresent, contests), _abb.FromBitShares(opponentBetter, contests), _ct).ConfigureAwait(false);
-        SharedBits wins = _abb.Not(loses);
-        ReadOnlySpan<ulong> ws = wins.Shares;
-        var planes = new List<SharedBits>(_v) { present };
+        BitShareVector loses = await _abb.AndAsync(_abb.FromBitShares(opponentPresent, contests), _abb.FromBitShares(opponentBetter, contests), _ct).ConfigureAwait(false);
+        BitShareVector wins = _abb.Not(loses);
+        ReadOnlySpan<ulong> ws = wins.Words;
+        var planes = new List<BitShareVector>(_v) { present };
         for (int o = 0; o < _v - 1; o++)
         {
             var plane = new ulong[Words(_v)];
@@ -382,15 +383,15 @@ internal sealed class SecureGreedyEngine
     /// g_i = [e_i ≥ 2^16] and p_i = [e_i = 2^16 − 1] = [e_i ≥ 2^16 − 1] ⊕ g_i (g_i and p_i exclude each other, so ∨ is ⊕).</para>
     /// <para>Rounds: 1 (products) + 9 (shift) + 7 (six sign bits) + 2 (carry chain) + 2 (B2A of c_4) = 21.</para>
     /// </remarks>
-    private ValueTask<SharedVector> DrawAsync(SharedVector wordBits, SharedVector count) => UniformDrawAsync(_abb, wordBits, count, _ct);
+    private ValueTask<ShareVector> DrawAsync(ShareVector wordBits, ShareVector count) => UniformDrawAsync(_abb, wordBits, count, _ct);
 
     /// <summary>The draw on its own (see <see cref="DrawAsync"/>); internal for tests.</summary>
-    internal static async ValueTask<SharedVector> UniformDrawAsync(IArithmeticBlackBox abb, SharedVector wordBits, SharedVector count, CancellationToken ct)
+    internal static async ValueTask<ShareVector> UniformDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
     {
         const int limbs = 64 / LimbBits;
         const uint radix = 1u << LimbBits;
         var limbShares = new uint[limbs];
-        ReadOnlySpan<uint> bits = wordBits.Shares;
+        ReadOnlySpan<uint> bits = wordBits.Values;
         for (int i = 0; i < limbs; i++)
         {
             for (int b = 0; b < LimbBits; b++)
@@ -400,51 +401,51 @@ internal sealed class SecureGreedyEngine
         }
 
         var countShares = new uint[limbs];
-        countShares.AsSpan().Fill(count.Shares[0]);
-        SharedVector m = await abb.MultiplyAsync(abb.FromShares(limbShares), abb.FromShares(countShares), ct).ConfigureAwait(false);
-        SharedVector h = await abb.ShiftRightAsync(m, LimbBits, ct).ConfigureAwait(false);
-        SharedVector l = abb.Subtract(m, abb.MultiplyPublic(h, radix));
+        countShares.AsSpan().Fill(count.Values[0]);
+        ShareVector m = await abb.MultiplyAsync(abb.FromShares(limbShares), abb.FromShares(countShares), ct).ConfigureAwait(false);
+        ShareVector h = await abb.ShiftRightAsync(m, LimbBits, ct).ConfigureAwait(false);
+        ShareVector l = abb.Subtract(m, abb.MultiplyPublic(h, radix));
 
         // e_i = l_i + h_{i−1} for i = 1..3.
-        SharedVector e = abb.Add(abb.Slice(l, 1, limbs - 1), abb.Slice(h, 0, limbs - 1));
+        ShareVector e = abb.Add(abb.Slice(l, 1, limbs - 1), abb.Slice(h, 0, limbs - 1));
 
         // Sign bits of e − (2^16 − 1) and e − 2^16: not negative means "≥".
-        SharedBits signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
-        SharedBits atLeastBase = abb.Not(abb.SliceBits(signs, limbs - 1, limbs - 1));                   // g_1, g_2, g_3
-        SharedBits propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, limbs - 1)), atLeastBase); // p_1, p_2, p_3
-        SharedBits g1 = abb.SliceBits(atLeastBase, 0, 1), g2 = abb.SliceBits(atLeastBase, 1, 1), g3 = abb.SliceBits(atLeastBase, 2, 1);
-        SharedBits p2 = abb.SliceBits(propagate, 1, 1), p3 = abb.SliceBits(propagate, 2, 1);
+        BitShareVector signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
+        BitShareVector atLeastBase = abb.Not(abb.SliceBits(signs, limbs - 1, limbs - 1));                   // g_1, g_2, g_3
+        BitShareVector propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, limbs - 1)), atLeastBase); // p_1, p_2, p_3
+        BitShareVector g1 = abb.SliceBits(atLeastBase, 0, 1), g2 = abb.SliceBits(atLeastBase, 1, 1), g3 = abb.SliceBits(atLeastBase, 2, 1);
+        BitShareVector p2 = abb.SliceBits(propagate, 1, 1), p3 = abb.SliceBits(propagate, 2, 1);
 
-        SharedBits c3 = abb.Xor(g2, await abb.AndAsync(p2, g1, ct).ConfigureAwait(false));
-        SharedBits c4 = abb.Xor(g3, await abb.AndAsync(p3, c3, ct).ConfigureAwait(false));
-        SharedVector carry = await abb.ToArithmeticAsync(c4, ct).ConfigureAwait(false);
+        BitShareVector c3 = abb.Xor(g2, await abb.AndAsync(p2, g1, ct).ConfigureAwait(false));
+        BitShareVector c4 = abb.Xor(g3, await abb.AndAsync(p3, c3, ct).ConfigureAwait(false));
+        ShareVector carry = await abb.ToArithmeticAsync(c4, ct).ConfigureAwait(false);
         return abb.Add(abb.Slice(h, limbs - 1, 1), carry);
     }
 
     // ------------------------------------------------------------------ batching helpers
 
-    private async ValueTask<SharedVector[]> MulAsync(params (SharedVector X, SharedVector Y)[] pairs)
+    private async ValueTask<ShareVector[]> MulAsync(params (ShareVector X, ShareVector Y)[] pairs)
     {
         if (pairs.Length == 1)
         {
             return [await _abb.MultiplyAsync(pairs[0].X, pairs[0].Y, _ct).ConfigureAwait(false)];
         }
 
-        var xs = new SharedVector[pairs.Length];
-        var ys = new SharedVector[pairs.Length];
+        var xs = new ShareVector[pairs.Length];
+        var ys = new ShareVector[pairs.Length];
         for (int i = 0; i < pairs.Length; i++)
         {
             (xs[i], ys[i]) = pairs[i];
         }
 
-        SharedVector z = await _abb.MultiplyAsync(_abb.Concat(xs), _abb.Concat(ys), _ct).ConfigureAwait(false);
+        ShareVector z = await _abb.MultiplyAsync(_abb.Concat(xs), _abb.Concat(ys), _ct).ConfigureAwait(false);
         return Split(z, xs);
     }
 
-    private async ValueTask<SharedBits[]> SignsAsync(params SharedVector[] parts)
+    private async ValueTask<BitShareVector[]> SignsAsync(params ShareVector[] parts)
     {
-        SharedBits all = await _abb.IsNegativeAsync(_abb.Concat(parts), _ct).ConfigureAwait(false);
-        var result = new SharedBits[parts.Length];
+        BitShareVector all = await _abb.IsNegativeAsync(_abb.Concat(parts), _ct).ConfigureAwait(false);
+        var result = new BitShareVector[parts.Length];
         int at = 0;
         for (int i = 0; i < parts.Length; i++)
         {
@@ -455,10 +456,10 @@ internal sealed class SecureGreedyEngine
         return result;
     }
 
-    private async ValueTask<SharedVector[]> ToArithmeticAsync(params SharedBits[] parts)
+    private async ValueTask<ShareVector[]> ToArithmeticAsync(params BitShareVector[] parts)
     {
-        SharedVector all = await _abb.ToArithmeticAsync(_abb.ConcatBits(parts), _ct).ConfigureAwait(false);
-        var result = new SharedVector[parts.Length];
+        ShareVector all = await _abb.ToArithmeticAsync(_abb.ConcatBits(parts), _ct).ConfigureAwait(false);
+        var result = new ShareVector[parts.Length];
         int at = 0;
         for (int i = 0; i < parts.Length; i++)
         {
@@ -469,9 +470,9 @@ internal sealed class SecureGreedyEngine
         return result;
     }
 
-    private SharedVector[] Split(SharedVector z, SharedVector[] like)
+    private ShareVector[] Split(ShareVector z, ShareVector[] like)
     {
-        var result = new SharedVector[like.Length];
+        var result = new ShareVector[like.Length];
         int at = 0;
         for (int i = 0; i < like.Length; i++)
         {
@@ -486,9 +487,9 @@ internal sealed class SecureGreedyEngine
     // A linear map without constant term applied to each party's shares gives shares of the mapped secrets.
 
     /// <summary>n × R: row j is perPerson[j] repeated (for a product with the reduced columns).</summary>
-    private SharedVector ReducedRows(SharedVector perPerson)
+    private ShareVector ReducedRows(ShareVector perPerson)
     {
-        ReadOnlySpan<uint> s = perPerson.Shares;
+        ReadOnlySpan<uint> s = perPerson.Values;
         Span<uint> r = _scratch.AsSpan(0, _n * _r);
         for (int j = 0; j < _n; j++)
         {
@@ -499,9 +500,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>n × V from a[j]·x[j,v] on the reduced columns: the last value of feature f is a[j] − Σ of the others.</summary>
-    private SharedVector ExpandRows(SharedVector reducedProduct, SharedVector perPerson)
+    private ShareVector ExpandRows(ShareVector reducedProduct, ShareVector perPerson)
     {
-        ReadOnlySpan<uint> p = reducedProduct.Shares, a = perPerson.Shares;
+        ReadOnlySpan<uint> p = reducedProduct.Values, a = perPerson.Values;
         var r = new uint[_n * _v];
         Span<uint> featureSum = stackalloc uint[_f];
         for (int j = 0; j < _n; j++)
@@ -526,9 +527,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>n × R: every row is (c_v − c_last(f(v))) over the reduced columns v.</summary>
-    private SharedVector ReducedCols(SharedVector perValue)
+    private ShareVector ReducedCols(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Shares;
+        ReadOnlySpan<uint> s = perValue.Values;
         Span<uint> row = stackalloc uint[_r];
         for (int c = 0; c < _r; c++)
         {
@@ -546,9 +547,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>n × F: Σ_{v ∈ f} c_v·x[j,v] = c_last(f) + Σ_{v ∈ f, not last} (c_v − c_last(f))·x[j,v], from the product of <see cref="ReducedCols"/> with the reduced columns.</summary>
-    private SharedVector FeatureSumsOfReduced(SharedVector reducedProduct, SharedVector perValue)
+    private ShareVector FeatureSumsOfReduced(ShareVector reducedProduct, ShareVector perValue)
     {
-        ReadOnlySpan<uint> p = reducedProduct.Shares, c = perValue.Shares;
+        ReadOnlySpan<uint> p = reducedProduct.Values, c = perValue.Values;
         var r = new uint[_n * _f];
         for (int j = 0; j < _n; j++)
         {
@@ -568,9 +569,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>n × V: every row is the per-value vector.</summary>
-    private SharedVector Cols(SharedVector perValue)
+    private ShareVector Cols(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Shares;
+        ReadOnlySpan<uint> s = perValue.Values;
         Span<uint> r = _scratch.AsSpan(0, _n * _v);
         for (int j = 0; j < _n; j++)
         {
@@ -581,9 +582,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>n × F: every row is the per-feature vector.</summary>
-    private SharedVector RowsOfFeatures(SharedVector perFeature)
+    private ShareVector RowsOfFeatures(ShareVector perFeature)
     {
-        ReadOnlySpan<uint> s = perFeature.Shares;
+        ReadOnlySpan<uint> s = perFeature.Values;
         Span<uint> r = _scratch.AsSpan(0, _n * _f);
         for (int j = 0; j < _n; j++)
         {
@@ -593,16 +594,16 @@ internal sealed class SecureGreedyEngine
         return _abb.FromShares(r);
     }
 
-    private SharedVector Broadcast(SharedVector single, int length)
+    private ShareVector Broadcast(ShareVector single, int length)
     {
         var r = new uint[length];
-        r.AsSpan().Fill(single.Shares[0]);
+        r.AsSpan().Fill(single.Values[0]);
         return _abb.FromShares(r);
     }
 
-    private SharedVector ColumnSums(SharedVector matrix)
+    private ShareVector ColumnSums(ShareVector matrix)
     {
-        ReadOnlySpan<uint> s = matrix.Shares;
+        ReadOnlySpan<uint> s = matrix.Values;
         var r = new uint[_v];
         for (int j = 0; j < _n; j++)
         {
@@ -616,9 +617,9 @@ internal sealed class SecureGreedyEngine
         return _abb.FromShares(r);
     }
 
-    private SharedVector RowSums(SharedVector matrix, int width)
+    private ShareVector RowSums(ShareVector matrix, int width)
     {
-        ReadOnlySpan<uint> s = matrix.Shares;
+        ReadOnlySpan<uint> s = matrix.Values;
         var r = new uint[_n];
         for (int j = 0; j < _n; j++)
         {
@@ -635,9 +636,9 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>F: Σ_{v ∈ f} x[v].</summary>
-    private SharedVector FeatureSums(SharedVector perValue)
+    private ShareVector FeatureSums(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Shares;
+        ReadOnlySpan<uint> s = perValue.Values;
         var r = new uint[_f];
         for (int v = 0; v < _v; v++)
         {
@@ -647,10 +648,10 @@ internal sealed class SecureGreedyEngine
         return _abb.FromShares(r);
     }
 
-    private SharedVector Sum(SharedVector x)
+    private ShareVector Sum(ShareVector x)
     {
         uint acc = 0;
-        foreach (uint s in x.Shares)
+        foreach (uint s in x.Values)
         {
             acc += s;
         }
@@ -658,9 +659,9 @@ internal sealed class SecureGreedyEngine
         return _abb.FromShares([acc]);
     }
 
-    private SharedVector PrefixSums(SharedVector x)
+    private ShareVector PrefixSums(ShareVector x)
     {
-        ReadOnlySpan<uint> s = x.Shares;
+        ReadOnlySpan<uint> s = x.Values;
         var r = new uint[s.Length];
         uint acc = 0;
         for (int i = 0; i < s.Length; i++)
@@ -673,10 +674,10 @@ internal sealed class SecureGreedyEngine
     }
 
     /// <summary>h_j = Σ over j's address group of pick (pick_j itself when j shares no address).</summary>
-    private SharedVector GroupSums(SharedVector pick)
+    private ShareVector GroupSums(ShareVector pick)
     {
-        uint[] r = pick.Shares.ToArray();
-        ReadOnlySpan<uint> s = pick.Shares;
+        uint[] r = pick.Values.ToArray();
+        ReadOnlySpan<uint> s = pick.Values;
         foreach (int[] group in _layout.HouseholdGroups)
         {
             uint acc = 0;
@@ -694,9 +695,9 @@ internal sealed class SecureGreedyEngine
         return _abb.FromShares(r);
     }
 
-    private SharedVector Gather(SharedVector x, int[] index)
+    private ShareVector Gather(ShareVector x, int[] index)
     {
-        ReadOnlySpan<uint> s = x.Shares;
+        ReadOnlySpan<uint> s = x.Values;
         var r = new uint[index.Length];
         for (int i = 0; i < index.Length; i++)
         {

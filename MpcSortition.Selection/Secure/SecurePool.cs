@@ -195,7 +195,7 @@ public sealed class SecureSelectionLayout
 /// </summary>
 public sealed class SecurePool
 {
-    private SecurePool(SecureSelectionLayout layout, SharedVector features)
+    private SecurePool(SecureSelectionLayout layout, ShareVector features)
     {
         Layout = layout;
         Features = features;
@@ -205,7 +205,7 @@ public sealed class SecurePool
     public SecureSelectionLayout Layout { get; }
 
     /// <summary>This party's shares of the n × V one-hot matrix.</summary>
-    public SharedVector Features { get; }
+    public ShareVector Features { get; }
 
     /// <summary>
     /// Contributor side: the one-hot rows of every candidate of <paramref name="problem"/>, additively split into one

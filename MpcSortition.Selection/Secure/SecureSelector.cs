@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
@@ -129,7 +130,7 @@ public static class SecureSelector
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
-            SharedBits words = tape.NextWords(abb, k);
+            BitShareVector words = tape.NextWords(abb, k);
             SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false);
             ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
             if ((success[0] & 1) == 0)

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
@@ -18,13 +19,13 @@ public interface ISecureSelectionStrategy
     /// <param name="tape">64·k shared bits: word t drives step t.</param>
     /// <param name="cancellationToken">Cancels the attempt (the session is unusable afterwards).</param>
     /// <returns>Shares of the attempt's outcome.</returns>
-    ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default);
+    ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The shared outcome of one secure attempt; nothing in it has been opened.</summary>
 public sealed class SecureAttempt
 {
-    internal SecureAttempt(SharedBits success, SharedVector panel, SharedVector pickOrder, SharedVector composition)
+    internal SecureAttempt(BitShareVector success, ShareVector panel, ShareVector pickOrder, ShareVector composition)
     {
         Success = success;
         Panel = panel;
@@ -33,16 +34,16 @@ public sealed class SecureAttempt
     }
 
     /// <summary>One shared bit: 1 iff the reference attempt with the same words succeeds.</summary>
-    public SharedBits Success { get; }
+    public BitShareVector Success { get; }
 
     /// <summary>n shared values: 1 for a panel member, 0 otherwise (meaningful only when <see cref="Success"/> is 1).</summary>
-    public SharedVector Panel { get; }
+    public ShareVector Panel { get; }
 
     /// <summary>n shared values: t + 1 for the member picked at step t, 0 for everyone else (meaningful on success).</summary>
-    public SharedVector PickOrder { get; }
+    public ShareVector PickOrder { get; }
 
     /// <summary>V shared values: the number of panel members with each feature value (meaningful on success).</summary>
-    public SharedVector Composition { get; }
+    public ShareVector Composition { get; }
 }
 
 /// <summary>
@@ -62,7 +63,7 @@ public sealed class SecureLegacyGreedy(bool clamped = false) : ISecureSelectionS
     internal ISecureStepObserver? Observer { get; set; }
 
     /// <inheritdoc/>
-    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default) =>
+    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
         new SecureGreedyEngine(abb, pool, Clamped ? SecureGreedyMode.LegacyClamped : SecureGreedyMode.Legacy, Observer, cancellationToken).RunAsync(tape);
 }
 
@@ -76,7 +77,7 @@ public sealed class SecureTwoPhaseGreedy : ISecureSelectionStrategy
     internal ISecureStepObserver? Observer { get; set; }
 
     /// <inheritdoc/>
-    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, SharedBits tape, CancellationToken cancellationToken = default) =>
+    public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
         new SecureGreedyEngine(abb, pool, SecureGreedyMode.TwoPhase, Observer, cancellationToken).RunAsync(tape);
 }
 

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
@@ -12,7 +13,7 @@ public interface ISharedTape
     /// <param name="abb">This party's black box.</param>
     /// <param name="count">Number of words.</param>
     /// <returns>64·count shared bits.</returns>
-    SharedBits NextWords(IArithmeticBlackBox abb, int count);
+    BitShareVector NextWords(IArithmeticBlackBox abb, int count);
 }
 
 /// <summary>
@@ -25,7 +26,7 @@ public sealed class JointRandomTape : ISharedTape
     public static JointRandomTape Instance { get; } = new();
 
     /// <inheritdoc/>
-    public SharedBits NextWords(IArithmeticBlackBox abb, int count)
+    public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -34,7 +35,7 @@ public sealed class JointRandomTape : ISharedTape
 }
 
 /// <summary>
-/// Words of a public plaintext tape (for example <see cref="AesCtrTape"/> of a published seed), trivially shared: the
+/// Words of a public plaintext tape (for example <see cref="RandomTape"/> of a published seed), trivially shared: the
 /// selection is then reproducible by anyone who knows the seed, and the secure selector returns exactly the panel the
 /// reference returns for that seed. The words are public to every provider (only the pool stays secret): use this for
 /// audits, demonstrations and tests, not when the randomness must stay hidden.
@@ -46,7 +47,7 @@ public sealed class PublicTape(IRandomTape tape) : ISharedTape
     private readonly IRandomTape _tape = tape ?? throw new ArgumentNullException(nameof(tape));
 
     /// <inheritdoc/>
-    public SharedBits NextWords(IArithmeticBlackBox abb, int count)
+    public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
     {
         ArgumentNullException.ThrowIfNull(abb);
         ArgumentOutOfRangeException.ThrowIfNegative(count);

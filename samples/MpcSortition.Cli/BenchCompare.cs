@@ -81,13 +81,13 @@ internal static class BenchCompare
         }
 
         int me = abb.PartyIndex;
-        SharedVector sx = await abb.InputAsync(0, me == 0 ? x : default, m, cancellationToken);
-        SharedVector sy = await abb.InputAsync(1, me == 1 ? y : default, m, cancellationToken);
-        ValueTask<SharedBits> Run() => s.Operation == Operation.LessThan
+        ShareVector sx = await abb.InputAsync(0, me == 0 ? x : default, m, cancellationToken);
+        ShareVector sy = await abb.InputAsync(1, me == 1 ? y : default, m, cancellationToken);
+        ValueTask<BitShareVector> Run() => s.Operation == Operation.LessThan
             ? abb.LessThanAsync(sx, sy, mode, cancellationToken)
             : abb.EqualAsync(sx, sy, cancellationToken);
 
-        SharedBits result = await Run();
+        BitShareVector result = await Run();
         result = await Run(); // warm-up: JIT tiers, TCP windows
         var seconds = new double[s.Iterations];
         long bytesBefore = abb.Trace.BytesSent, roundsBefore = abb.Trace.Rounds;

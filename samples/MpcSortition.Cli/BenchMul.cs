@@ -48,9 +48,9 @@ internal static class BenchMul
             prg.Fill(y);
         }
 
-        SharedVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, s.Batch, cancellationToken);
-        SharedVector sy = await abb.InputAsync(1, abb.PartyIndex == 1 ? y : default, s.Batch, cancellationToken);
-        SharedVector product = sx;
+        ShareVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, s.Batch, cancellationToken);
+        ShareVector sy = await abb.InputAsync(1, abb.PartyIndex == 1 ? y : default, s.Batch, cancellationToken);
+        ShareVector product = sx;
         for (int w = 0; w < s.Warmup; w++)
         {
             product = await abb.MultiplyAsync(sx, sy, cancellationToken); // warm-up: JIT tiers, TCP windows

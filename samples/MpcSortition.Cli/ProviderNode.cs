@@ -141,7 +141,7 @@ internal static class ProviderNode
 
             SecurePool pool = SecurePool.FromShares(abb, layout, shares);
             Array.Clear(shares);
-            using var plainTape = publicSeed is null ? null : new AesCtrTape(publicSeed);
+            using var plainTape = publicSeed is null ? null : new RandomTape(publicSeed);
             ISharedTape tape = plainTape is null ? contribution! : new PublicTape(plainTape);
             var selectionOptions = new SecureSelectionOptions
             {

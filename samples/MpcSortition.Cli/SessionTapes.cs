@@ -43,7 +43,7 @@ internal sealed class ContributionTape : ISharedTape, IDisposable
         return hash.GetHashAndReset();
     }
 
-    public SharedBits NextWords(IArithmeticBlackBox abb, int count)
+    public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
     {
         ArgumentNullException.ThrowIfNull(abb);
         var words = new ulong[count];
@@ -61,7 +61,7 @@ internal sealed class ProgressTape(ISharedTape inner, int party, int maxAttempts
 {
     private int _attempt;
 
-    public SharedBits NextWords(IArithmeticBlackBox abb, int count)
+    public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
     {
         _attempt++;
         Console.Error.WriteLine($"party {party}: attempt {_attempt} of at most {maxAttempts} ({clock.Elapsed.TotalSeconds:F1} s)");

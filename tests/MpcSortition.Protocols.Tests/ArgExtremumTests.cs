@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using FsCheck;
 using FsCheck.Fluent;
 using MpcSortition.Tests.Shared;
@@ -17,9 +18,9 @@ public class ArgExtremumTests
 
         uint[][] results = await ComparisonHarness.RunAsync(async abb =>
         {
-            SharedVector v = abb.FromShares(shares[abb.PartyIndex]);
-            SharedVector r = max ? await abb.ArgMaxAsync(v, groupLength, mode) : await abb.ArgMinAsync(v, groupLength, mode);
-            return r.Shares.ToArray();
+            ShareVector v = abb.FromShares(shares[abb.PartyIndex]);
+            ShareVector r = max ? await abb.ArgMaxAsync(v, groupLength, mode) : await abb.ArgMinAsync(v, groupLength, mode);
+            return r.Values.ToArray();
         });
         return OpenValues(results);
     }

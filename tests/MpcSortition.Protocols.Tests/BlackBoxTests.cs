@@ -16,9 +16,9 @@ public sealed class BlackBoxTests
             uint[] x = values[..m], y = values[m..(2 * m)];
             uint[][] opened = Parties.RunInMemoryAsync(async abb =>
             {
-                SharedVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, m);
-                SharedVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
-                SharedVector all = abb.Concat(
+                ShareVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, m);
+                ShareVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
+                ShareVector all = abb.Concat(
                     abb.Add(sx, sy),
                     abb.Subtract(sx, sy),
                     abb.Negate(sx),
@@ -52,7 +52,7 @@ public sealed class BlackBoxTests
         uint[] secret = [1, 2, 3, uint.MaxValue];
         var results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector s = await abb.InputAsync(0, abb.PartyIndex == 0 ? secret : default, secret.Length);
+            ShareVector s = await abb.InputAsync(0, abb.PartyIndex == 0 ? secret : default, secret.Length);
             uint[]? r = await abb.OpenToAsync(s, 2, "panel to analyser");
             return (r, abb.Audit.Entries);
         });
@@ -77,11 +77,11 @@ public sealed class BlackBoxTests
         ShareVector[] contributed = AdditiveSharing.Split(secret, 3);
         var results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector s = abb.FromShares(contributed[abb.PartyIndex].Values);
-            SharedVector r = abb.Random(1000);
+            ShareVector s = abb.FromShares(contributed[abb.PartyIndex].Values);
+            ShareVector r = abb.Random(1000);
             uint[] opened = await abb.OpenAsync(s, "test: contributed");
             uint[] random = await abb.OpenAsync(r, "test: random");
-            return (opened, random, own: r.Shares.ToArray());
+            return (opened, random, own: r.Values.ToArray());
         });
         Assert.All(results, r => Assert.Equal(secret, r.opened));
         Assert.True(results[0].random.Distinct().Count() > 990, "random values should be spread over the ring");
@@ -95,8 +95,8 @@ public sealed class BlackBoxTests
         var results = await Parties.RunInMemoryAsync(async abb =>
         {
             long before = abb.Trace.BytesSent;
-            SharedVector s = await abb.InputAsync(1, abb.PartyIndex == 1 ? secret : default, secret.Length);
-            return (sent: abb.Trace.BytesSent - before, shares: s.Shares.ToArray(), opened: await abb.OpenAsync(s, "test: input"));
+            ShareVector s = await abb.InputAsync(1, abb.PartyIndex == 1 ? secret : default, secret.Length);
+            return (sent: abb.Trace.BytesSent - before, shares: s.Values.ToArray(), opened: await abb.OpenAsync(s, "test: input"));
         });
         Assert.All(results, r => Assert.Equal(0, r.sent));
         Assert.All(results, r => Assert.Equal(secret, r.opened));
@@ -129,10 +129,10 @@ public sealed class BlackBoxTests
             ulong[] x = Make(1), y = Make(2), mask = Make(3);
             ulong[][] opened = Parties.RunInMemoryAsync(async abb =>
             {
-                SharedBits sx = await abb.InputBitsAsync(0, abb.PartyIndex == 0 ? x : default, bits);
-                SharedBits sy = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? y : default, bits);
-                SharedBits and = await abb.AndAsync(sx, sy);
-                SharedBits all = abb.ConcatBits(and, abb.Xor(sx, sy), abb.Not(sx), abb.AndPublic(sx, mask), abb.XorPublic(sx, mask), abb.PublicBits(y, bits));
+                BitShareVector sx = await abb.InputBitsAsync(0, abb.PartyIndex == 0 ? x : default, bits);
+                BitShareVector sy = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? y : default, bits);
+                BitShareVector and = await abb.AndAsync(sx, sy);
+                BitShareVector all = abb.ConcatBits(and, abb.Xor(sx, sy), abb.Not(sx), abb.AndPublic(sx, mask), abb.XorPublic(sx, mask), abb.PublicBits(y, bits));
                 return await abb.OpenBitsAsync(all, "test: boolean results");
             }).GetAwaiter().GetResult();
             ulong[] expected = Concat(bits,
@@ -153,8 +153,8 @@ public sealed class BlackBoxTests
         const int bits = 140;
         ulong[][] results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedBits s = abb.FromBitShares(abb.PartyIndex == 0 ? x : new ulong[3], bits);
-            SharedBits rebuilt = abb.ConcatBits(abb.SliceBits(s, 0, 3), abb.SliceBits(s, 3, 70), abb.SliceBits(s, 73, 67));
+            BitShareVector s = abb.FromBitShares(abb.PartyIndex == 0 ? x : new ulong[3], bits);
+            BitShareVector rebuilt = abb.ConcatBits(abb.SliceBits(s, 0, 3), abb.SliceBits(s, 3, 70), abb.SliceBits(s, 73, 67));
             return await abb.OpenBitsAsync(rebuilt, "test: rebuilt");
         });
         ulong[] expected = [x[0], x[1], x[2] & ((1UL << 12) - 1)];
@@ -209,7 +209,7 @@ public sealed class BlackBoxTests
         var tried = new TaskCompletionSource();
         var results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector x = abb.Random(10);
+            ShareVector x = abb.Random(10);
             if (abb.PartyIndex != 0)
             {
                 await tried.Task; // the peers join only after party 0 has tried to overlap
@@ -218,7 +218,7 @@ public sealed class BlackBoxTests
             }
 
             // Party 0's multiplication cannot finish before the peers send, so it is still running.
-            Task<SharedVector> first = abb.MultiplyAsync(x, x).AsTask();
+            Task<ShareVector> first = abb.MultiplyAsync(x, x).AsTask();
             Exception? second = null;
             try
             {
@@ -243,7 +243,7 @@ public sealed class BlackBoxTests
     {
         var text = await Parties.RunInMemoryAsync(abb => Task.FromResult(abb.Public([123456789u]).ToString() + abb.RandomBits(5) + abb));
         Assert.All(text, t => Assert.DoesNotContain("123456789", t));
-        Assert.Contains("SharedVector(party 0, length 1)", text[0]);
+        Assert.Contains("ShareVector(party 0, length 1)", text[0]);
     }
 
     private static Exception Record(Action action)

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
@@ -39,10 +40,10 @@ public class ComparisonOverTlsTests
         var results = await Task.WhenAll(transports.Select(async t =>
         {
             await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(t);
-            SharedVector a = abb.FromShares(xs[abb.PartyIndex]), b = abb.FromShares(ys[abb.PartyIndex]);
-            SharedBits lt = await abb.LessThanAsync(a, b);
-            SharedBits eq = await abb.EqualAsync(a, a);
-            return (Lt: lt.Shares.ToArray(), Eq: eq.Shares.ToArray());
+            ShareVector a = abb.FromShares(xs[abb.PartyIndex]), b = abb.FromShares(ys[abb.PartyIndex]);
+            BitShareVector lt = await abb.LessThanAsync(a, b);
+            BitShareVector eq = await abb.EqualAsync(a, a);
+            return (Lt: lt.Words.ToArray(), Eq: eq.Words.ToArray());
         })).WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(x.Zip(y, (u, v) => u < v), OpenBits(results.Select(r => r.Lt).ToArray(), x.Length));

@@ -5,7 +5,7 @@ namespace MpcSortition.Protocols.Tests;
 
 public class ComparisonSecurityTests
 {
-    private delegate ValueTask<object> Operation(IArithmeticBlackBox abb, SharedVector x, SharedVector y);
+    private delegate ValueTask<object> Operation(IArithmeticBlackBox abb, ShareVector x, ShareVector y);
 
     private static readonly (string Name, int Rounds, Operation Run)[] Operations =
     [
@@ -16,9 +16,9 @@ public class ComparisonSecurityTests
         ("is negative", 7, async (abb, x, _) => await abb.IsNegativeAsync(x)),
         ("eq", 6, async (abb, x, y) => await abb.EqualAsync(x, y)),
         ("to bits", 7, async (abb, x, _) => await abb.ToBitsAsync(x)),
-        ("to arithmetic", 2, async (abb, x, _) => await abb.ToArithmeticAsync(abb.FromBitShares(BitSlicing.ToPlanes(x.Shares, 1), x.Length))),
+        ("to arithmetic", 2, async (abb, x, _) => await abb.ToArithmeticAsync(abb.FromBitShares(BitSlicing.ToPlanes(x.Values, 1), x.Length))),
         ("select", 1, async (abb, x, y) => await abb.SelectAsync(x, y, x)),
-        ("select bits", 3, async (abb, x, y) => await abb.SelectAsync(abb.FromBitShares(BitSlicing.ToPlanes(x.Shares, 1), x.Length), x, y)),
+        ("select bits", 3, async (abb, x, y) => await abb.SelectAsync(abb.FromBitShares(BitSlicing.ToPlanes(x.Values, 1), x.Length), x, y)),
         ("argmax 30", 8 + 5 + 2, async (abb, x, _) => await abb.ArgMaxAsync(abb.Slice(x, 0, 30 * (x.Length / 30)), 30)),
         ("argmin 30 sign", 7 + 5 + 2, async (abb, x, _) => await abb.ArgMinAsync(abb.Slice(x, 0, 30 * (x.Length / 30)), 30, ComparisonMode.SignOfDifference)),
     ];
@@ -107,7 +107,7 @@ public class ComparisonSecurityTests
     {
         var errors = await ComparisonHarness.RunAsync(async abb =>
         {
-            SharedVector a = abb.Public([1, 2, 3]), b = abb.Public([1, 2]);
+            ShareVector a = abb.Public([1, 2, 3]), b = abb.Public([1, 2]);
             var e1 = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.LessThanAsync(a, b));
             var e2 = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.EqualAsync(a, new uint[] { 1 }));
             var e3 = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.SelectAsync(abb.PublicBits([1UL], 2), a, a));
@@ -133,7 +133,7 @@ public class ComparisonSecurityTests
                 return null;
             }
 
-            SharedVector x = abb.Public(new uint[1000]);
+            ShareVector x = abb.Public(new uint[1000]);
             return await Assert.ThrowsAsync<PeerException>(async () => await abb.LessThanAsync(x, x));
         }).ToArray();
 
@@ -154,12 +154,12 @@ public class ComparisonSecurityTests
         var errors = await ComparisonHarness.RunAsync(
             async abb =>
             {
-                SharedVector a = abb.Public([5, 6]);
+                ShareVector a = abb.Public([5, 6]);
                 var e = await Assert.ThrowsAsync<NotSupportedException>(async () => await abb.LessThanAsync(a, a));
 
                 // B2A works for any party count (one round per extra party).
-                SharedVector bits = await abb.ToArithmeticAsync(abb.PublicBits([0b10UL], 2));
-                return (e.Message, bits.Shares.ToArray());
+                ShareVector bits = await abb.ToArithmeticAsync(abb.PublicBits([0b10UL], 2));
+                return (e.Message, bits.Values.ToArray());
             },
             parties: 2);
         Assert.Contains("exactly 3 parties", errors[0].Message);

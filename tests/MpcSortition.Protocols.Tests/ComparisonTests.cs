@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using FsCheck;
 using FsCheck.Fluent;
 using MpcSortition.Tests.Shared;
@@ -9,9 +10,9 @@ public class ComparisonTests
 {
     private static readonly Config FewRuns = Properties.Config.WithMaxTest(20);
 
-    internal delegate ValueTask<SharedBits> BinaryOp(IArithmeticBlackBox abb, SharedVector x, SharedVector y);
+    internal delegate ValueTask<BitShareVector> BinaryOp(IArithmeticBlackBox abb, ShareVector x, ShareVector y);
 
-    internal delegate ValueTask<SharedBits> PublicOp(IArithmeticBlackBox abb, SharedVector x, uint[] c);
+    internal delegate ValueTask<BitShareVector> PublicOp(IArithmeticBlackBox abb, ShareVector x, uint[] c);
 
     internal static async Task<bool[]> RunBinaryAsync(uint[] x, uint[] y, BinaryOp op, int seed = 7)
     {
@@ -24,9 +25,9 @@ public class ComparisonTests
 
         ulong[][] shares = await RunAsync(async abb =>
         {
-            SharedBits r = await op(abb, abb.FromShares(xs[abb.PartyIndex]), abb.FromShares(ys[abb.PartyIndex]));
+            BitShareVector r = await op(abb, abb.FromShares(xs[abb.PartyIndex]), abb.FromShares(ys[abb.PartyIndex]));
             Assert.Equal(x.Length, r.BitLength);
-            return r.Shares.ToArray();
+            return r.Words.ToArray();
         });
         return OpenBits(shares, x.Length);
     }
@@ -41,8 +42,8 @@ public class ComparisonTests
 
         ulong[][] shares = await RunAsync(async abb =>
         {
-            SharedBits r = await op(abb, abb.FromShares(xs[abb.PartyIndex]), c);
-            return r.Shares.ToArray();
+            BitShareVector r = await op(abb, abb.FromShares(xs[abb.PartyIndex]), c);
+            return r.Words.ToArray();
         });
         return OpenBits(shares, x.Length);
     }

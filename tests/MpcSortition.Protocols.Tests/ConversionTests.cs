@@ -22,9 +22,9 @@ public class ConversionTests
 
         var results = await RunAsync(async abb =>
         {
-            SharedBits bits = await abb.ToBitsAsync(abb.FromShares(xs[abb.PartyIndex]));
-            SharedVector back = await abb.FromBitsAsync(bits);
-            return (Bits: bits.Shares.ToArray(), BitLength: bits.BitLength, Back: back.Shares.ToArray());
+            BitShareVector bits = await abb.ToBitsAsync(abb.FromShares(xs[abb.PartyIndex]));
+            ShareVector back = await abb.FromBitsAsync(bits);
+            return (Bits: bits.Words.ToArray(), BitLength: bits.BitLength, Back: back.Values.ToArray());
         });
         Assert.All(results, r => Assert.Equal(32 * count, r.BitLength));
         ulong[] opened = new ulong[results[0].Bits.Length];
@@ -55,10 +55,10 @@ public class ConversionTests
         var results = await RunAsync(async abb =>
         {
             long before = abb.Trace.Rounds;
-            SharedBits bits = await abb.ToBitsAsync(abb.FromShares(xs[abb.PartyIndex]), bitCount);
+            BitShareVector bits = await abb.ToBitsAsync(abb.FromShares(xs[abb.PartyIndex]), bitCount);
             long used = abb.Trace.Rounds - before;
-            SharedVector back = await abb.FromBitsAsync(bits, bitCount);
-            return (Bits: bits.Shares.ToArray(), Rounds: used, Back: back.Shares.ToArray());
+            ShareVector back = await abb.FromBitsAsync(bits, bitCount);
+            return (Bits: bits.Words.ToArray(), Rounds: used, Back: back.Values.ToArray());
         });
         Assert.All(results, r => Assert.Equal(rounds, r.Rounds));
         ulong[] opened = new ulong[results[0].Bits.Length];
@@ -92,8 +92,8 @@ public class ConversionTests
         BitShareVector[] shares = BooleanSharing.Split(words, count, 3);
         uint[][] results = await RunAsync(async abb =>
         {
-            SharedVector v = await abb.ToArithmeticAsync(abb.FromBitShares(shares[abb.PartyIndex].Words, count));
-            return v.Shares.ToArray();
+            ShareVector v = await abb.ToArithmeticAsync(abb.FromBitShares(shares[abb.PartyIndex].Words, count));
+            return v.Values.ToArray();
         });
         uint[] values = OpenValues(results);
         for (int i = 0; i < count; i++)
@@ -128,9 +128,9 @@ public class ConversionTests
         var results = await RunAsync(async abb =>
         {
             int p = abb.PartyIndex;
-            SharedVector a = await abb.SelectAsync(abb.FromShares(cs[p]), abb.FromShares(xs[p]), abb.FromShares(ys[p]));
-            SharedVector b = await abb.SelectAsync(abb.FromBitShares(bitShares[p].Words, count), abb.FromShares(xs[p]), abb.FromShares(ys[p]));
-            return (a.Shares.ToArray(), b.Shares.ToArray());
+            ShareVector a = await abb.SelectAsync(abb.FromShares(cs[p]), abb.FromShares(xs[p]), abb.FromShares(ys[p]));
+            ShareVector b = await abb.SelectAsync(abb.FromBitShares(bitShares[p].Words, count), abb.FromShares(xs[p]), abb.FromShares(ys[p]));
+            return (a.Values.ToArray(), b.Values.ToArray());
         });
         uint[] expected = cond.Select((c, i) => c == 1 ? x[i] : y[i]).ToArray();
         Assert.Equal(expected, OpenValues(results.Select(r => r.Item1).ToArray()));

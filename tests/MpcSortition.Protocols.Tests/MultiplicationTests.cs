@@ -16,9 +16,9 @@ public sealed class MultiplicationTests
             uint[] x = xs[..m], y = ys[..m];
             uint[][] results = Parties.RunInMemoryAsync(async abb =>
             {
-                SharedVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
-                SharedVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
-                SharedVector z = await abb.MultiplyAsync(sx, sy);
+                ShareVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
+                ShareVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
+                ShareVector z = await abb.MultiplyAsync(sx, sy);
                 return await abb.OpenAsync(z, "test: product");
             }).GetAwaiter().GetResult();
             uint[] expected = Parties.Product(x, y);
@@ -48,7 +48,7 @@ public sealed class MultiplicationTests
         ShareVector[] xs = Parties.Deal(x, 3, prg), ys = Parties.Deal(y, 3, prg);
         uint[][] results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector z = await abb.MultiplyAsync(abb.FromShares(xs[abb.PartyIndex].Values), abb.FromShares(ys[abb.PartyIndex].Values));
+            ShareVector z = await abb.MultiplyAsync(abb.FromShares(xs[abb.PartyIndex].Values), abb.FromShares(ys[abb.PartyIndex].Values));
             return await abb.OpenAsync(z, "test: product");
         });
         Assert.All(results, r => Assert.Equal(Parties.Product(x, y), r));
@@ -67,9 +67,9 @@ public sealed class MultiplicationTests
         prg.Fill(y);
         uint[][] results = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector sx = await abb.InputAsync(parties - 1, abb.PartyIndex == parties - 1 ? x : default, x.Length);
-            SharedVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
-            SharedVector z = await abb.MultiplyAsync(sx, sy);
+            ShareVector sx = await abb.InputAsync(parties - 1, abb.PartyIndex == parties - 1 ? x : default, x.Length);
+            ShareVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
+            ShareVector z = await abb.MultiplyAsync(sx, sy);
             return await abb.OpenAsync(z, "test: product");
         }, parties, dealer: true);
         Assert.All(results, r => Assert.Equal(Parties.Product(x, y), r));
@@ -167,7 +167,7 @@ public sealed class MultiplicationTests
         const int m = 1000;
         var audits = await Parties.RunInMemoryAsync(async abb =>
         {
-            SharedVector x = abb.Random(m), y = abb.Random(m);
+            ShareVector x = abb.Random(m), y = abb.Random(m);
             long rounds = abb.Trace.Rounds;
             _ = await abb.MultiplyAsync(x, y);
             return (abb.Audit.Entries, Rounds: abb.Trace.Rounds - rounds);
@@ -196,11 +196,11 @@ public sealed class MultiplicationTests
             return await Parties.RunInMemoryAsync<IReadOnlyList<TraceEntry>>(async abb =>
             {
                 abb.Trace.Reset();
-                SharedVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, x.Length);
-                SharedVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
-                SharedVector z = await abb.MultiplyAsync(sx, sy);
+                ShareVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, x.Length);
+                ShareVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, y.Length);
+                ShareVector z = await abb.MultiplyAsync(sx, sy);
                 z = await abb.MultiplyAsync(z, sx);
-                SharedBits bits = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? new ulong[] { x[0], y[0] } : default, 100);
+                BitShareVector bits = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? new ulong[] { x[0], y[0] } : default, 100);
                 _ = await abb.AndAsync(bits, abb.Not(bits));
                 _ = await abb.OpenToAsync(z, 2, "test: output to party 2");
                 return abb.Trace.Entries;

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 using System.Net;
 using FsCheck;
 using FsCheck.Fluent;
@@ -33,8 +34,8 @@ public sealed class TlsTransportTests(TlsSessionFixture fixture) : IClassFixture
             uint[] x = xs[..m], y = ys[..m];
             uint[][] opened = Task.WhenAll(fixture.Boxes.Select(async abb =>
             {
-                SharedVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
-                SharedVector sy = await abb.InputAsync(1, abb.PartyIndex == 1 ? y : default, m);
+                ShareVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
+                ShareVector sy = await abb.InputAsync(1, abb.PartyIndex == 1 ? y : default, m);
                 return await abb.OpenAsync(await abb.MultiplyAsync(sx, sy), "test: product");
             })).WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
             uint[] expected = Parties.Product(x, y);
@@ -56,10 +57,10 @@ public sealed class TlsTransportTests(TlsSessionFixture fixture) : IClassFixture
 
         var results = await Task.WhenAll(fixture.Boxes.Select(async abb =>
         {
-            SharedVector sx = await abb.InputAsync(2, abb.PartyIndex == 2 ? x : default, m);
-            SharedVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, m);
+            ShareVector sx = await abb.InputAsync(2, abb.PartyIndex == 2 ? x : default, m);
+            ShareVector sy = await abb.InputAsync(0, abb.PartyIndex == 0 ? y : default, m);
             long rounds = abb.Trace.Rounds, sent = abb.Trace.BytesSent;
-            SharedVector z = await abb.MultiplyAsync(sx, sy);
+            ShareVector z = await abb.MultiplyAsync(sx, sy);
             return (rounds: abb.Trace.Rounds - rounds, sent: abb.Trace.BytesSent - sent, opened: await abb.OpenToAsync(z, 1, "test: product to party 1"));
         })).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.All(results, r => Assert.Equal(1, r.rounds));
@@ -80,9 +81,9 @@ public sealed class TlsBooleanTests(TlsSessionFixture fixture) : IClassFixture<T
         y[^1] &= (1UL << (bits % 64)) - 1;
         var opened = await Task.WhenAll(fixture.Boxes.Select(async abb =>
         {
-            SharedBits sx = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? x : default, bits);
-            SharedBits sy = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? y : default, bits);
-            SharedBits and = await abb.AndAsync(sx, sy);
+            BitShareVector sx = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? x : default, bits);
+            BitShareVector sy = await abb.InputBitsAsync(2, abb.PartyIndex == 2 ? y : default, bits);
+            BitShareVector and = await abb.AndAsync(sx, sy);
             return await abb.OpenBitsToAsync(and, 0, "test: AND to party 0");
         })).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(x.Zip(y, (a, b) => a & b), opened[0]);

@@ -1,3 +1,4 @@
+using MpcSortition.Core;
 namespace MpcSortition.Protocols.Tests;
 
 public sealed class TransportTests
@@ -65,9 +66,9 @@ public sealed class TransportTests
         var abbs = sessions.Select(s => new SemiHonestBlackBox(s)).ToArray();
 
         // Parties 0 and 1 multiply; party 2 crashes instead of taking part.
-        Task<SharedVector>[] running = [abbs[0].MultiplyAsync(abbs[0].Random(1000), abbs[0].Random(1000)).AsTask(), abbs[1].MultiplyAsync(abbs[1].Random(1000), abbs[1].Random(1000)).AsTask()];
+        Task<ShareVector>[] running = [abbs[0].MultiplyAsync(abbs[0].Random(1000), abbs[0].Random(1000)).AsTask(), abbs[1].MultiplyAsync(abbs[1].Random(1000), abbs[1].Random(1000)).AsTask()];
         ((InMemoryTransport)transports[2]).Crash();
-        foreach (Task<SharedVector> task in running)
+        foreach (Task<ShareVector> task in running)
         {
             PeerException e = await Assert.ThrowsAsync<PeerException>(() => task.WaitAsync(TimeSpan.FromSeconds(10)));
             Assert.Contains("party 2", e.Message);

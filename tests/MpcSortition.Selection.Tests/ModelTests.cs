@@ -159,6 +159,6 @@ public sealed class ModelTests
         Assert.Equal("Candidate p7", c.ToString());
         var problem = new SelectionProblem(Gender(0, 1), [c], 1);
         Assert.DoesNotContain("female", problem.ToString(), StringComparison.Ordinal);
-        Assert.Equal("AesCtrTape(AES-128-CTR)", new AesCtrTape(new byte[16]).ToString());
+        Assert.Equal("RandomTape(AES-128-CTR)", new RandomTape(new byte[16]).ToString());
     }
 }

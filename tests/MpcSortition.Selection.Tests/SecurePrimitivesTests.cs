@@ -26,10 +26,10 @@ public sealed class SecurePrimitivesTests
         ShareVector[] shares = AdditiveSharing.Split(values, 3);
         (uint[] Shares, long Rounds, AuditEntry[] Audit)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
         {
-            SharedVector x = abb.FromShares(shares[abb.PartyIndex].Values);
+            ShareVector x = abb.FromShares(shares[abb.PartyIndex].Values);
             long start = abb.Trace.Rounds;
-            SharedVector y = await abb.ShiftRightAsync(x, shift);
-            return (y.Shares.ToArray(), abb.Trace.Rounds - start, abb.Audit.Entries.ToArray());
+            ShareVector y = await abb.ShiftRightAsync(x, shift);
+            return (y.Values.ToArray(), abb.Trace.Rounds - start, abb.Audit.Entries.ToArray());
         });
         Assert.All(runs, r => Assert.All(r.Audit, e => Assert.Contains(e.Label, new[] { SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel })));
         return (Open(runs.Select(r => r.Shares).ToArray()), runs[0].Rounds);
@@ -69,15 +69,15 @@ public sealed class SecurePrimitivesTests
 
             (ulong[] Shares, long Rounds)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
             {
-                var shared = new List<SharedBits>();
+                var shared = new List<BitShareVector>();
                 for (int t = 0; t < terms; t++)
                 {
                     shared.Add(await abb.InputBitsAsync(t % 3, plain[t], bits));
                 }
 
                 long start = abb.Trace.Rounds;
-                SharedBits all = await abb.AndAllAsync(shared, bits);
-                return (all.Shares.ToArray(), abb.Trace.Rounds - start);
+                BitShareVector all = await abb.AndAllAsync(shared, bits);
+                return (all.Words.ToArray(), abb.Trace.Rounds - start);
             });
             var expected = new ulong[] { ulong.MaxValue, (1UL << (bits - 64)) - 1 };
             foreach (ulong[] p in plain)
@@ -123,9 +123,9 @@ public sealed class SecurePrimitivesTests
             var r = new uint[cases.Count];
             for (int i = 0; i < cases.Count; i++)
             {
-                SharedVector bits = await abb.ToArithmeticAsync(abb.PublicBits([cases[i].Word], 64));
-                SharedVector count = abb.Public([(uint)cases[i].Count]);
-                r[i] = (await SecureGreedyEngine.UniformDrawAsync(abb, bits, count, default)).Shares[0];
+                ShareVector bits = await abb.ToArithmeticAsync(abb.PublicBits([cases[i].Word], 64));
+                ShareVector count = abb.Public([(uint)cases[i].Count]);
+                r[i] = (await SecureGreedyEngine.UniformDrawAsync(abb, bits, count, default)).Values[0];
             }
 
             return r;
