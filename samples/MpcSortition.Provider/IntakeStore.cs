@@ -1,0 +1,289 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using MpcSortition.Selection.Intake;
+
+namespace MpcSortition.Provider;
+
+/// <summary>What happened to a submission.</summary>
+internal enum StoreOutcome
+{
+    Stored,
+    AlreadyStored,
+    Conflict,
+    Closed,
+}
+
+/// <summary>
+/// The provider's SQLite database. WAL journal, synchronous=FULL (the WAL is fsynced at every commit, so a commit that
+/// returned survives a crash of the process or the machine), one transaction per submission or withdrawal, one writer
+/// connection (SQLite has one writer anyway). Nothing is acknowledged before its transaction committed.
+/// </summary>
+internal sealed class IntakeStore : IAsyncDisposable
+{
+    private readonly SqliteConnection _db;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+    private int _current;
+    private bool _closed;
+
+    private IntakeStore(SqliteConnection db)
+    {
+        _db = db;
+    }
+
+    public int CurrentCount => Volatile.Read(ref _current);
+
+    public bool IsClosed => Volatile.Read(ref _closed);
+
+    public static IntakeStore Open(string path, string roundHash)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null && !Directory.Exists(dir))
+        {
+            FileModes.CreateDirectory(dir);
+        }
+
+        if (!File.Exists(path))
+        {
+            FileModes.CreateOwnerOnly(path).Dispose();
+        }
+
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+        db.Open();
+        Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+        Exec(db, """
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS submissions(
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              code_hash TEXT NOT NULL,
+              submission_id TEXT NOT NULL,
+              row BLOB NOT NULL,
+              contact BLOB NOT NULL,
+              stored_sha256 TEXT NOT NULL,
+              received_utc TEXT NOT NULL,
+              receipt BLOB NOT NULL,
+              current INTEGER NOT NULL,
+              UNIQUE(code_hash, submission_id));
+            CREATE INDEX IF NOT EXISTS current_by_code ON submissions(code_hash) WHERE current = 1;
+            CREATE TABLE IF NOT EXISTS withdrawals(code_hash TEXT NOT NULL, withdrawn_utc TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS pool(position INTEGER PRIMARY KEY, code_hash TEXT NOT NULL, submission_id TEXT NOT NULL);
+            """);
+        var store = new IntakeStore(db);
+        string? stored = store.Meta("round_hash");
+        if (stored is null)
+        {
+            Exec(db, "INSERT INTO meta(key, value) VALUES ('round_hash', $v)", ("$v", roundHash));
+        }
+        else if (stored != roundHash)
+        {
+            db.Dispose();
+            throw new ConfigException($"{path}: this database belongs to another round definition (hash {stored[..16]}…, the configured round has {roundHash[..16]}…).");
+        }
+
+        store._current = Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM submissions WHERE current = 1"), CultureInfo.InvariantCulture);
+        store._closed = store.Meta("closed") is not null;
+        return store;
+    }
+
+    /// <summary>Stores one submission in one transaction; returns the receipt to send (the stored one on an idempotent retry).</summary>
+    public async Task<(StoreOutcome Outcome, byte[]? Receipt)> SubmitAsync(Submission s, string codeHash, Func<DateTimeOffset, byte[]> receipt, Func<DateTimeOffset> clock, DateTimeOffset deadline)
+    {
+        string digest = s.StoredDigest(codeHash);
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            DateTimeOffset now = clock();
+            if (_closed || now > deadline)
+            {
+                return (StoreOutcome.Closed, null);
+            }
+
+            using SqliteTransaction tx = _db.BeginTransaction();
+            using (SqliteCommand find = Command("SELECT stored_sha256, receipt FROM submissions WHERE code_hash = $c AND submission_id = $s", tx, ("$c", codeHash), ("$s", s.SubmissionId)))
+            using (SqliteDataReader r = find.ExecuteReader())
+            {
+                if (r.Read())
+                {
+                    return r.GetString(0) == digest ? (StoreOutcome.AlreadyStored, (byte[])r.GetValue(1)) : (StoreOutcome.Conflict, null);
+                }
+            }
+
+            int superseded;
+            using (SqliteCommand old = Command("UPDATE submissions SET current = 0 WHERE code_hash = $c AND current = 1", tx, ("$c", codeHash)))
+            {
+                superseded = old.ExecuteNonQuery();
+            }
+
+            byte[] signed = receipt(now);
+            using (SqliteCommand insert = Command(
+                "INSERT INTO submissions(code_hash, submission_id, row, contact, stored_sha256, received_utc, receipt, current) VALUES ($c, $s, $r, $k, $d, $t, $g, 1)",
+                tx, ("$c", codeHash), ("$s", s.SubmissionId), ("$r", s.RowBytes()), ("$k", s.Contact.ToArray()), ("$d", digest),
+                ("$t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)), ("$g", signed)))
+            {
+                insert.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            _current += 1 - superseded;
+            return (StoreOutcome.Stored, signed);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Deletes every share held for the code (all its history) in one transaction.</summary>
+    public async Task<(StoreOutcome Outcome, int Deleted)> WithdrawAsync(string codeHash, Func<DateTimeOffset> clock, DateTimeOffset deadline)
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            DateTimeOffset now = clock();
+            if (_closed || now > deadline)
+            {
+                return (StoreOutcome.Closed, 0);
+            }
+
+            using SqliteTransaction tx = _db.BeginTransaction();
+            int current = Convert.ToInt32(Command("SELECT COUNT(*) FROM submissions WHERE code_hash = $c AND current = 1", tx, ("$c", codeHash)).ExecuteScalar(), CultureInfo.InvariantCulture);
+            int deleted = Command("DELETE FROM submissions WHERE code_hash = $c", tx, ("$c", codeHash)).ExecuteNonQuery();
+            if (deleted > 0)
+            {
+                Command("INSERT INTO withdrawals(code_hash, withdrawn_utc) VALUES ($c, $t)", tx, ("$c", codeHash), ("$t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))).ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            _current -= current;
+            return (StoreOutcome.Stored, deleted);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    public async Task CloseAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Exec(_db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('closed', $v)", ("$v", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+            _closed = true;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>The history (public metadata: code hash, submission id, arrival order) of every stored submission.</summary>
+    public async Task<List<HistoryEntry>> HistoryAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var list = new List<HistoryEntry>();
+            using SqliteCommand c = Command("SELECT code_hash, submission_id, seq FROM submissions ORDER BY seq", null);
+            using SqliteDataReader r = c.ExecuteReader();
+            while (r.Read())
+            {
+                list.Add(new HistoryEntry(r.GetString(0), r.GetString(1), r.GetInt64(2)));
+            }
+
+            return list;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Saves the reconciled pool (order = pool order) in one transaction.</summary>
+    public async Task SavePoolAsync(IReadOnlyList<HistoryEntry> rows)
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            using SqliteTransaction tx = _db.BeginTransaction();
+            Command("DELETE FROM pool", tx).ExecuteNonQuery();
+            for (int i = 0; i < rows.Count; i++)
+            {
+                Command("INSERT INTO pool(position, code_hash, submission_id) VALUES ($p, $c, $s)", tx, ("$p", i), ("$c", rows[i].CodeHash), ("$s", rows[i].SubmissionId)).ExecuteNonQuery();
+            }
+
+            tx.Commit();
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>This provider's shares of the reconciled pool, in pool order (code hash, row bytes, contact share).</summary>
+    public async Task<List<(string CodeHash, string SubmissionId, byte[] Row, byte[] Contact)>> PoolSharesAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var list = new List<(string, string, byte[], byte[])>();
+            using SqliteCommand c = Command("SELECT p.code_hash, p.submission_id, s.row, s.contact FROM pool p JOIN submissions s ON s.code_hash = p.code_hash AND s.submission_id = p.submission_id ORDER BY p.position", null);
+            using SqliteDataReader r = c.ExecuteReader();
+            while (r.Read())
+            {
+                list.Add((r.GetString(0), r.GetString(1), (byte[])r.GetValue(2), (byte[])r.GetValue(3)));
+            }
+
+            return list;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private string? Meta(string key) => Scalar(_db, "SELECT value FROM meta WHERE key = $k", ("$k", key)) as string;
+
+    private SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object Value)[] args)
+    {
+        SqliteCommand c = _db.CreateCommand();
+        c.CommandText = sql;
+        c.Transaction = tx;
+        foreach ((string name, object value) in args)
+        {
+            c.Parameters.AddWithValue(name, value);
+        }
+
+        return c;
+    }
+
+    private static void Exec(SqliteConnection db, string sql, params (string Name, object Value)[] args)
+    {
+        using SqliteCommand c = db.CreateCommand();
+        c.CommandText = sql;
+        foreach ((string name, object value) in args)
+        {
+            c.Parameters.AddWithValue(name, value);
+        }
+
+        c.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection db, string sql, params (string Name, object Value)[] args)
+    {
+        using SqliteCommand c = db.CreateCommand();
+        c.CommandText = sql;
+        foreach ((string name, object value) in args)
+        {
+            c.Parameters.AddWithValue(name, value);
+        }
+
+        return c.ExecuteScalar();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        await _db.DisposeAsync().ConfigureAwait(false);
+        _writer.Dispose();
+    }
+}
