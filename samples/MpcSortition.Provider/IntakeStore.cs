@@ -81,54 +81,150 @@ internal sealed class IntakeStore : IAsyncDisposable
 
         store._current = Convert.ToInt32(Scalar(db, "SELECT COUNT(*) FROM submissions WHERE current = 1"), CultureInfo.InvariantCulture);
         store._closed = store.Meta("closed") is not null;
+        store._loop = Task.Run(store.WriterLoopAsync);
         return store;
     }
 
-    /// <summary>Stores one submission in one transaction; returns the receipt to send (the stored one on an idempotent retry).</summary>
-    public async Task<(StoreOutcome Outcome, byte[]? Receipt)> SubmitAsync(Submission s, string codeHash, Func<DateTimeOffset, byte[]> receipt, Func<DateTimeOffset> clock, DateTimeOffset deadline)
+    /// <summary>
+    /// Stores one submission; completes only after the transaction that holds it committed (fsynced). Submissions that
+    /// arrive while a commit is in progress are written together in the next commit (group commit): each is its own
+    /// savepoint inside it, so each is stored whole or not at all, and none is acknowledged before the commit returned.
+    /// </summary>
+    public Task<(StoreOutcome Outcome, byte[]? Receipt)> SubmitAsync(Submission s, string codeHash, byte[] receipt, DateTimeOffset now, DateTimeOffset deadline)
     {
-        string digest = s.StoredDigest(codeHash);
-        await _writer.WaitAsync().ConfigureAwait(false);
-        try
+        var pending = new Pending(s, codeHash, s.StoredDigest(codeHash), receipt, now, deadline);
+        if (!_queue.Writer.TryWrite(pending))
         {
-            DateTimeOffset now = clock();
-            if (_closed || now > deadline)
+            throw new ObjectDisposedException(nameof(IntakeStore));
+        }
+
+        return pending.Done.Task;
+    }
+
+    private sealed record Pending(Submission S, string CodeHash, string Digest, byte[] Receipt, DateTimeOffset Now, DateTimeOffset Deadline)
+    {
+        public TaskCompletionSource<(StoreOutcome, byte[]?)> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly System.Threading.Channels.Channel<Pending> _queue = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new() { SingleReader = true });
+    private Task? _loop;
+
+    private async Task WriterLoopAsync()
+    {
+        var batch = new List<Pending>(256);
+        var results = new List<(StoreOutcome, byte[]?, Exception?)>(256);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < 512 && _queue.Reader.TryRead(out Pending? p))
             {
-                return (StoreOutcome.Closed, null);
+                batch.Add(p);
             }
 
-            using SqliteTransaction tx = _db.BeginTransaction();
-            using (SqliteCommand find = Command("SELECT stored_sha256, receipt FROM submissions WHERE code_hash = $c AND submission_id = $s", tx, ("$c", codeHash), ("$s", s.SubmissionId)))
-            using (SqliteDataReader r = find.ExecuteReader())
+            await _writer.WaitAsync().ConfigureAwait(false);
+            int delta = 0;
+            results.Clear();
+            try
             {
-                if (r.Read())
+                using (SqliteTransaction tx = _db.BeginTransaction())
                 {
-                    return r.GetString(0) == digest ? (StoreOutcome.AlreadyStored, (byte[])r.GetValue(1)) : (StoreOutcome.Conflict, null);
+                    foreach (Pending p in batch)
+                    {
+                        try
+                        {
+                            (StoreOutcome outcome, byte[]? receipt, int change) = StoreOne(p, tx);
+                            results.Add((outcome, receipt, null));
+                            delta += change;
+                        }
+                        catch (SqliteException e)
+                        {
+                            // This submission's savepoint was rolled back; the others in the batch go on.
+                            results.Add((StoreOutcome.Closed, null, e));
+                        }
+                    }
+
+                    tx.Commit();
+                }
+
+                _current += delta;
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    if (results[i].Item3 is { } failure)
+                    {
+                        batch[i].Done.SetException(failure);
+                    }
+                    else
+                    {
+                        batch[i].Done.SetResult((results[i].Item1, results[i].Item2));
+                    }
                 }
             }
+            catch (Exception e)
+            {
+                foreach (Pending p in batch)
+                {
+                    p.Done.TrySetException(e);
+                }
+            }
+            finally
+            {
+                _writer.Release();
+            }
+        }
+    }
 
+    private (StoreOutcome, byte[]?, int) StoreOne(Pending p, SqliteTransaction tx)
+    {
+        if (_closed || p.Now > p.Deadline)
+        {
+            return (StoreOutcome.Closed, null, 0);
+        }
+
+        using (SqliteCommand find = Command("SELECT stored_sha256, receipt FROM submissions WHERE code_hash = $c AND submission_id = $s", tx, ("$c", p.CodeHash), ("$s", p.S.SubmissionId)))
+        using (SqliteDataReader r = find.ExecuteReader())
+        {
+            if (r.Read())
+            {
+                return r.GetString(0) == p.Digest ? (StoreOutcome.AlreadyStored, (byte[])r.GetValue(1), 0) : (StoreOutcome.Conflict, null, 0);
+            }
+        }
+
+        using (SqliteCommand sp = Command("SAVEPOINT one", tx))
+        {
+            sp.ExecuteNonQuery();
+        }
+
+        try
+        {
             int superseded;
-            using (SqliteCommand old = Command("UPDATE submissions SET current = 0 WHERE code_hash = $c AND current = 1", tx, ("$c", codeHash)))
+            using (SqliteCommand old = Command("UPDATE submissions SET current = 0 WHERE code_hash = $c AND current = 1", tx, ("$c", p.CodeHash)))
             {
                 superseded = old.ExecuteNonQuery();
             }
 
-            byte[] signed = receipt(now);
             using (SqliteCommand insert = Command(
                 "INSERT INTO submissions(code_hash, submission_id, row, contact, stored_sha256, received_utc, receipt, current) VALUES ($c, $s, $r, $k, $d, $t, $g, 1)",
-                tx, ("$c", codeHash), ("$s", s.SubmissionId), ("$r", s.RowBytes()), ("$k", s.Contact.ToArray()), ("$d", digest),
-                ("$t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)), ("$g", signed)))
+                tx, ("$c", p.CodeHash), ("$s", p.S.SubmissionId), ("$r", p.S.RowBytes()), ("$k", p.S.Contact.ToArray()), ("$d", p.Digest),
+                ("$t", p.Now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)), ("$g", p.Receipt)))
             {
                 insert.ExecuteNonQuery();
             }
 
-            tx.Commit();
-            _current += 1 - superseded;
-            return (StoreOutcome.Stored, signed);
+            using (SqliteCommand release = Command("RELEASE one", tx))
+            {
+                release.ExecuteNonQuery();
+            }
+
+            return (StoreOutcome.Stored, p.Receipt, 1 - superseded);
         }
-        finally
+        catch
         {
-            _writer.Release();
+            using (SqliteCommand rollback = Command("ROLLBACK TO one; RELEASE one", tx))
+            {
+                rollback.ExecuteNonQuery();
+            }
+
+            throw;
         }
     }
 
@@ -282,6 +378,12 @@ internal sealed class IntakeStore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _queue.Writer.TryComplete();
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
         await _writer.WaitAsync().ConfigureAwait(false);
         await _db.DisposeAsync().ConfigureAwait(false);
         _writer.Dispose();

@@ -105,8 +105,15 @@ internal static class ProviderApp
                 return;
             }
 
-            (StoreOutcome outcome, byte[]? receipt) = await store.SubmitAsync(s, codeHash,
-                t => IntakeReceipt.SignStored(config.Certificate, s, codeHash, t).ToJson(), config.Clock, config.Round.DeadlineUtc);
+            DateTimeOffset now = config.Clock();
+            if (store.IsClosed || now > config.Round.DeadlineUtc)
+            {
+                await WriteError(ctx, IntakeError.Closed(config.Round.DeadlineUtc));
+                return;
+            }
+
+            byte[] signed = IntakeReceipt.SignStored(config.Certificate, s, codeHash, now).ToJson();
+            (StoreOutcome outcome, byte[]? receipt) = await store.SubmitAsync(s, codeHash, signed, now, config.Round.DeadlineUtc);
             switch (outcome)
             {
                 case StoreOutcome.Closed:
