@@ -15,7 +15,7 @@ namespace MpcSortition.Provider;
 /// </summary>
 internal static class Bench
 {
-    public static async Task<int> RunAsync(ProviderConfig config, IReadOnlyList<string> codes, int count, int concurrency, string? ackedPath)
+    public static async Task<int> RunAsync(ProviderConfig config, IReadOnlyList<string> codes, int count, int concurrency, string? ackedPath, int retrySeconds)
     {
         SignupRound round = config.Round;
         count = Math.Min(count, codes.Count);
@@ -41,45 +41,59 @@ internal static class Bench
         using var client = new HttpClient(handler) { BaseAddress = config.Listen[0], Timeout = TimeSpan.FromSeconds(30) };
         using StreamWriter? acked = ackedPath is null ? null : new StreamWriter(FileModes.CreateOwnerOnly(ackedPath)) { AutoFlush = true };
         var ackLock = new object();
-        int next = -1, accepted = 0, refused = 0, failed = 0;
+        int next = -1, accepted = 0, refused = 0, failed = 0, retried = 0;
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
             {
-                try
+                // Like the page: a request that got no answer is retried with the same body (same submission id), which is idempotent.
+                var deadline = Stopwatch.StartNew();
+                while (true)
                 {
-                    using var content = new ByteArrayContent(bodies[i]);
-                    content.Headers.ContentType = new("application/json");
-                    using HttpResponseMessage response = await client.PostAsync("/api/v1/submissions", content);
-                    byte[] body = await response.Content.ReadAsByteArrayAsync();
-                    if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
+                    try
                     {
-                        using JsonDocument doc = JsonDocument.Parse(body);
-                        IntakeReceipt r = IntakeReceipt.Parse(System.Text.Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("receipt").GetRawText()));
-                        lock (ackLock)
+                        using var content = new ByteArrayContent(bodies[i]);
+                        content.Headers.ContentType = new("application/json");
+                        using HttpResponseMessage response = await client.PostAsync("/api/v1/submissions", content);
+                        byte[] body = await response.Content.ReadAsByteArrayAsync();
+                        if (response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK)
                         {
-                            acked?.WriteLine($"{r.CodeHash} {r.SubmissionId} {r.StoredSha256}");
+                            using JsonDocument doc = JsonDocument.Parse(body);
+                            IntakeReceipt r = IntakeReceipt.Parse(System.Text.Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("receipt").GetRawText()));
+                            lock (ackLock)
+                            {
+                                acked?.WriteLine($"{r.CodeHash} {r.SubmissionId} {r.StoredSha256}");
+                            }
+
+                            Interlocked.Increment(ref accepted);
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref refused);
                         }
 
-                        Interlocked.Increment(ref accepted);
+                        break;
                     }
-                    else
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                     {
-                        Interlocked.Increment(ref refused);
+                        if (deadline.Elapsed.TotalSeconds >= retrySeconds)
+                        {
+                            Interlocked.Increment(ref failed);
+                            break;
+                        }
+
+                        Interlocked.Increment(ref retried);
+                        await Task.Delay(200);
                     }
-                }
-                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-                {
-                    Interlocked.Increment(ref failed);
                 }
             }
         }).ToArray();
         await Task.WhenAll(workers);
         clock.Stop();
         Console.WriteLine($"posted {count} submissions (V = {round.ValueCount}, contact block {round.ContactBlockLength} bytes) with {concurrency} connections in {clock.Elapsed.TotalSeconds:F2} s: " +
-            $"{accepted} accepted ({accepted / clock.Elapsed.TotalSeconds:F0}/s), {refused} refused, {failed} failed (no answer)");
+            $"{accepted} accepted ({accepted / clock.Elapsed.TotalSeconds:F0}/s), {refused} refused, {failed} failed (no answer), {retried} retries");
         return failed == 0 && refused == 0 ? 0 : 1;
     }
 }

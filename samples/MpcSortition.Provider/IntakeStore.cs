@@ -173,6 +173,25 @@ internal sealed class IntakeStore : IAsyncDisposable
         }
     }
 
+    private SqliteCommand? _find, _supersede, _insert, _savepoint, _release, _rollback;
+
+    /// <summary>The hot path's statements, prepared once and reused for every submission (only the writer loop uses them).</summary>
+    private SqliteCommand Prepared(ref SqliteCommand? slot, string sql, SqliteTransaction tx, params string[] names)
+    {
+        if (slot is null)
+        {
+            slot = _db.CreateCommand();
+            slot.CommandText = sql;
+            foreach (string n in names)
+            {
+                slot.Parameters.Add(new SqliteParameter { ParameterName = n });
+            }
+        }
+
+        slot.Transaction = tx;
+        return slot;
+    }
+
     private (StoreOutcome, byte[]?, int) StoreOne(Pending p, SqliteTransaction tx)
     {
         if (_closed || p.Now > p.Deadline)
@@ -180,7 +199,9 @@ internal sealed class IntakeStore : IAsyncDisposable
             return (StoreOutcome.Closed, null, 0);
         }
 
-        using (SqliteCommand find = Command("SELECT stored_sha256, receipt FROM submissions WHERE code_hash = $c AND submission_id = $s", tx, ("$c", p.CodeHash), ("$s", p.S.SubmissionId)))
+        SqliteCommand find = Prepared(ref _find, "SELECT stored_sha256, receipt FROM submissions WHERE code_hash = $c AND submission_id = $s", tx, "$c", "$s");
+        find.Parameters[0].Value = p.CodeHash;
+        find.Parameters[1].Value = p.S.SubmissionId;
         using (SqliteDataReader r = find.ExecuteReader())
         {
             if (r.Read())
@@ -189,41 +210,30 @@ internal sealed class IntakeStore : IAsyncDisposable
             }
         }
 
-        using (SqliteCommand sp = Command("SAVEPOINT one", tx))
-        {
-            sp.ExecuteNonQuery();
-        }
-
+        Prepared(ref _savepoint, "SAVEPOINT one", tx).ExecuteNonQuery();
         try
         {
-            int superseded;
-            using (SqliteCommand old = Command("UPDATE submissions SET current = 0 WHERE code_hash = $c AND current = 1", tx, ("$c", p.CodeHash)))
-            {
-                superseded = old.ExecuteNonQuery();
-            }
-
-            using (SqliteCommand insert = Command(
+            SqliteCommand old = Prepared(ref _supersede, "UPDATE submissions SET current = 0 WHERE code_hash = $c AND current = 1", tx, "$c");
+            old.Parameters[0].Value = p.CodeHash;
+            int superseded = old.ExecuteNonQuery();
+            SqliteCommand insert = Prepared(ref _insert,
                 "INSERT INTO submissions(code_hash, submission_id, row, contact, stored_sha256, received_utc, receipt, current) VALUES ($c, $s, $r, $k, $d, $t, $g, 1)",
-                tx, ("$c", p.CodeHash), ("$s", p.S.SubmissionId), ("$r", p.S.RowBytes()), ("$k", p.S.Contact.ToArray()), ("$d", p.Digest),
-                ("$t", p.Now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)), ("$g", p.Receipt)))
-            {
-                insert.ExecuteNonQuery();
-            }
-
-            using (SqliteCommand release = Command("RELEASE one", tx))
-            {
-                release.ExecuteNonQuery();
-            }
-
+                tx, "$c", "$s", "$r", "$k", "$d", "$t", "$g");
+            insert.Parameters[0].Value = p.CodeHash;
+            insert.Parameters[1].Value = p.S.SubmissionId;
+            insert.Parameters[2].Value = p.S.RowBytes();
+            insert.Parameters[3].Value = p.S.Contact.ToArray();
+            insert.Parameters[4].Value = p.Digest;
+            insert.Parameters[5].Value = p.Now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+            insert.Parameters[6].Value = p.Receipt;
+            insert.ExecuteNonQuery();
+            Prepared(ref _release, "RELEASE one", tx).ExecuteNonQuery();
             return (StoreOutcome.Stored, p.Receipt, 1 - superseded);
         }
         catch
         {
-            using (SqliteCommand rollback = Command("ROLLBACK TO one; RELEASE one", tx))
-            {
-                rollback.ExecuteNonQuery();
-            }
-
+            Prepared(ref _rollback, "ROLLBACK TO one", tx).ExecuteNonQuery();
+            Prepared(ref _release, "RELEASE one", tx).ExecuteNonQuery();
             throw;
         }
     }
@@ -385,6 +395,11 @@ internal sealed class IntakeStore : IAsyncDisposable
         }
 
         await _writer.WaitAsync().ConfigureAwait(false);
+        foreach (SqliteCommand? c in new[] { _find, _supersede, _insert, _savepoint, _release, _rollback })
+        {
+            c?.Dispose();
+        }
+
         await _db.DisposeAsync().ConfigureAwait(false);
         _writer.Dispose();
     }
