@@ -27,6 +27,8 @@ public sealed class DurabilityTests
         return port;
     }
 
+    private static readonly System.Text.StringBuilder Output = new();
+
     private static Process Start(string config)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "mpcsortition-provider.dll");
@@ -36,8 +38,8 @@ public sealed class DurabilityTests
         info.ArgumentList.Add("--config");
         info.ArgumentList.Add(config);
         var p = Process.Start(info)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) => { lock (Output) { Output.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { lock (Output) { Output.AppendLine(e.Data); } };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
@@ -157,6 +159,17 @@ public sealed class DurabilityTests
 
             using JsonDocument status = JsonDocument.Parse(await client.GetStringAsync("/api/v1/status"));
             Assert.Equal(stored.Count, status.RootElement.GetProperty("submissions").GetInt32());
+
+            // Nothing secret in the provider's output: no code, no submission body.
+            string log;
+            lock (Output)
+            {
+                log = Output.ToString();
+            }
+
+            Assert.Contains("listening on", log);
+            Assert.DoesNotContain(codes.Take(1000), c => log.Contains(c, StringComparison.OrdinalIgnoreCase));
+            Assert.DoesNotContain("\"row\"", log);
 
             // The service carries on: an acknowledged submission retried is recognised, a new one is stored.
             Submission again = byId[acked.Keys.First()];
