@@ -39,19 +39,19 @@ internal sealed class TestProvider : IAsyncDisposable
 
     public string DatabasePath => Config.DatabasePath;
 
-    public static async Task<TestProvider> StartAsync(int permits = 1000, int codes = 20, string? dir = null, SignupRound? round = null)
+    public static async Task<TestProvider> StartAsync(int permits = 1000, int codes = 20, string? dir = null, SignupRound? round = null, int party = 1, List<string>? codeList = null)
     {
         dir ??= Path.Combine(Path.GetTempPath(), "intake-test-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
         Directory.CreateDirectory(dir);
         round ??= TestRounds.Small();
-        var list = Enumerable.Range(0, codes).Select(_ => InvitationCode.Generate()).ToList();
+        var list = codeList ?? Enumerable.Range(0, codes).Select(_ => InvitationCode.Generate()).ToList();
         TestProvider? self = null;
         var config = new ProviderConfig
         {
-            Party = 1,
+            Party = party,
             Round = round,
             Listen = [new Uri("https://127.0.0.1:1")],
-            Certificate = TestRounds.Certificates[1],
+            Certificate = TestRounds.Certificates[party],
             Peers = [],
             DatabasePath = Path.Combine(dir, "db", "intake.db"),
             InvitationHashes = list.Select(c => InvitationCode.Hash(round.CodeSalt, c)).ToHashSet(),
