@@ -251,11 +251,21 @@ internal sealed class IntakeStore : IAsyncDisposable
             }
 
             using SqliteTransaction tx = _db.BeginTransaction();
-            int current = Convert.ToInt32(Command("SELECT COUNT(*) FROM submissions WHERE code_hash = $c AND current = 1", tx, ("$c", codeHash)).ExecuteScalar(), CultureInfo.InvariantCulture);
-            int deleted = Command("DELETE FROM submissions WHERE code_hash = $c", tx, ("$c", codeHash)).ExecuteNonQuery();
+            int current, deleted;
+            using (SqliteCommand count = Command("SELECT COUNT(*) FROM submissions WHERE code_hash = $c AND current = 1", tx, ("$c", codeHash)))
+            {
+                current = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
+            }
+
+            using (SqliteCommand delete = Command("DELETE FROM submissions WHERE code_hash = $c", tx, ("$c", codeHash)))
+            {
+                deleted = delete.ExecuteNonQuery();
+            }
+
             if (deleted > 0)
             {
-                Command("INSERT INTO withdrawals(code_hash, withdrawn_utc) VALUES ($c, $t)", tx, ("$c", codeHash), ("$t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture))).ExecuteNonQuery();
+                using SqliteCommand record = Command("INSERT INTO withdrawals(code_hash, withdrawn_utc) VALUES ($c, $t)", tx, ("$c", codeHash), ("$t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture)));
+                record.ExecuteNonQuery();
             }
 
             tx.Commit();
@@ -311,10 +321,18 @@ internal sealed class IntakeStore : IAsyncDisposable
         try
         {
             using SqliteTransaction tx = _db.BeginTransaction();
-            Command("DELETE FROM pool", tx).ExecuteNonQuery();
+            using (SqliteCommand clear = Command("DELETE FROM pool", tx))
+            {
+                clear.ExecuteNonQuery();
+            }
+
+            using SqliteCommand insert = Command("INSERT INTO pool(position, code_hash, submission_id) VALUES ($p, $c, $s)", tx, ("$p", 0), ("$c", ""), ("$s", ""));
             for (int i = 0; i < rows.Count; i++)
             {
-                Command("INSERT INTO pool(position, code_hash, submission_id) VALUES ($p, $c, $s)", tx, ("$p", i), ("$c", rows[i].CodeHash), ("$s", rows[i].SubmissionId)).ExecuteNonQuery();
+                insert.Parameters[0].Value = i;
+                insert.Parameters[1].Value = rows[i].CodeHash;
+                insert.Parameters[2].Value = rows[i].SubmissionId;
+                insert.ExecuteNonQuery();
             }
 
             tx.Commit();
