@@ -24,7 +24,7 @@ internal static class Cli
           verify-receipt --receipt receipt.json --cert party-i.cer
           token                                               make an operator token and the SHA-256 for the config
           demo --out DIR [--codes N] [--deadline-minutes M] [--ports P0,P1,P2] [--permits N] [--page-origin URL]
-          bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S]
+          bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
         """;
 
@@ -104,7 +104,7 @@ internal static class Cli
             {
                 ProviderConfig config = ProviderConfig.Load(Need(o, "config"));
                 List<string> codes = Invitations.ReadCodes(Need(o, "letters"));
-                return await Bench.RunAsync(config, codes, Int(o, "count", 10_000, 1, int.MaxValue), Int(o, "concurrency", 32, 1, 1024), o.GetValueOrDefault("acked"), Int(o, "retry-seconds", 0, 0, 3600));
+                return await Bench.RunAsync(config, codes, Int(o, "count", 10_000, 1, int.MaxValue), Int(o, "concurrency", 32, 1, 1024), o.GetValueOrDefault("acked"), Int(o, "retry-seconds", 0, 0, 3600), Int(o, "warmup", 0, 0, 1_000_000));
             }
 
             case "check-acked":
