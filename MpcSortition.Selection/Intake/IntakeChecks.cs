@@ -31,9 +31,6 @@ public static class IntakeChecks
     /// <summary>Audit label of the panel members' contact blocks.</summary>
     public const string ContactsLabel = "intake: contact blocks AND panel bit, to the analyser only";
 
-    /// <summary>Audit label of the analyser's input of the panel indicator.</summary>
-    public const string PanelInputNote = "intake: the analyser inputs the panel indicator it received";
-
     /// <summary>Checks every row under MPC and opens one validity bit per row to every provider.</summary>
     /// <param name="abb">This party's black box.</param>
     /// <param name="rows">This party's shares of the n·V row-major matrix (row i, entry j at i·V + j).</param>

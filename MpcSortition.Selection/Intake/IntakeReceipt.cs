@@ -29,8 +29,10 @@ public sealed class IntakeReceipt
         SubmissionId = submissionId;
         StoredSha256 = storedSha256;
         TimeUtc = timeUtc;
-        Signature = signature;
+        _signature = signature;
     }
+
+    private readonly byte[] _signature;
 
     /// <summary><c>stored</c> or <c>withdrawn</c>.</summary>
     public string Action { get; }
@@ -54,7 +56,7 @@ public sealed class IntakeReceipt
     public DateTimeOffset TimeUtc { get; }
 
     /// <summary>The signature bytes.</summary>
-    public byte[] Signature { get; }
+    public ReadOnlySpan<byte> Signature => _signature;
 
     /// <summary>The exact text that is signed: "MpcSortition.receipt.v1" and the fields, one per line.</summary>
     public string SignedText => $"MpcSortition.receipt.v{FormatVersion}\n{Action}\n{RoundId}\n{Party}\n{CodeHash}\n{SubmissionId}\n{StoredSha256}\n{Time(TimeUtc)}\n";
@@ -117,11 +119,11 @@ public sealed class IntakeReceipt
         using ECDsa? ec = certificate.GetECDsaPublicKey();
         if (ec is not null)
         {
-            return ec.VerifyData(data, Signature, HashAlgorithmName.SHA256);
+            return ec.VerifyData(data, _signature, HashAlgorithmName.SHA256);
         }
 
         using RSA? rsa = certificate.GetRSAPublicKey();
-        return rsa is not null && rsa.VerifyData(data, Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return rsa is not null && rsa.VerifyData(data, _signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
     }
 
     /// <summary>The receipt as JSON (UTF-8), as the service returns it and the volunteer keeps it.</summary>
@@ -151,7 +153,7 @@ public sealed class IntakeReceipt
         writer.WriteString("submission", SubmissionId);
         writer.WriteString("storedSha256", StoredSha256);
         writer.WriteString("timeUtc", Time(TimeUtc));
-        writer.WriteBase64String("signature", Signature);
+        writer.WriteBase64String("signature", _signature);
         writer.WriteEndObject();
     }
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 
 namespace MpcSortition.Selection.Intake;
@@ -381,6 +380,4 @@ public sealed class SignupRound
     /// <summary>Describes the round without any secret (there is none in it).</summary>
     /// <returns>Title, id, k, V and deadline.</returns>
     public override string ToString() => $"SignupRound({Title}, id {RoundId}, k={PanelSize}, V={ValueCount}, deadline {DeadlineUtc:u})";
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }
