@@ -26,6 +26,7 @@ internal static class Cli
           demo --out DIR [--codes N] [--deadline-minutes M] [--ports P0,P1,P2] [--permits N] [--page-origin URL]
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
+          bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -106,6 +107,9 @@ internal static class Cli
                 List<string> codes = Invitations.ReadCodes(Need(o, "letters"));
                 return await Bench.RunAsync(config, codes, Int(o, "count", 10_000, 1, int.MaxValue), Int(o, "concurrency", 32, 1, 1024), o.GetValueOrDefault("acked"), Int(o, "retry-seconds", 0, 0, 3600), Int(o, "warmup", 0, 0, 1_000_000));
             }
+
+            case "bench-check":
+                return await BenchCheck.RunAsync(Int(o, "rows", 10_000, 1, 1_000_000));
 
             case "check-acked":
             {
