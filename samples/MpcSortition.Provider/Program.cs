@@ -19,11 +19,12 @@ internal static class Cli
 {
     private const string Usage = """
         usage: mpcsortition-provider <verb> [options]
-          serve --config provider.json                        run the intake service (HTTPS)
+          serve --config provider.json [--page DIR]           run the intake service (HTTPS); --page also serves the sign-up page from DIR
           invite --round round.json --count N --letters letters.csv --hashes code-hashes.txt
           verify-receipt --receipt receipt.json --cert party-i.cer
           token                                               make an operator token and the SHA-256 for the config
           demo --out DIR [--codes N] [--deadline-minutes M] [--ports P0,P1,P2] [--permits N] [--page-origin URL]
+          demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page, then draw on Enter
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
           bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
@@ -44,6 +45,11 @@ internal static class Cli
             {
                 ProviderConfig config = ProviderConfig.Load(Need(o, "config"));
                 WebApplication app = await ProviderApp.BuildAsync(config);
+                if (o.TryGetValue("page", out string? page))
+                {
+                    PageHosting.Map(app, page, PageHosting.FromConfig(config));
+                }
+
                 Console.WriteLine($"Provider {config.Party} of round {config.Round.RoundId} (hash {config.Round.Hash[..16]}…) listening on {string.Join(", ", config.Listen)}; deadline {config.Round.DeadlineUtc:u}.");
                 await app.RunAsync();
                 return 0;
@@ -95,6 +101,11 @@ internal static class Cli
             {
                 string dir = Need(o, "out");
                 int[] ports = o.TryGetValue("ports", out string? p) ? p.Split(',').Select(int.Parse).ToArray() : [7443, 7444, 7445];
+                if (o.TryGetValue("page", out string? pageDir))
+                {
+                    return await DemoPage.RunAsync(dir, pageDir, ports, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
+                }
+
                 Demo.Write(dir, Int(o, "codes", 100, 1, 10_000_000), DateTimeOffset.UtcNow.AddMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000)) is var d ? new DateTimeOffset(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) : default,
                     ports, Int(o, "permits", 30, 1, int.MaxValue), o.GetValueOrDefault("page-origin"));
                 Console.WriteLine($"Wrote a demo round, certificates, operator-token.txt, provider-0..2.json and letters under {dir}.");
