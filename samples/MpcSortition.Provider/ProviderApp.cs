@@ -194,6 +194,13 @@ internal static class ProviderApp
                 return Error(409, "still_open", $"Close the sign-up first (the deadline is {config.Round.DeadlineUtc:u}).");
             }
 
+            // The three histories of a whole round are far larger than a submission: lift Kestrel's body limit (sized
+            // for submissions) for this authenticated operator request only.
+            if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = MaxHistoriesBytes;
+            }
+
             List<HistoryEntry>[]? histories;
             try
             {
@@ -223,6 +230,9 @@ internal static class ProviderApp
         await Task.CompletedTask;
         return app;
     }
+
+    /// <summary>Upper bound on a reconcile request (three histories of about 150 bytes per submission).</summary>
+    internal const long MaxHistoriesBytes = 1L << 30;
 
     internal static long MaxBodyBytes(SignupRound round) => 1024 + 12L * round.ValueCount + (round.ContactBlockLength + 2) / 3 * 4;
 
