@@ -202,7 +202,11 @@ function render() {
   app.replaceChildren(ui.deadline, ui.closed, ui.status, ui.summary, ui.outcome, ui.form, ui.withdraw);
   document.getElementById('loading').remove();
   app.hidden = false;
-  for (const input of ui.form.querySelectorAll('input')) input.addEventListener('change', () => { if (state.shown) validate(); });
+  // After a first attempt, messages follow what is typed (on input, not on blur: a message vanishing on blur would
+  // move the send button away from under the pointer).
+  for (const input of ui.form.querySelectorAll('input')) {
+    input.addEventListener(input.type === 'radio' ? 'change' : 'input', () => { if (state.shown) validate(); });
+  }
 }
 
 // ---- validation -----------------------------------------------------------------------------------------
@@ -303,6 +307,7 @@ async function send(parties) {
   const pending = state.pending;
   const path = pending.kind === 'submit' ? '/api/v1/submissions' : '/api/v1/withdrawals';
   busy(true);
+  ui.outcome.setAttribute('aria-busy', 'true');
   say(pending.kind === 'submit' ? 'Sending your answers to the three services…' : 'Sending your withdrawal to the three services…');
   await Promise.all(parties.map(async (p) => { pending.results[p] = await post(state.providers[p], path, pending.bodies[p]); }));
   busy(false);
@@ -314,6 +319,7 @@ const CODE_ERRORS = new Set(['invalid_code', 'unknown_code']);
 async function showOutcome() {
   const pending = state.pending;
   const results = pending.results;
+  ui.outcome.removeAttribute('aria-busy');
   const closed = results.find((r) => r && r.kind === 'refused' && r.code === 'closed');
   if (closed) {
     setClosed(closed.message);
@@ -384,6 +390,7 @@ async function showOutcome() {
       } }));
   }
   ui.outcome.replaceChildren(...parts);
+  ui.outcome.removeAttribute('aria-busy');
   ui.outcome.hidden = false;
   if (failed.length === 0) ui.form.hidden = true;
   say(title);
