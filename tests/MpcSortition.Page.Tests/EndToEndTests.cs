@@ -1,0 +1,73 @@
+using Microsoft.Playwright;
+using MpcSortition.Selection;
+using MpcSortition.Selection.Intake;
+
+namespace MpcSortition.Page.Tests;
+
+/// <summary>
+/// End to end: 30 volunteers sign up through the page in chromium; the round closes and reconciles through the
+/// operator endpoints; the three providers check the rows, select with a public test tape and open the panel's contacts
+/// to the analyser; the panel and the contacts equal the plaintext reference on the same answers.
+/// </summary>
+[Collection(BrowserCollection.Name)]
+public sealed class EndToEndTests(BrowserFixture browser)
+{
+    [Fact]
+    public async Task ThirtyVolunteersSignUpInTheBrowserAndTheAnalyserGetsTheReferencePanelAndItsContacts()
+    {
+        await using Providers providers = await Providers.StartAsync(PageRounds.Create(), codes: 30);
+        SignupRound round = providers.Round;
+        Volunteer v = await Volunteer.OpenAsync(browser.Browser);
+        var typed = new Dictionary<string, (int[] Answers, string[] Contact)>(StringComparer.Ordinal);
+        for (int i = 0; i < 30; i++)
+        {
+            int[] answers = [i % 2, (i / 2) % 3, (i / 3) % 2];
+            string[] contact = [$"Volunteer {i + 1} Ødegård", $"v{i + 1}@example.org"];
+            await v.GotoAsync(providers.PageUrl(InvitationCode.Format(providers.Codes[i])));
+            await v.FillAsync(round, [.. answers.Select(a => (int?)a)], contact);
+            await v.SendAsync();
+            Assert.StartsWith("Thank you", await v.OutcomeAsync(), StringComparison.Ordinal);
+            typed[providers.Hash(providers.Codes[i])] = (answers, contact);
+        }
+
+        Assert.Equal(new[] { 30, 30, 30 }, await providers.CountsAsync());
+        byte[] seed = "page end to end!"u8.ToArray();
+        DrawOutcome outcome = await DemoDraw.RunAsync(round, providers.Operators, seed);
+
+        // The plaintext reference on the same answers, in the pool's order, with the same public tape.
+        Assert.Equal(typed.Keys.Order(StringComparer.Ordinal), outcome.PoolHashes);
+        Assert.Empty(outcome.Malformed);
+        var problem = new SelectionProblem(round.ToFeatures(),
+            outcome.PoolHashes.Select(h => new Candidate(h, typed[h].Answers.Select((a, f) => round.Features[f].Values[a].Name))), round.PanelSize);
+        SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed);
+        string[] referencePanel = [.. reference.Panel.Select(i => outcome.PoolHashes[i])];
+        Assert.Equal(round.PanelSize, outcome.PanelHashes.Length);
+        Assert.Equal(referencePanel.Order(StringComparer.Ordinal), outcome.PanelHashes.Order(StringComparer.Ordinal));
+        for (int j = 0; j < outcome.PanelHashes.Length; j++)
+        {
+            Assert.Equal(typed[outcome.PanelHashes[j]].Contact, outcome.PanelContacts[j]);
+        }
+
+        int[] composition = new int[round.ValueCount];
+        foreach (string h in referencePanel)
+        {
+            int offset = 0;
+            for (int f = 0; f < round.Features.Count; f++)
+            {
+                composition[offset + typed[h].Answers[f]]++;
+                offset += round.Features[f].Values.Count;
+            }
+        }
+
+        Assert.Equal(composition, outcome.Composition);
+
+        // The analyser's report, as a file and as a screenshot.
+        string html = DemoDraw.ReportHtml(round, outcome);
+        await File.WriteAllTextAsync(Path.Combine(Paths.Artifacts, "analyser-report.html"), html);
+        IPage report = await v.Page.Context.NewPageAsync();
+        await report.SetContentAsync(html);
+        Assert.Equal(round.PanelSize, await report.Locator("h2:text('Panel') + table tbody tr").CountAsync());
+        await report.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Paths.Artifacts, "analyser-report.png"), FullPage = true });
+        await v.CloseAsync();
+    }
+}
