@@ -143,7 +143,7 @@ function render() {
   const codeFromLetter = new URLSearchParams(location.search).get('code');
   if (codeFromLetter !== null) history.replaceState(null, '', location.pathname); // keep the code out of history and bookmarks
 
-  ui.status = el('p', { id: 'status', role: 'status', 'aria-live': 'polite' });
+  ui.status = el('p', { id: 'status', class: 'sr-only', role: 'status', 'aria-live': 'polite' });
   ui.deadline = el('p', { id: 'deadline', class: 'notice' }, `Sign-up closes on ${deadlineText(round)}. Until then you can change your answers or withdraw.`);
   ui.closed = el('p', { id: 'closed', class: 'closed', role: 'alert', hidden: true });
   ui.summary = el('div', { id: 'summary', class: 'summary', tabindex: '-1', 'aria-live': 'assertive' });
@@ -195,7 +195,7 @@ function render() {
   } });
   ui.withdraw = el('section', { id: 'withdrawal', 'aria-labelledby': 'withdraw-title' },
     el('h2', { id: 'withdraw-title', text: 'Withdraw' }),
-    el('p', { text: 'If you no longer want to take part, you can withdraw until the deadline. Enter your participation code in the form above first.' }),
+    el('p', { text: 'If you no longer want to take part, you can withdraw until the deadline, with the participation code from your letter (the one in the form above). Your answers and contact details are then deleted at all three services.' }),
     ui.withdrawButton, ui.withdrawConfirm);
 
   const app = document.getElementById('app');
