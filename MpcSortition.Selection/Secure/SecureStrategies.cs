@@ -64,7 +64,7 @@ public sealed class SecureLegacyGreedy(bool clamped = false) : ISecureSelectionS
 
     /// <inheritdoc/>
     public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
-        new SecureGreedyEngine(abb, pool, Clamped ? SecureGreedyMode.LegacyClamped : SecureGreedyMode.Legacy, Observer, cancellationToken).RunAsync(tape);
+        new SecureGreedyEngine(abb, pool, context => new LegacyStepRule(context, Clamped), Observer, cancellationToken).RunAsync(tape);
 }
 
 /// <summary>The secure counterpart of <see cref="TwoPhaseGreedy"/> (the seed paper's two-phase outline) on shares.</summary>
@@ -78,7 +78,7 @@ public sealed class SecureTwoPhaseGreedy : ISecureSelectionStrategy
 
     /// <inheritdoc/>
     public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
-        new SecureGreedyEngine(abb, pool, SecureGreedyMode.TwoPhase, Observer, cancellationToken).RunAsync(tape);
+        new SecureGreedyEngine(abb, pool, context => new TwoPhaseStepRule(context), Observer, cancellationToken).RunAsync(tape);
 }
 
 /// <summary>Maps the reference strategies to their secure counterparts.</summary>
@@ -107,10 +107,3 @@ internal interface ISecureStepObserver
 /// <summary>One party's shares of one step: the tape word (XOR share), the chosen value's one-hot vector, the phase
 /// bit (two-phase: 1 in phase 1), the rank r, and the one-hot pick vector.</summary>
 internal sealed record SecureStepShares(ulong Word, uint[] Winner, uint Phase1, uint Rank, uint[] Pick);
-
-internal enum SecureGreedyMode
-{
-    Legacy,
-    LegacyClamped,
-    TwoPhase,
-}
