@@ -131,7 +131,9 @@ public static class SecureSelector
         for (int a = 0; a < options.MaxAttempts; a++)
         {
             BitShareVector words = tape.NextWords(abb, k);
-            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false);
+            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
+            attempt.Validate(pool, abb.PartyIndex, strategy.Name);
             ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
             if ((success[0] & 1) == 0)
             {

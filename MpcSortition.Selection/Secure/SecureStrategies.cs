@@ -22,11 +22,41 @@ public interface ISecureSelectionStrategy
     ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The shared outcome of one secure attempt; nothing in it has been opened.</summary>
+/// <summary>
+/// The shared outcome of one secure attempt; nothing in it has been opened. A strategy written outside this library
+/// creates it from its own shares (or composes the outcome of a built-in strategy); <see cref="SecureSelector"/> checks
+/// the lengths against the pool before it opens anything.
+/// </summary>
 public sealed class SecureAttempt
 {
-    internal SecureAttempt(BitShareVector success, ShareVector panel, ShareVector pickOrder, ShareVector composition)
+    /// <summary>Creates the outcome from this party's shares.</summary>
+    /// <param name="success">One shared bit: 1 iff the attempt succeeded.</param>
+    /// <param name="panel">n shared values: 1 for a panel member, 0 otherwise.</param>
+    /// <param name="pickOrder">n shared values: t + 1 for the member picked at step t, 0 for everyone else.</param>
+    /// <param name="composition">V shared values: panel members per feature value.</param>
+    /// <exception cref="ArgumentException"><paramref name="success"/> is not one bit, <paramref name="panel"/> and
+    /// <paramref name="pickOrder"/> differ in length, or the shares belong to different parties.</exception>
+    public SecureAttempt(BitShareVector success, ShareVector panel, ShareVector pickOrder, ShareVector composition)
     {
+        ArgumentNullException.ThrowIfNull(success);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(pickOrder);
+        ArgumentNullException.ThrowIfNull(composition);
+        if (success.BitLength != 1)
+        {
+            throw new ArgumentException($"The success flag is one shared bit, not {success.BitLength}.", nameof(success));
+        }
+
+        if (pickOrder.Length != panel.Length)
+        {
+            throw new ArgumentException($"The pick order has {pickOrder.Length} values for a panel indicator of {panel.Length}.", nameof(pickOrder));
+        }
+
+        if (panel.PartyIndex != success.PartyIndex || pickOrder.PartyIndex != success.PartyIndex || composition.PartyIndex != success.PartyIndex)
+        {
+            throw new ArgumentException("The shares of one attempt must all belong to the same party.", nameof(panel));
+        }
+
         Success = success;
         Panel = panel;
         PickOrder = pickOrder;
@@ -44,6 +74,18 @@ public sealed class SecureAttempt
 
     /// <summary>V shared values: the number of panel members with each feature value (meaningful on success).</summary>
     public ShareVector Composition { get; }
+
+    /// <summary>Throws unless the outcome fits <paramref name="pool"/> and belongs to <paramref name="party"/>.</summary>
+    internal void Validate(SecurePool pool, int party, string strategy)
+    {
+        SecureSelectionLayout layout = pool.Layout;
+        if (Success.PartyIndex != party || Panel.Length != layout.CandidateCount || Composition.Length != layout.ValueCount)
+        {
+            throw new InvalidOperationException(
+                $"The strategy '{strategy}' returned an attempt of party {Success.PartyIndex} with {Panel.Length} panel values and {Composition.Length} composition values; " +
+                $"party {party} expects n = {layout.CandidateCount} and V = {layout.ValueCount}.");
+        }
+    }
 }
 
 /// <summary>
