@@ -119,10 +119,10 @@ public static class SecureSelector
         }
 
         SecureSelectionLayout layout = pool.Layout;
-        IReadOnlyList<string> infeasible = layout.CheckPublicFeasibility();
+        IReadOnlyList<FeasibilityViolation> infeasible = layout.CheckPublicFeasibility();
         if (infeasible.Count > 0)
         {
-            throw new InfeasibleQuotasException(infeasible.Select(m => new FeasibilityViolation(null, null, m)).ToArray());
+            throw new InfeasibleQuotasException(infeasible);
         }
 
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;

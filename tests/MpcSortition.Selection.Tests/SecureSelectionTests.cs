@@ -286,6 +286,10 @@ public sealed class SecureSelectionTests
         InfeasibleQuotasException e = await Assert.ThrowsAsync<InfeasibleQuotasException>(
             () => InProcessSecureSelection.SelectAsync(problem, new SecureLegacyGreedy()));
         Assert.Contains("gender", e.Message, StringComparison.Ordinal);
+
+        // The same shape as the plaintext check: each violation names its feature.
+        Assert.Contains(e.Violations, v => (v.Feature, v.Value) == ("gender", null));
+        Assert.Equal(SecureSelectionLayout.FromProblem(problem).CheckPublicFeasibility().Select(v => v.Message), e.Violations.Select(v => v.Message));
     }
 
     [Fact]
