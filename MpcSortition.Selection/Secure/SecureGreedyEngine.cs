@@ -47,6 +47,9 @@ internal sealed class SecureGreedyEngine
         _k = _c.Layout.PanelSize;
     }
 
+    /// <summary>Runs the k steps on this party's 64·k shared tape bits (word t drives step t).</summary>
+    /// <param name="tape">This party's shares of the attempt's k words.</param>
+    /// <returns>Shares of the outcome; nothing opened.</returns>
     internal async ValueTask<SecureAttempt> RunAsync(BitShareVector tape)
     {
         ArgumentNullException.ThrowIfNull(tape);

@@ -136,6 +136,19 @@ public sealed class SecureSelectionTests
     }
 
     [Theory]
+    [InlineData("legacy", 1500)]
+    [InlineData("legacy-clamped", 1500)]
+    [InlineData("two-phase", 1720)]
+    public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
+    {
+        // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
+        // with max 0; §5's 1 501 includes the success bit's opening, not made here), unchanged by the step-rule split:
+        // a rule that opened a round of its own instead of joining the engine's batches would show here.
+        (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
+        Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
+    }
+
+    [Theory]
     [MemberData(nameof(Strategies))]
     public void GeneratedProblemsMatchTheReference(string strategy)
     {
