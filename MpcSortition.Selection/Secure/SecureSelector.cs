@@ -130,7 +130,13 @@ public static class SecureSelector
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
-            BitShareVector words = tape.NextWords(abb, k);
+            BitShareVector words = tape.NextWords(abb, k)
+                ?? throw new InvalidOperationException("The shared tape returned no words.");
+            if (words.BitLength != 64 * k || words.PartyIndex != abb.PartyIndex)
+            {
+                throw new InvalidOperationException($"The shared tape returned party {words.PartyIndex}'s {words.BitLength} bits; party {abb.PartyIndex} asked for {64 * k} (k = {k} words).");
+            }
+
             SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
             attempt.Validate(pool, abb.PartyIndex, strategy.Name);

@@ -8,6 +8,10 @@ namespace MpcSortition.Selection.Secure;
 /// makes exactly the choices of the plaintext reference strategy of the same name for the same tape words, and opens
 /// nothing. <see cref="SecureSelector"/> adds the retries and the declared openings.
 /// </summary>
+/// <remarks>Implementable in another assembly: compose a built-in strategy or build the outcome with the public
+/// <see cref="SecureAttempt"/> constructor. <see cref="SecureSelector"/> checks the outcome's lengths against the pool
+/// before it opens anything; that the strategy mirrors its reference, and that its rounds depend only on public
+/// parameters, is the implementer's to prove (the built-in ones are tested step by step).</remarks>
 public interface ISecureSelectionStrategy
 {
     /// <summary>The name of the reference strategy it mirrors (<c>legacy</c>, <c>legacy-clamped</c>, <c>two-phase</c>).</summary>

@@ -46,6 +46,32 @@ public sealed class CustomSharedTapeTests
         }
     }
 
+    /// <summary>Hands out one word too few.</summary>
+    private sealed class ShortTape : ISharedTape
+    {
+        public BitShareVector NextWords(IArithmeticBlackBox abb, int count) => abb.PublicBits(new ulong[count - 1], 64 * (count - 1));
+    }
+
+    [Fact]
+    public async Task A_tape_that_returns_the_wrong_number_of_words_is_refused_before_anything_is_opened()
+    {
+        SelectionProblem problem = TestProblems.Couples24();
+        SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
+        ShareVector[] shares = SecurePool.Share(problem);
+        (string Message, int Openings)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        {
+            SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
+            var options = new SecureSelectionOptions { Tape = new ShortTape() };
+            InvalidOperationException e = await Assert.ThrowsAsync<InvalidOperationException>(
+                async () => await SecureSelector.SelectAsync(abb, pool, new SecureLegacyGreedy(), options));
+            return (e.Message, abb.Audit.Entries.Count);
+        });
+
+        Assert.All(runs, r => Assert.Contains("320 bits", r.Message, StringComparison.Ordinal));
+        Assert.All(runs, r => Assert.Contains("asked for 384 (k = 6 words)", r.Message, StringComparison.Ordinal));
+        Assert.All(runs, r => Assert.Equal(0, r.Openings));
+    }
+
     [Theory]
     [InlineData("legacy")]
     [InlineData("two-phase")]
