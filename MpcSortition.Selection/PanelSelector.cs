@@ -131,13 +131,12 @@ public sealed class SelectionResult
 {
     private readonly int[] _panel;
 
-    private readonly int[] _composition;
+    private int[]? _composition;
 
     internal SelectionResult(SelectionProblem problem, IReadOnlyList<int> panel, int attempts)
     {
         Problem = problem;
         _panel = panel.ToArray();
-        _composition = problem.CountByValue(_panel);
         Attempts = attempts;
     }
 
@@ -155,7 +154,7 @@ public sealed class SelectionResult
 
     /// <summary>Per global value index, how many panel members have the value (<see cref="SelectionProblem.ValueCount"/>
     /// entries; the same shape as <see cref="Secure.SecureSelectionResult.Composition"/>).</summary>
-    public IReadOnlyList<int> Composition => _composition;
+    public IReadOnlyList<int> Composition => _composition ??= Problem.CountByValue(_panel); // computed once, on demand
 
     /// <summary>Describes the result without the panel's people.</summary>
     /// <returns>The panel size and the attempt.</returns>
