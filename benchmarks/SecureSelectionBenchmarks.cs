@@ -19,8 +19,8 @@ public class SecureSelectionBenchmarks
     private Instance _fixture150 = null!;
     private Instance _generated10k = null!;
 
-    /// <summary>The strategy measured.</summary>
-    [Params("legacy")]
+    /// <summary>The strategy measured (the two step rules of the secure engine).</summary>
+    [Params("legacy", "two-phase")]
     public string Strategy { get; set; } = "legacy";
 
     [GlobalSetup]

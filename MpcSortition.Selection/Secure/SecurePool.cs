@@ -160,24 +160,24 @@ public sealed class SecureSelectionLayout
 
     /// <summary>
     /// The checks that the public parameters allow (feature values' pool counts are secret): per feature
-    /// Σ min ≤ k ≤ Σ max, and every min ≤ k. Each violation names the feature.
+    /// Σ min ≤ k ≤ Σ max. Each violation names the feature, in the same shape as <see cref="FeasibilityCheck.Check"/>.
     /// </summary>
-    /// <returns>The violations, empty when none.</returns>
-    public IReadOnlyList<string> CheckPublicFeasibility()
+    /// <returns>The violations in feature order, empty when none.</returns>
+    public IReadOnlyList<FeasibilityViolation> CheckPublicFeasibility()
     {
-        var problems = new List<string>();
+        var problems = new List<FeasibilityViolation>();
         foreach (Feature feature in _features)
         {
             long sumMin = feature.Values.Sum(x => (long)x.Min);
             long sumMax = feature.Values.Sum(x => (long)x.Max);
             if (sumMin > PanelSize)
             {
-                problems.Add($"feature {feature.Name}: the minimums add up to {sumMin}, more than the panel size {PanelSize}");
+                problems.Add(new FeasibilityViolation(feature.Name, null, $"feature {feature.Name}: the minimums add up to {sumMin}, more than the panel size {PanelSize}"));
             }
 
             if (sumMax < PanelSize)
             {
-                problems.Add($"feature {feature.Name}: the maximums add up to {sumMax}, less than the panel size {PanelSize}");
+                problems.Add(new FeasibilityViolation(feature.Name, null, $"feature {feature.Name}: the maximums add up to {sumMax}, less than the panel size {PanelSize}"));
             }
         }
 

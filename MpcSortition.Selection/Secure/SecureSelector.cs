@@ -119,10 +119,10 @@ public static class SecureSelector
         }
 
         SecureSelectionLayout layout = pool.Layout;
-        IReadOnlyList<string> infeasible = layout.CheckPublicFeasibility();
+        IReadOnlyList<FeasibilityViolation> infeasible = layout.CheckPublicFeasibility();
         if (infeasible.Count > 0)
         {
-            throw new InfeasibleQuotasException(infeasible.Select(m => new FeasibilityViolation(null, null, m)).ToArray());
+            throw new InfeasibleQuotasException(infeasible);
         }
 
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
@@ -130,8 +130,16 @@ public static class SecureSelector
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
-            BitShareVector words = tape.NextWords(abb, k);
-            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false);
+            BitShareVector words = tape.NextWords(abb, k)
+                ?? throw new InvalidOperationException("The shared tape returned no words.");
+            if (words.BitLength != 64 * k || words.PartyIndex != abb.PartyIndex)
+            {
+                throw new InvalidOperationException($"The shared tape returned party {words.PartyIndex}'s {words.BitLength} bits; party {abb.PartyIndex} asked for {64 * k} (k = {k} words).");
+            }
+
+            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
+            attempt.Validate(pool, abb.PartyIndex, strategy.Name);
             ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
             if ((success[0] & 1) == 0)
             {

@@ -61,7 +61,7 @@ internal static class SelectCommand
         }
 
         Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} with {args.Strategy!.Name} (attempt {result.Attempts}, seed {RandomTape.ToHex(args.Seed)}); panel written to {outFile}.");
-        int[] counts = result.CountByValue();
+        int[] counts = [.. result.Composition];
         PrintQuotaTable(problem, counts);
         return 0;
     }

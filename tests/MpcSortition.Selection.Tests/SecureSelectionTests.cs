@@ -136,6 +136,19 @@ public sealed class SecureSelectionTests
     }
 
     [Theory]
+    [InlineData("legacy", 1500)]
+    [InlineData("legacy-clamped", 1500)]
+    [InlineData("two-phase", 1720)]
+    public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
+    {
+        // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
+        // with max 0; §5's 1 501 includes the success bit's opening, not made here), unchanged by the step-rule split:
+        // a rule that opened a round of its own instead of joining the engine's batches would show here.
+        (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
+        Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
+    }
+
+    [Theory]
     [MemberData(nameof(Strategies))]
     public void GeneratedProblemsMatchTheReference(string strategy)
     {
@@ -172,7 +185,7 @@ public sealed class SecureSelectionTests
         SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, SecureHarness.CreateSecure(strategy), 100, seed, revealComposition: true);
         Assert.Equal(expected.Attempts, secure.Attempts);
         Assert.Equal(expected.Panel.Order(), secure.Panel!);
-        Assert.Equal(expected.CountByValue(), secure.Composition!);
+        Assert.Equal(expected.Composition, secure.Composition!);
     }
 
     [Fact]
@@ -286,6 +299,10 @@ public sealed class SecureSelectionTests
         InfeasibleQuotasException e = await Assert.ThrowsAsync<InfeasibleQuotasException>(
             () => InProcessSecureSelection.SelectAsync(problem, new SecureLegacyGreedy()));
         Assert.Contains("gender", e.Message, StringComparison.Ordinal);
+
+        // The same shape as the plaintext check: each violation names its feature.
+        Assert.Contains(e.Violations, v => (v.Feature, v.Value) == ("gender", null));
+        Assert.Equal(SecureSelectionLayout.FromProblem(problem).CheckPublicFeasibility().Select(v => v.Message), e.Violations.Select(v => v.Message));
     }
 
     [Fact]
