@@ -60,6 +60,20 @@ public sealed class SecureSelectionLayout
         }
 
         FeatureOffset[_features.Length] = v;
+
+        // Bounds so that no product in the secure engine can overflow: V(V−1) value contests and the n × V one-hot
+        // matrix, which travels as one batch of the black box.
+        const int maxValues = 4096;
+        if (v > maxValues)
+        {
+            throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons stay countable).", nameof(features));
+        }
+
+        if ((long)n * v > SemiHonestBlackBox.MaxBatch)
+        {
+            throw new ArgumentException($"n · V = {n} · {v} = {(long)n * v} exceeds the secure selector's limit of {SemiHonestBlackBox.MaxBatch} one-hot entries; use fewer candidates or feature values.", nameof(features));
+        }
+
         ValueCount = v;
         ValueMin = new int[v];
         ValueMax = new int[v];
