@@ -103,7 +103,7 @@ public sealed class ProviderRunResult
 
     /// <summary>With joint randomness: this provider's own tape contribution. SECRET: keep it as private as the share
     /// file (e.g. <see cref="OwnerOnlyFile"/>); <see langword="null"/> with a public seed.</summary>
-    public ReadOnlyMemory<byte>? TapeContribution => _contribution;
+    public ReadOnlyMemory<byte>? TapeContribution => _contribution is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(_contribution);
 
     /// <summary>The public test seed used, or <see langword="null"/> with joint randomness.</summary>
     public byte[]? PublicSeed { get; }

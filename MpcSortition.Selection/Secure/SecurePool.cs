@@ -61,17 +61,12 @@ public sealed class SecureSelectionLayout
 
         FeatureOffset[_features.Length] = v;
 
-        // Bounds so that no product in the secure engine can overflow: V(V−1) value contests and the n × V one-hot
-        // matrix, which travels as one batch of the black box.
+        // Bounds so that no product in the secure engine can overflow: the V(V−1) value contests, and the n × V one-hot
+        // matrix (n ≤ 32 767 and V ≤ 4 096 keep n·V below 2^27, one batch of the black box).
         const int maxValues = 4096;
         if (v > maxValues)
         {
-            throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons stay countable).", nameof(features));
-        }
-
-        if ((long)n * v > SemiHonestBlackBox.MaxBatch)
-        {
-            throw new ArgumentException($"n · V = {n} · {v} = {(long)n * v} exceeds the secure selector's limit of {SemiHonestBlackBox.MaxBatch} one-hot entries; use fewer candidates or feature values.", nameof(features));
+            throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons and the n·V one-hot entries stay within its 32-bit counts and one batch).", nameof(features));
         }
 
         ValueCount = v;

@@ -50,7 +50,7 @@ public sealed class NodeTests
         string stranger = Path.Combine(scenario.Directory, "stranger.pfx");
         using (X509Certificate2 cert = TlsCertificates.CreateSelfSigned("mpcsortition-party-2", TimeSpan.FromDays(1)))
         {
-            File.WriteAllBytes(stranger, cert.Export(X509ContentType.Pkcs12)); // same name as party 2's, another key
+            File.WriteAllBytes(stranger, cert.Export(X509ContentType.Pkcs12, CliProcess.PfxPassword)); // same name as party 2's, another key
         }
 
         string endpoints = Scenario.FreeEndpoints();
