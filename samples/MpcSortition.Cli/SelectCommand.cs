@@ -254,7 +254,8 @@ internal static class Cli
 {
     internal static int Fail(int code, string message)
     {
-        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        // Messages may quote data (an id in a CSV problem): one line, no control characters.
+        Console.Error.WriteLine($"error: {Clean(message.ReplaceLineEndings(" "))}");
         return code;
     }
 

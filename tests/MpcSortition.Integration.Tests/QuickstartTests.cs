@@ -61,7 +61,9 @@ public sealed class QuickstartTests
     {
         using Scenario scenario = Scenario.Create();
         string dir = Path.Combine(scenario.Directory, "qs");
-        var run = await CliProcess.RunAsync(["quickstart", "--out", dir, "--timeout", "60"], Scenario.Bound);
+        // Joint randomness: the number of attempts is random (about 1 in 11 succeeds on this fixture), so the bound is
+        // generous; on a loaded machine (the whole solution's tests in parallel) a run of 20+ attempts took over 90 s.
+        var run = await CliProcess.RunAsync(["quickstart", "--out", dir, "--timeout", "60"], TimeSpan.FromMinutes(5));
         Assert.True(run.Code == 0, $"exit {run.Code}: {run.Error}\n{run.Output}");
         (_, int[] indexes) = Scenario.ReadPanel(Path.Combine(dir, "provider-0", "panel.csv"));
         Assert.True(Scenario.Problem.IsValidPanel(indexes));
