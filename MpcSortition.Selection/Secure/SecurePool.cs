@@ -60,6 +60,15 @@ public sealed class SecureSelectionLayout
         }
 
         FeatureOffset[_features.Length] = v;
+
+        // Bounds so that no product in the secure engine can overflow: the V(V−1) value contests, and the n × V one-hot
+        // matrix (n ≤ 32 767 and V ≤ 4 096 keep n·V below 2^27, one batch of the black box).
+        const int maxValues = 4096;
+        if (v > maxValues)
+        {
+            throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons and the n·V one-hot entries stay within its 32-bit counts and one batch).", nameof(features));
+        }
+
         ValueCount = v;
         ValueMin = new int[v];
         ValueMax = new int[v];
