@@ -36,6 +36,8 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
     private readonly int _me;
     private readonly int _n;
     private int _busy;
+    private long _multiplications;
+    private long _andGates;
 
     /// <summary>Creates the black box over an established session.</summary>
     /// <param name="session">The party's session; disposed with the black box.</param>
@@ -72,6 +74,9 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
 
     /// <inheritdoc/>
     public TransportTrace Trace => _session.Trace;
+
+    /// <inheritdoc/>
+    public SessionCost Cost => new(_session.Trace.Rounds, _session.Trace.BytesSent, _session.Trace.BytesReceived, Volatile.Read(ref _multiplications), Volatile.Read(ref _andGates));
 
     /// <summary>Establishes a session over <paramref name="transport"/> (pairwise seeds) and creates the black box with dealer-free triples.</summary>
     /// <param name="transport">A connected transport of exactly three parties; owned by the result.</param>
@@ -189,6 +194,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             await OpenInPlaceAsync(de, 8 * m, received, BeaverOpenLabel, ShareDomain.Arithmetic, 2 * m, cancellationToken, combine: false).ConfigureAwait(false);
 
             CombineBeaver(m, de, received, a, b, result, _me, _n);
+            _multiplications += m;
             return ShareVector.Own(_me, result);
         }
         finally
@@ -346,6 +352,7 @@ public sealed class SemiHonestBlackBox : IArithmeticBlackBox
             }
 
             ClearTail(result, x.BitLength);
+            _andGates += x.BitLength;
             return BitShareVector.Own(_me, x.BitLength, result);
         }
         finally
