@@ -83,7 +83,7 @@ public class SecureSelectionBenchmarks
         /// <summary>One attempt; returns party 0's rounds (so the work cannot be optimised away).</summary>
         internal async Task<long> AttemptAsync(ISecureSelectionStrategy strategy)
         {
-            long[] rounds = await InProcessSecureSelection.RunAsync(async abb =>
+            long[] rounds = await InProcessParties.RunAsync(async abb =>
             {
                 abb.Trace.RecordEntries = false;
                 SecurePool pool = SecurePool.FromShares(abb, _layout, _shares[abb.PartyIndex].Values);

@@ -76,7 +76,7 @@ public sealed class ProviderRunResult
     public int Attempts { get; }
 
     /// <summary>This provider's traffic during the selection.</summary>
-    public SecureCost Cost { get; }
+    public SessionCost Cost { get; }
 
     /// <summary>Time spent in the selection (all attempts and the final openings), after the agreement.</summary>
     public TimeSpan SelectionTime { get; }

@@ -27,7 +27,7 @@ public sealed class SecureSelectionOptions
 /// <summary>The outcome of a secure selection at one party.</summary>
 public sealed class SecureSelectionResult
 {
-    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SecureCost cost)
+    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SessionCost cost)
     {
         Attempts = attempts;
         Cost = cost;
@@ -42,7 +42,7 @@ public sealed class SecureSelectionResult
     public int Attempts { get; }
 
     /// <summary>This party's traffic during the selection (all attempts and the final openings).</summary>
-    public SecureCost Cost { get; }
+    public SessionCost Cost { get; }
 
     /// <summary>Whether this party is the analyser and holds the panel.</summary>
     public bool HasPanel => _panel is not null;
@@ -126,7 +126,7 @@ public static class SecureSelector
         }
 
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
-        SecureCost start = SecureCost.Of(abb);
+        SessionCost start = abb.Cost;
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
@@ -152,7 +152,7 @@ public static class SecureSelector
             uint[]? composition = options.RevealComposition
                 ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
                 : null;
-            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), SecureCost.Of(abb) - start);
+            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start);
         }
 
         throw new SecureSelectionFailedException(options.MaxAttempts);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
@@ -105,7 +106,7 @@ internal sealed class AnalyserReport
             Row(step, Inv($"{time.TotalSeconds:F2} s"));
         }
 
-        SecureCost cost = Result.Cost;
+        SessionCost cost = Result.Cost;
         Row("rounds", cost.Rounds.ToString(CultureInfo.InvariantCulture));
         Row("bytes sent", cost.BytesSent.ToString("N0", CultureInfo.InvariantCulture));
         Row("multiplications / AND gates", Inv($"{cost.Multiplications:N0} / {cost.AndGates:N0}"));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MpcSortition.Core;
+using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Secure;
 
@@ -110,9 +111,7 @@ internal static class SelectCommand
             result = InProcessSecureSelection.SelectAsync(
                 problem,
                 SecureStrategies.For(args.Strategy!),
-                args.Attempts,
-                args.SeedGiven ? args.Seed : null,
-                revealComposition: true).GetAwaiter().GetResult();
+                new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = args.Attempts, RevealComposition = true }, Seed = args.SeedGiven ? args.Seed : null }).GetAwaiter().GetResult();
         }
         catch (InfeasibleQuotasException e)
         {
@@ -131,7 +130,7 @@ internal static class SelectCommand
 
         string randomness = args.SeedGiven ? $"public tape of seed {RandomTape.ToHex(args.Seed)}" : "jointly random tape";
         Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} on secret shares with {args.Strategy!.Name} ({randomness}; attempt {result.Attempts}); panel written to {outFile} in pool order.");
-        SecureCost perAttempt = result.Cost.Per(result.Attempts);
+        SessionCost perAttempt = result.Cost.Per(result.Attempts);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Three providers in process: {clock.Elapsed.TotalSeconds:F2} s; per attempt and provider: {perAttempt.Rounds} rounds, {perAttempt.BytesSent / 1e6:F2} MB sent, {perAttempt.Multiplications} multiplications, {perAttempt.AndGates} AND gates."));

@@ -49,7 +49,7 @@ public sealed class CustomSecureStrategyTests
         SelectionResult expected = PanelSelector.Select(problem, new LegacyGreedy(clamped), seed);
         var recording = new RecordingStrategy(new SecureLegacyGreedy(clamped));
 
-        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, recording, 100, seed, revealComposition: true);
+        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, recording, new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = 100, RevealComposition = true }, Seed = seed });
 
         Assert.Equal(expected.Attempts, secure.Attempts);
         Assert.Equal(expected.Panel.Order(), secure.Panel!);
@@ -63,7 +63,7 @@ public sealed class CustomSecureStrategyTests
         SelectionProblem problem = TestProblems.Couples24();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
-        (string Message, int Openings)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        (string Message, int Openings)[] runs = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             InvalidOperationException e = await Assert.ThrowsAsync<InvalidOperationException>(
@@ -78,7 +78,7 @@ public sealed class CustomSecureStrategyTests
     [Fact]
     public async Task The_public_constructor_checks_its_shares()
     {
-        string[] messages = await InProcessSecureSelection.RunAsync(abb =>
+        string[] messages = await InProcessParties.RunAsync(abb =>
         {
             ShareVector three = abb.Public([0u, 0u, 0u]);
             Assert.Throws<ArgumentException>(() => new SecureAttempt(abb.PublicBits([1UL], 1), three, abb.Public([0u, 0u]), three));

@@ -58,7 +58,7 @@ public sealed class CustomSharedTapeTests
         SelectionProblem problem = TestProblems.Couples24();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
-        (string Message, int Openings)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        (string Message, int Openings)[] runs = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             var options = new SecureSelectionOptions { Tape = new ShortTape() };
@@ -85,7 +85,7 @@ public sealed class CustomSharedTapeTests
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
         BeaconSharedTape[] tapes = [new(beacon), new(beacon), new(beacon)];
-        SecureSelectionResult[] results = await InProcessSecureSelection.RunAsync(async abb =>
+        SecureSelectionResult[] results = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             var options = new SecureSelectionOptions { Tape = tapes[abb.PartyIndex], RevealPickOrder = true };

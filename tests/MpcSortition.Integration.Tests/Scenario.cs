@@ -109,7 +109,7 @@ internal sealed class Scenario : IDisposable
     /// <summary>The panel (ids, pool order) of the in-process secure selection with the public tape of <paramref name="seed"/>.</summary>
     internal static async Task<string[]> InProcessPanelAsync(string seed)
     {
-        SecureSelectionResult result = await InProcessSecureSelection.SelectAsync(Problem, SecureStrategies.For(new LegacyGreedy()), 100, RandomTape.SeedFromString(seed));
+        SecureSelectionResult result = await InProcessSecureSelection.SelectAsync(Problem, SecureStrategies.For(new LegacyGreedy()), new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = 100 }, Seed = RandomTape.SeedFromString(seed) });
         return result.Panel!.Order().Select(i => Problem.Candidates[i].Id).ToArray();
     }
 

@@ -182,7 +182,7 @@ public sealed class SecureSelectionTests
         SelectionProblem problem = Instances.ReadFixture150().ToProblem(22);
         byte[] seed = RandomTape.SeedFromString("secure-" + strategy);
         SelectionResult expected = PanelSelector.Select(problem, StrategyTests.Create(strategy), seed, 100);
-        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, SecureHarness.CreateSecure(strategy), 100, seed, revealComposition: true);
+        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, SecureHarness.CreateSecure(strategy), new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = 100, RevealComposition = true }, Seed = seed });
         Assert.Equal(expected.Attempts, secure.Attempts);
         Assert.Equal(expected.Panel.Order(), secure.Panel!);
         Assert.Equal(expected.Composition, secure.Composition!);
@@ -245,7 +245,7 @@ public sealed class SecureSelectionTests
     {
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
-        (TraceEntry[] Trace, AuditEntry[] Audit)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        (TraceEntry[] Trace, AuditEntry[] Audit)[] runs = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             abb.Trace.Reset();
@@ -321,7 +321,7 @@ public sealed class SecureSelectionTests
     {
         SelectionProblem problem = Instances.ExampleSmall20();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
-        string[] messages = await InProcessSecureSelection.RunAsync(abb =>
+        string[] messages = await InProcessParties.RunAsync(abb =>
             Task.FromResult(Assert.Throws<ArgumentException>(() => SecurePool.FromShares(abb, layout, new uint[7])).Message));
         Assert.All(messages, m => Assert.Contains("n = 200 × V = 4", m, StringComparison.Ordinal));
     }
