@@ -125,6 +125,13 @@ internal sealed class TlsAcceptor : IDisposable
         }
 
         _listener.Dispose();
+
+        // Closing the sockets still being screened ends their pending reads and handshakes at once, whatever the
+        // handshake code does with cancellation. A socket leaves this set before it becomes a link.
+        foreach (Socket socket in _inFlight.Keys)
+        {
+            socket.Dispose();
+        }
     }
 
     private async Task AcceptLoopAsync()
@@ -234,11 +241,19 @@ internal sealed class TlsAcceptor : IDisposable
                     return;
                 }
 
+                long order = _setup.NextHello();
                 await stream.WriteAsync(TlsWire.Hello(_setup.PartyIndex, _setup.PartyCount), limit.Token).ConfigureAwait(false);
                 var link = new TlsLink(socket, stream, where);
-                (TlsSetup.Registration result, TlsLink? replaced) = _setup.Register(authenticated, link);
+                _inFlight.TryRemove(socket, out _);
+                (TlsSetup.Registration result, TlsLink? replaced) = _setup.Register(authenticated, link, order);
                 if (result == TlsSetup.Registration.Late)
                 {
+                    return;
+                }
+
+                if (result == TlsSetup.Registration.Superseded)
+                {
+                    Refuse(remote, $"it authenticated as party {authenticated}, but a newer connection of party {authenticated} is already linked", spokeTls: true);
                     return;
                 }
 
@@ -254,9 +269,10 @@ internal sealed class TlsAcceptor : IDisposable
                     _done.TrySetResult();
                 }
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            catch (Exception) when (_stop.IsCancellationRequested)
             {
-                // The set-up ended (complete, failed or timed out) while this connection was being screened.
+                // The set-up ended (complete, failed or timed out) while this connection was being screened; Stop
+                // closed its socket. Nothing to report: the set-up's outcome no longer depends on it.
             }
             catch (Exception e)
             {

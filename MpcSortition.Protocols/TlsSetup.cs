@@ -22,6 +22,8 @@ internal sealed class TlsSetup
     private readonly TlsTransportOptions _options;
     private readonly string[] _pinned;
     private readonly TlsLink?[] _links;
+    private readonly long[] _helloOrder;
+    private long _hellos;
     private readonly object _gate = new();
     private bool _finished;
     private PeerException? _firstFailure;
@@ -32,6 +34,7 @@ internal sealed class TlsSetup
         PartyIndex = options.PartyIndex;
         PartyCount = partyCount;
         _links = new TlsLink?[partyCount];
+        _helloOrder = new long[partyCount];
         _pinned = new string[partyCount];
         for (int p = 0; p < partyCount; p++)
         {
@@ -53,6 +56,10 @@ internal sealed class TlsSetup
 
         /// <summary>Not stored: the set-up has already ended; the caller closes the link.</summary>
         Late,
+
+        /// <summary>Not stored: a connection of the same party whose hello arrived later is already linked; the
+        /// caller closes this one.</summary>
+        Superseded,
     }
 
     internal int PartyIndex { get; }
@@ -120,10 +127,15 @@ internal sealed class TlsSetup
         }
     }
 
-    /// <summary>Stores an authenticated link from an accepted peer. A newer connection authenticated as the same
-    /// party replaces the older one (returned, for the caller to close): only the holder of that party's private key
-    /// can make it, and it is what a peer restarted during set-up does.</summary>
-    internal (Registration Result, TlsLink? Replaced) Register(int peer, TlsLink link)
+    /// <summary>Numbers a valid hello from an accepted peer as it arrives: the order in which <see cref="Register"/>
+    /// decides which of two connections of the same party is the newer one.</summary>
+    internal long NextHello() => Interlocked.Increment(ref _hellos);
+
+    /// <summary>Stores an authenticated link from an accepted peer. Of two connections authenticated as the same
+    /// party, the one whose hello arrived later wins and the other is returned (or refused) for the caller to close:
+    /// only the holder of that party's private key can make a second one, and it is what a peer restarted during
+    /// set-up does.</summary>
+    internal (Registration Result, TlsLink? Replaced) Register(int peer, TlsLink link, long hello)
     {
         lock (_gate)
         {
@@ -133,7 +145,13 @@ internal sealed class TlsSetup
             }
 
             TlsLink? old = _links[peer];
+            if (old is not null && _helloOrder[peer] > hello)
+            {
+                return (Registration.Superseded, null);
+            }
+
             _links[peer] = link;
+            _helloOrder[peer] = hello;
             for (int p = PartyIndex + 1; p < PartyCount; p++)
             {
                 if (_links[p] is null)
