@@ -137,6 +137,7 @@ internal static class ProviderNode
                 PeerCertificates = pinned,
                 ConnectTimeout = timeout,
                 OperationTimeout = timeout,
+                ConnectionRefused = refused => Console.Error.WriteLine($"party {me}: refused a connection that is not a peer: {refused}"),
             };
             ITransport transport = await TlsTransport.ConnectAsync(transportOptions, cancellationToken);
             TimeSpan connected = clock.Elapsed;
