@@ -175,6 +175,15 @@ public class PackedBitsTests
     }
 
     [Fact]
+    public void BitVectorsRefuseANegativePartyAndANullOperand()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BitShareVector(-1, 1, [1UL]));
+        BitShareVector v = new(0, 1, [1UL]);
+        Assert.Equal("other", Assert.Throws<ArgumentNullException>(() => v.Xor(null!)).ParamName);
+        Assert.Equal([0UL], v.Xor(v).Words.ToArray());
+    }
+
+    [Fact]
     public void AndPublicMasksEveryShare()
     {
         BitShareVector[] s = BooleanSharing.Split([0b1100UL], 4, 3);

@@ -112,4 +112,28 @@ public class ShareVectorOperationsTests
         AdditiveSharing.Split(99u, two);
         Assert.Equal(99u, two[0] + two[1]);
     }
+
+    [Fact]
+    public void KernelsWithAConstantRejectALongerDestination()
+    {
+        // The SIMD primitives accept a longer destination; the documented contract (same length) is checked here.
+        var four = new uint[4];
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Ring32.Add(four, 3u, new uint[5])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Ring32.Multiply(four, 3u, new uint[5])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Ring32.Negate(four, new uint[5])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Ring32.Subtract(four, four, new uint[5])).ParamName);
+        Assert.Equal("destination", Assert.Throws<ArgumentException>(() => Ring32.Multiply(four, four, new uint[5])).ParamName);
+    }
+
+    [Fact]
+    public void OneHotNamesTheArgumentAtFault()
+    {
+        Assert.Equal("valueCount", Assert.Throws<ArgumentOutOfRangeException>(() => OneHot.Encode(0, 0)).ParamName);
+        Assert.Equal("valueIndex", Assert.Throws<ArgumentOutOfRangeException>(() => OneHot.Encode(-1, 3)).ParamName);
+        Assert.Equal("valueIndex", Assert.Throws<ArgumentOutOfRangeException>(() => OneHot.Encode(-1, new uint[3])).ParamName);
+        Assert.Equal("valueIndex", Assert.Throws<ArgumentOutOfRangeException>(() => OneHot.Encode(3, new uint[3])).ParamName);
+        var d = new uint[] { 7, 7, 7 };
+        OneHot.Encode(2, d);
+        Assert.Equal([0u, 0u, 1u], d);
+    }
 }
