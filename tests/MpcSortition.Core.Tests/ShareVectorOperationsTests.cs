@@ -76,8 +76,8 @@ public class ShareVectorOperationsTests
         ShareVector[] s = AdditiveSharing.Split([1u, 2u, 3u], 2);
         Assert.Equal(0, s[0].Slice(3, 0).Length);
         Assert.Equal(3, s[0].Slice(0, 3).Length);
-        Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(1, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(4, 0));
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(1, 3)).ParamName);
+        Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(4, 0)).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(-1, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => s[0].Slice(0, -1));
         Assert.Equal("parts", Assert.Throws<ArgumentException>(() => ShareVector.Concat()).ParamName);
