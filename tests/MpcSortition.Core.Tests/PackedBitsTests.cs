@@ -189,7 +189,7 @@ public class PackedBitsTests
         BitShareVector[] s = BooleanSharing.Split([0b1100UL], 4, 3);
         Assert.Equal([0b0100UL], BooleanSharing.Reconstruct([.. s.Select(v => v.AndPublic([0b0110UL]))]));
         Assert.Equal(0UL, s[1].AndPublic([0UL]).Words[0]);
-        Assert.Equal("y", Assert.Throws<ArgumentException>(() => s[0].AndPublic([1UL, 2UL])).ParamName);
+        Assert.Equal("mask", Assert.Throws<ArgumentException>(() => s[0].AndPublic([1UL, 2UL])).ParamName);
     }
 
     [Fact]
