@@ -52,6 +52,17 @@ public sealed class EstimateEdgeTests
     }
 
     [Fact]
+    public void ExactlyTwoChunksReportProgressTwice()
+    {
+        var reports = new List<int>();
+        SelectionProbabilities.Estimate(ThreeOfFive(), new LegacyGreedy(), Seed, runs: 128, maxDegreeOfParallelism: 1, progress: new Recorder(reports));
+        lock (reports)
+        {
+            Assert.Equal([64, 128], reports);
+        }
+    }
+
+    [Fact]
     public void OneRunIsThePanelOfDerivedSeedZero()
     {
         SelectionProblem problem = ThreeOfFive();
