@@ -61,8 +61,17 @@ public sealed class AuditTrail
         }
     }
 
-    internal void Record(string label, ShareDomain domain, int length, int? recipient, long round)
+    /// <summary>Records one opening. The library's engine calls this before every opening; an
+    /// <see cref="IArithmeticBlackBox"/> written elsewhere must do the same so that its openings can be audited.</summary>
+    /// <param name="label">What is opened and why; non-empty.</param>
+    /// <param name="domain">Arithmetic values or bits.</param>
+    /// <param name="length">Number of values or bits opened.</param>
+    /// <param name="recipient">The one party that learns them, or null for every party.</param>
+    /// <param name="round">The round in which the opening is sent.</param>
+    public void Record(string label, ShareDomain domain, int length, int? recipient, long round)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(label);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
         lock (_gate)
         {
             _entries.Add(new AuditEntry(_entries.Count, label, domain, length, recipient, round));

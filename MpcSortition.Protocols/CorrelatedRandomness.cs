@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using MpcSortition.Core;
 
@@ -42,12 +41,11 @@ public interface ICorrelatedRandomness
 /// </remarks>
 public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
 {
-    private const int Chunk = 8192;
-    private readonly AesCtrPrg _aOwn, _aNext, _bOwn, _bNext, _zOwn, _zNext;
-    private readonly AesCtrPrg _xOwn, _xNext, _yOwn, _yNext, _wOwn, _wNext;
-    private readonly AesCtrPrg _raOwn, _raNext, _rbOwn, _rbNext, _rxOwn, _rxNext, _ryOwn, _ryNext;
-    private readonly uint[] _t1 = new uint[Chunk], _t2 = new uint[Chunk], _t3 = new uint[Chunk];
-    private readonly ulong[] _u1 = new ulong[Chunk / 2], _u2 = new ulong[Chunk / 2], _u3 = new ulong[Chunk / 2];
+    private const int ChunkBytes = 32 * 1024;
+    private readonly Streams _beaver;
+    private readonly Streams _and;
+    private readonly uint[] _t1 = new uint[ChunkBytes / sizeof(uint)], _t2 = new uint[ChunkBytes / sizeof(uint)], _t3 = new uint[ChunkBytes / sizeof(uint)];
+    private readonly ulong[] _u1 = new ulong[ChunkBytes / sizeof(ulong)], _u2 = new ulong[ChunkBytes / sizeof(ulong)], _u3 = new ulong[ChunkBytes / sizeof(ulong)];
 
     /// <summary>Derives the triple streams from the session's pairwise seeds.</summary>
     /// <param name="session">A session of exactly three parties.</param>
@@ -57,126 +55,70 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
         ArgumentNullException.ThrowIfNull(session);
         if (session.PartyCount != 3)
         {
-            throw new ArgumentException($"Replicated triples need exactly 3 parties; this session has {session.PartyCount}. Use DealerTripleSource for simulations with other party counts.", nameof(session));
+            throw new ArgumentException($"Replicated triples need exactly 3 parties; this session has {session.PartyCount}.", nameof(session));
         }
 
-        int prev = (session.PartyIndex + 2) % 3;
-        int next = (session.PartyIndex + 1) % 3;
-
-        // Component i of every replicated value comes from the seed of (i-1, i): "own" for party i, "next" for party i-1.
-        _aOwn = session.CreatePairStream(prev, "beaver a");
-        _aNext = session.CreatePairStream(next, "beaver a");
-        _bOwn = session.CreatePairStream(prev, "beaver b");
-        _bNext = session.CreatePairStream(next, "beaver b");
-        _zOwn = session.CreatePairStream(prev, "beaver zero");
-        _zNext = session.CreatePairStream(next, "beaver zero");
-        _xOwn = session.CreatePairStream(prev, "and a");
-        _xNext = session.CreatePairStream(next, "and a");
-        _yOwn = session.CreatePairStream(prev, "and b");
-        _yNext = session.CreatePairStream(next, "and b");
-        _wOwn = session.CreatePairStream(prev, "and zero");
-        _wNext = session.CreatePairStream(next, "and zero");
-
-        // Fresh zero sharings that re-randomise a and b after c is computed (see Refresh).
-        _raOwn = session.CreatePairStream(prev, "beaver a refresh");
-        _raNext = session.CreatePairStream(next, "beaver a refresh");
-        _rbOwn = session.CreatePairStream(prev, "beaver b refresh");
-        _rbNext = session.CreatePairStream(next, "beaver b refresh");
-        _rxOwn = session.CreatePairStream(prev, "and a refresh");
-        _rxNext = session.CreatePairStream(next, "and a refresh");
-        _ryOwn = session.CreatePairStream(prev, "and b refresh");
-        _ryNext = session.CreatePairStream(next, "and b refresh");
+        _beaver = new Streams(session, "beaver");
+        _and = new Streams(session, "and");
     }
 
     /// <inheritdoc/>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c)
-    {
-        CheckLengths(a.Length, b.Length, c.Length);
-        for (int start = 0; start < a.Length; start += Chunk)
-        {
-            int len = Math.Min(Chunk, a.Length - start);
-            Span<uint> ai = a.Slice(start, len), bi = b.Slice(start, len), ci = c.Slice(start, len);
-            Span<uint> aNext = _t1.AsSpan(0, len), bNext = _t2.AsSpan(0, len), z = _t3.AsSpan(0, len);
-            _aOwn.Fill(ai);
-            _aNext.Fill(aNext);
-            _bOwn.Fill(bi);
-            _bNext.Fill(bNext);
-
-            // z = F(k_{i,i+1}) - F(k_{i-1,i}); ci temporarily holds the second stream.
-            _zNext.Fill(z);
-            _zOwn.Fill(ci);
-            TensorPrimitives.Subtract(z, ci, z);
-
-            // c = a_i (b_i + b_{i+1}) + a_{i+1} b_i + z
-            TensorPrimitives.Add(bi, bNext, bNext);
-            TensorPrimitives.MultiplyAdd(ai, bNext, z, ci);
-            TensorPrimitives.MultiplyAdd(aNext, bi, ci, ci);
-
-            // Re-randomise: a_i += ζ_i, b_i += ζ'_i for zero sharings ζ, ζ'. The sums a and b (so the triple) are
-            // unchanged, but party i no longer knows the next party's component of a or b.
-            AddZeroSharing(ai, _raOwn, _raNext, aNext);
-            AddZeroSharing(bi, _rbOwn, _rbNext, aNext);
-        }
-    }
+    public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c) => Fill<uint, ArithmeticRing>(_beaver, a, b, c, _t1, _t2, _t3);
 
     /// <inheritdoc/>
+    public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c) => Fill<ulong, BooleanRing>(_and, a, b, c, _u1, _u2, _u3);
+
+    /// <summary>The triple formula, once for both rings (for bits + and − are ⊕ and · is ∧).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c)
+    private static void Fill<T, TRing>(Streams s, Span<T> a, Span<T> b, Span<T> c, T[] t1, T[] t2, T[] t3)
+        where T : unmanaged
+        where TRing : IShareRing<T>
     {
         CheckLengths(a.Length, b.Length, c.Length);
-        int chunk = _u1.Length;
+        int chunk = t1.Length;
         for (int start = 0; start < a.Length; start += chunk)
         {
             int len = Math.Min(chunk, a.Length - start);
-            Span<ulong> ai = a.Slice(start, len), bi = b.Slice(start, len), ci = c.Slice(start, len);
-            Span<ulong> aNext = _u1.AsSpan(0, len), bNext = _u2.AsSpan(0, len), z = _u3.AsSpan(0, len);
-            _xOwn.Fill(ai);
-            _xNext.Fill(aNext);
-            _yOwn.Fill(bi);
-            _yNext.Fill(bNext);
-            _wNext.Fill(z);
-            _wOwn.Fill(ci);
-            TensorPrimitives.Xor(z, ci, z);
+            Span<T> ai = a.Slice(start, len), bi = b.Slice(start, len), ci = c.Slice(start, len);
+            Span<T> aNext = t1.AsSpan(0, len), bNext = t2.AsSpan(0, len), scratch = t3.AsSpan(0, len);
+            TRing.Fill(s.AOwn, ai);
+            TRing.Fill(s.ANext, aNext);
+            TRing.Fill(s.BOwn, bi);
+            TRing.Fill(s.BNext, bNext);
 
-            // c = a_i ∧ (b_i ⊕ b_{i+1}) ⊕ a_{i+1} ∧ b_i ⊕ z
-            TensorPrimitives.Xor(bi, bNext, bNext);
-            TensorPrimitives.BitwiseAnd(ai, bNext, ci);
-            TensorPrimitives.Xor(ci, z, ci);
-            TensorPrimitives.BitwiseAnd(aNext, bi, z);
-            TensorPrimitives.Xor(ci, z, ci);
+            // c starts as this party's share of a zero sharing: F(k_{i,i+1}) − F(k_{i−1,i}).
+            TRing.Fill(s.ZNext, ci);
+            TRing.Fill(s.ZOwn, scratch);
+            TRing.Subtract(ci, scratch, ci);
 
-            // Re-randomise a and b with XOR zero sharings, as for the arithmetic triples.
-            XorZeroSharing(ai, _rxOwn, _rxNext, aNext, z);
-            XorZeroSharing(bi, _ryOwn, _ryNext, aNext, z);
+            // c += a_i (b_i + b_{i+1}) + a_{i+1} b_i
+            TRing.Add(bi, bNext, bNext);
+            TRing.MultiplyAccumulate(ai, bNext, ci, scratch);
+            TRing.MultiplyAccumulate(aNext, bi, ci, scratch);
+
+            // Re-randomise: a_i += ζ_i, b_i += ζ'_i for zero sharings ζ, ζ'. The sums a and b (so the triple) are
+            // unchanged, but party i no longer knows the next party's component of a or b.
+            AddZeroSharing<T, TRing>(ai, s.RaOwn, s.RaNext, aNext);
+            AddZeroSharing<T, TRing>(bi, s.RbOwn, s.RbNext, aNext);
         }
     }
 
     /// <summary>component += F(k_{i,i+1}) − F(k_{i−1,i}): summed over the three parties the additions cancel.</summary>
-    private static void AddZeroSharing(Span<uint> component, AesCtrPrg own, AesCtrPrg next, Span<uint> scratch)
+    private static void AddZeroSharing<T, TRing>(Span<T> component, AesCtrPrg own, AesCtrPrg next, Span<T> scratch)
+        where T : unmanaged
+        where TRing : IShareRing<T>
     {
-        next.Fill(scratch);
-        TensorPrimitives.Add(component, scratch, component);
-        own.Fill(scratch);
-        TensorPrimitives.Subtract(component, scratch, component);
-    }
-
-    /// <summary>component ^= F(k_{i,i+1}) ⊕ F(k_{i−1,i}): XOR-ed over the three parties the masks cancel.</summary>
-    private static void XorZeroSharing(Span<ulong> component, AesCtrPrg own, AesCtrPrg next, Span<ulong> scratch, Span<ulong> scratch2)
-    {
-        next.Fill(scratch);
-        own.Fill(scratch2);
-        TensorPrimitives.Xor(scratch, scratch2, scratch);
-        TensorPrimitives.Xor(component, scratch, component);
+        TRing.Fill(next, scratch);
+        TRing.Add(component, scratch, component);
+        TRing.Fill(own, scratch);
+        TRing.Subtract(component, scratch, component);
     }
 
     /// <summary>Disposes the generators.</summary>
     public void Dispose()
     {
-        foreach (AesCtrPrg prg in new[] { _aOwn, _aNext, _bOwn, _bNext, _zOwn, _zNext, _xOwn, _xNext, _yOwn, _yNext, _wOwn, _wNext, _raOwn, _raNext, _rbOwn, _rbNext, _rxOwn, _rxNext, _ryOwn, _ryNext })
-        {
-            prg.Dispose();
-        }
+        _beaver.Dispose();
+        _and.Dispose();
     }
 
     /// <summary>Describes the source without secrets.</summary>
@@ -190,132 +132,51 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
             throw new ArgumentException($"Triple share spans must have equal lengths; got a: {a}, b: {b}, c: {c}.");
         }
     }
-}
 
-/// <summary>
-/// FOR TESTS AND SIMULATION ONLY: a trusted-dealer triple source. Every party's instance expands the same
-/// dealer seed, so whoever holds the seed knows every triple; a real deployment must use
-/// <see cref="ReplicatedTripleSource"/>. It works for any number of parties (n ≥ 2).
-/// </summary>
-public sealed class DealerTripleSource : ICorrelatedRandomness, IDisposable
-{
-    private readonly int _party;
-    private readonly int _parties;
-    private readonly AesCtrPrg _dealer;
-
-    private DealerTripleSource(int party, int parties, ReadOnlySpan<byte> seed)
+    /// <summary>The ten streams of one ring. Component i of every replicated value comes from the seed of (i−1, i):
+    /// "own" for party i, "next" for party i−1. Stream labels are those of the original per-ring code, so the
+    /// triples are bit-identical to it.</summary>
+    private sealed class Streams : IDisposable
     {
-        _party = party;
-        _parties = parties;
-        _dealer = new AesCtrPrg(seed);
-    }
-
-    /// <summary>Creates one instance per simulated party, all driven by one fresh dealer seed.</summary>
-    /// <param name="parties">Number of parties, at least 2.</param>
-    /// <returns>Element i is party i's source.</returns>
-    public static DealerTripleSource[] CreateForSimulation(int parties)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(parties, 2);
-        byte[] seed = AesCtrPrg.CreateSeed();
-        var result = new DealerTripleSource[parties];
-        for (int p = 0; p < parties; p++)
+        internal Streams(PartySession session, string ring)
         {
-            result[p] = new DealerTripleSource(p, parties, seed);
+            int prev = (session.PartyIndex + 2) % 3;
+            int next = (session.PartyIndex + 1) % 3;
+            AesCtrPrg Own(string purpose) => session.CreatePairStream(prev, $"{ring} {purpose}");
+            AesCtrPrg Next(string purpose) => session.CreatePairStream(next, $"{ring} {purpose}");
+            (AOwn, ANext) = (Own("a"), Next("a"));
+            (BOwn, BNext) = (Own("b"), Next("b"));
+            (ZOwn, ZNext) = (Own("zero"), Next("zero"));
+            (RaOwn, RaNext) = (Own("a refresh"), Next("a refresh"));
+            (RbOwn, RbNext) = (Own("b refresh"), Next("b refresh"));
         }
 
-        return result;
-    }
+        internal AesCtrPrg AOwn { get; }
 
-    /// <inheritdoc/>
-    public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c)
-    {
-        ReplicatedTripleSource.CheckLengths(a.Length, b.Length, c.Length);
-        int m = a.Length;
-        uint[] all = ArrayPool<uint>.Shared.Rent(3 * m * _parties + 3 * m);
-        try
-        {
-            // Layout: for each party p, shares (a_p, b_p, c_p); then totals A, B.
-            Span<uint> shares = all.AsSpan(0, 3 * m * _parties);
-            _dealer.Fill(shares);
-            Span<uint> sumA = all.AsSpan(3 * m * _parties, m), sumB = all.AsSpan((3 * m * _parties) + m, m), sumC = all.AsSpan((3 * m * _parties) + (2 * m), m);
-            sumA.Clear();
-            sumB.Clear();
-            sumC.Clear();
-            for (int p = 0; p < _parties; p++)
-            {
-                TensorPrimitives.Add(sumA, shares.Slice(3 * m * p, m), sumA);
-                TensorPrimitives.Add(sumB, shares.Slice((3 * m * p) + m, m), sumB);
-                if (p != 0)
-                {
-                    TensorPrimitives.Add(sumC, shares.Slice((3 * m * p) + (2 * m), m), sumC);
-                }
-            }
+        internal AesCtrPrg ANext { get; }
 
-            shares.Slice(3 * m * _party, m).CopyTo(a);
-            shares.Slice((3 * m * _party) + m, m).CopyTo(b);
-            if (_party == 0)
-            {
-                // c_0 = A·B − Σ_{p>0} c_p
-                TensorPrimitives.Multiply(sumA, sumB, c);
-                TensorPrimitives.Subtract(c, sumC, c);
-            }
-            else
-            {
-                shares.Slice((3 * m * _party) + (2 * m), m).CopyTo(c);
-            }
-        }
-        finally
+        internal AesCtrPrg BOwn { get; }
+
+        internal AesCtrPrg BNext { get; }
+
+        internal AesCtrPrg ZOwn { get; }
+
+        internal AesCtrPrg ZNext { get; }
+
+        internal AesCtrPrg RaOwn { get; }
+
+        internal AesCtrPrg RaNext { get; }
+
+        internal AesCtrPrg RbOwn { get; }
+
+        internal AesCtrPrg RbNext { get; }
+
+        public void Dispose()
         {
-            ArrayPool<uint>.Shared.Return(all);
+            foreach (AesCtrPrg prg in new[] { AOwn, ANext, BOwn, BNext, ZOwn, ZNext, RaOwn, RaNext, RbOwn, RbNext })
+            {
+                prg.Dispose();
+            }
         }
     }
-
-    /// <inheritdoc/>
-    public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c)
-    {
-        ReplicatedTripleSource.CheckLengths(a.Length, b.Length, c.Length);
-        int m = a.Length;
-        ulong[] all = ArrayPool<ulong>.Shared.Rent((3 * m * _parties) + (3 * m));
-        try
-        {
-            Span<ulong> shares = all.AsSpan(0, 3 * m * _parties);
-            _dealer.Fill(shares);
-            Span<ulong> xa = all.AsSpan(3 * m * _parties, m), xb = all.AsSpan((3 * m * _parties) + m, m), xc = all.AsSpan((3 * m * _parties) + (2 * m), m);
-            xa.Clear();
-            xb.Clear();
-            xc.Clear();
-            for (int p = 0; p < _parties; p++)
-            {
-                TensorPrimitives.Xor(xa, shares.Slice(3 * m * p, m), xa);
-                TensorPrimitives.Xor(xb, shares.Slice((3 * m * p) + m, m), xb);
-                if (p != 0)
-                {
-                    TensorPrimitives.Xor(xc, shares.Slice((3 * m * p) + (2 * m), m), xc);
-                }
-            }
-
-            shares.Slice(3 * m * _party, m).CopyTo(a);
-            shares.Slice((3 * m * _party) + m, m).CopyTo(b);
-            if (_party == 0)
-            {
-                TensorPrimitives.BitwiseAnd(xa, xb, c);
-                TensorPrimitives.Xor(c, xc, c);
-            }
-            else
-            {
-                shares.Slice((3 * m * _party) + (2 * m), m).CopyTo(c);
-            }
-        }
-        finally
-        {
-            ArrayPool<ulong>.Shared.Return(all);
-        }
-    }
-
-    /// <summary>Disposes the dealer generator.</summary>
-    public void Dispose() => _dealer.Dispose();
-
-    /// <summary>Describes the source without secrets.</summary>
-    /// <returns>A fixed description that says this is a simulation dealer.</returns>
-    public override string ToString() => $"DealerTripleSource(simulation only, party {_party} of {_parties})";
 }

@@ -32,6 +32,11 @@ public interface IArithmeticBlackBox : IAsyncDisposable
     /// <summary>Rounds and message sizes of this party's traffic.</summary>
     TransportTrace Trace { get; }
 
+    /// <summary>This party's cost so far: rounds and bytes from <see cref="Trace"/>, multiplications and AND gates as
+    /// counted by the engine when it performs them. <see cref="TransportTrace.Reset"/> zeroes the traffic figures only;
+    /// measure with the difference of two snapshots.</summary>
+    SessionCost Cost { get; }
+
     // ---------------------------------------------------------------- arithmetic: creation
 
     /// <summary>Party <paramref name="owner"/> secret-shares its own <paramref name="length"/> values; every party calls this.</summary>

@@ -11,6 +11,8 @@ namespace MpcSortition.Protocols;
 /// <para>Failure semantics: when a link fails (disconnect, timeout, malformed frame), the transport becomes faulted:
 /// every pending and every later operation, on any peer, throws a <see cref="PeerException"/> naming the peer
 /// and the cause, and the transport closes its other links so that the other parties fail promptly too.</para>
+/// <para>Traffic is counted above the transport: <see cref="PartySession"/> records every message it sends or receives in
+/// its <see cref="PartySession.Trace"/>, so an implementation written elsewhere needs no counting of its own.</para>
 /// <para>At most one send and one receive per peer run at a time (further calls wait their turn); operations on
 /// different peers run concurrently. Disposing ends the session cleanly (each side says goodbye).</para>
 /// </remarks>
@@ -21,9 +23,6 @@ public interface ITransport : IAsyncDisposable
 
     /// <summary>Number of parties in the session.</summary>
     int PartyCount { get; }
-
-    /// <summary>Rounds, message sizes and byte counts of this party's traffic.</summary>
-    TransportTrace Trace { get; }
 
     /// <summary>Sends one message to <paramref name="peer"/>. The buffer may be reused as soon as the returned task completes.</summary>
     /// <param name="peer">The receiving party, not this one.</param>

@@ -5,7 +5,7 @@ namespace MpcSortition.Protocols;
 
 /// <summary>
 /// Creates linked transports for parties that run in one process (tests and simulation). Messages are copied
-/// through unbounded in-memory queues, one per ordered pair of parties; framing, ordering, timeouts, tracing and
+/// through unbounded in-memory queues, one per ordered pair of parties; framing, ordering, timeouts and
 /// failure behaviour are the same as over TCP.
 /// </summary>
 public static class InMemoryNetwork

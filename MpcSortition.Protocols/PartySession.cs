@@ -24,10 +24,11 @@ public sealed class PartySession : IAsyncDisposable
     private readonly byte[]?[] _pairKeys;
     private bool _disposed;
 
-    private PartySession(ITransport transport, byte[]?[] pairKeys)
+    private PartySession(ITransport transport, byte[]?[] pairKeys, TransportTrace trace)
     {
         Transport = transport;
         _pairKeys = pairKeys;
+        Trace = trace;
         Private = AesCtrPrg.CreateRandom();
     }
 
@@ -40,8 +41,9 @@ public sealed class PartySession : IAsyncDisposable
     /// <summary>The links to the peers.</summary>
     public ITransport Transport { get; }
 
-    /// <summary>Rounds and message sizes of this party's traffic (set-up messages are in round 0).</summary>
-    public TransportTrace Trace => Transport.Trace;
+    /// <summary>Rounds and message sizes of this party's traffic (set-up messages are in round 0), recorded by the
+    /// session for every message it sends or receives, whatever the <see cref="ITransport"/> implementation.</summary>
+    public TransportTrace Trace { get; }
 
     /// <summary>Every value this party opened, with its label.</summary>
     public AuditTrail Audit { get; } = new();
@@ -66,6 +68,7 @@ public sealed class PartySession : IAsyncDisposable
         int n = transport.PartyCount;
         var mine = new byte[n][];
         var theirs = new byte[n][];
+        var trace = new TransportTrace();
         var tasks = new List<Task>();
         for (int peer = 0; peer < n; peer++)
         {
@@ -81,7 +84,9 @@ public sealed class PartySession : IAsyncDisposable
             BinaryPrimitives.WriteUInt32LittleEndian(mine[peer].AsSpan(12), (uint)n);
             RandomNumberGenerator.Fill(mine[peer].AsSpan(16));
             theirs[peer] = new byte[16 + ContributionSize];
+            trace.Record(peer, TraceDirection.Sent, mine[peer].Length);
             tasks.Add(transport.SendAsync(peer, mine[peer], cancellationToken).AsTask());
+            trace.Record(peer, TraceDirection.Received, theirs[peer].Length);
             tasks.Add(transport.ReceiveAsync(peer, theirs[peer], cancellationToken).AsTask());
         }
 
@@ -111,7 +116,7 @@ public sealed class PartySession : IAsyncDisposable
             CryptographicOperations.ZeroMemory(t);
         }
 
-        return new PartySession(transport, keys);
+        return new PartySession(transport, keys, trace);
     }
 
     /// <summary>Ends the session: clears the seeds and closes the transport cleanly.</summary>
@@ -174,6 +179,7 @@ public sealed class PartySession : IAsyncDisposable
         {
             if (peer != PartyIndex)
             {
+                Trace.Record(peer, TraceDirection.Received, received[peer].Length);
                 tasks[t++] = Transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask();
             }
         }
@@ -182,6 +188,7 @@ public sealed class PartySession : IAsyncDisposable
         {
             if (peer != PartyIndex)
             {
+                Trace.Record(peer, TraceDirection.Sent, mine.Length);
                 tasks[t++] = Transport.SendAsync(peer, mine, cancellationToken).AsTask();
             }
         }
@@ -196,6 +203,7 @@ public sealed class PartySession : IAsyncDisposable
         Trace.BeginRound();
         if (PartyIndex != recipient)
         {
+            Trace.Record(recipient, TraceDirection.Sent, mine.Length);
             await Transport.SendAsync(recipient, mine, cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -206,6 +214,7 @@ public sealed class PartySession : IAsyncDisposable
         {
             if (peer != PartyIndex)
             {
+                Trace.Record(peer, TraceDirection.Received, received[peer].Length);
                 tasks[t++] = Transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask();
             }
         }

@@ -4,7 +4,7 @@ using System.Security.Authentication;
 namespace MpcSortition.Protocols;
 
 /// <summary>
-/// Shared machinery of the transports: argument checks, per-peer ordering, timeouts, tracing and the fault rule
+/// Shared machinery of the transports: argument checks, per-peer ordering, timeouts and the fault rule (traffic is counted by the session above)
 /// (the first link failure faults the whole transport, cancels every pending operation and closes the other links).
 /// </summary>
 internal abstract class TransportBase : ITransport
@@ -46,8 +46,6 @@ internal abstract class TransportBase : ITransport
 
     public int PartyCount { get; }
 
-    public TransportTrace Trace { get; } = new();
-
     public TimeSpan OperationTimeout { get; }
 
     protected CancellationToken FaultToken => _faultCts.Token;
@@ -69,7 +67,6 @@ internal abstract class TransportBase : ITransport
     {
         CheckPeer(peer);
         ThrowIfUnusable();
-        Trace.Record(peer, TraceDirection.Sent, payload.Length);
         await RunAsync(peer, _sendLocks[peer], d => SendCoreAsync(peer, payload, d), "sending", cancellationToken).ConfigureAwait(false);
     }
 
@@ -77,7 +74,6 @@ internal abstract class TransportBase : ITransport
     {
         CheckPeer(peer);
         ThrowIfUnusable();
-        Trace.Record(peer, TraceDirection.Received, destination.Length);
         await RunAsync(peer, _receiveLocks[peer], d => ReceiveCoreAsync(peer, destination, d), "receiving", cancellationToken).ConfigureAwait(false);
     }
 

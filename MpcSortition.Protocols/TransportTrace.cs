@@ -110,8 +110,9 @@ public sealed class TransportTrace
         }
     }
 
-    /// <summary>Marks the start of a new communication round; later messages carry its number.</summary>
-    internal void BeginRound()
+    /// <summary>Marks the start of a new communication round; later messages carry its number. Called by
+    /// <see cref="PartySession"/> (or by a session layer written elsewhere) once per round.</summary>
+    public void BeginRound()
     {
         lock (_gate)
         {
@@ -119,8 +120,15 @@ public sealed class TransportTrace
         }
     }
 
-    internal void Record(int peer, TraceDirection direction, int bytes)
+    /// <summary>Records one message when it is issued. Called by <see cref="PartySession"/> for every message it sends
+    /// or receives, whatever the transport (or by a session layer written elsewhere).</summary>
+    /// <param name="peer">The other party.</param>
+    /// <param name="direction">Sent or received.</param>
+    /// <param name="bytes">Payload bytes.</param>
+    public void Record(int peer, TraceDirection direction, int bytes)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(peer);
+        ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         lock (_gate)
         {
             if (direction == TraceDirection.Sent)

@@ -415,9 +415,30 @@ public sealed class SelectionProblem
     public bool IsValidPanel(IReadOnlyCollection<int> panel)
     {
         ArgumentNullException.ThrowIfNull(panel);
-        if (panel.Count != PanelSize || panel.Distinct().Count() != PanelSize || panel.Any(i => i < 0 || i >= _candidates.Length))
+        return WhyInvalidPanel(panel) is null;
+    }
+
+    /// <summary>Why <paramref name="panel"/> is not a valid panel (naming the index or feature value at fault), or
+    /// <see langword="null"/> when it is valid.</summary>
+    internal string? WhyInvalidPanel(IReadOnlyCollection<int> panel)
+    {
+        if (panel.Count != PanelSize)
         {
-            return false;
+            return $"it has {panel.Count} members, the panel size is {PanelSize}";
+        }
+
+        var seen = new HashSet<int>();
+        foreach (int i in panel)
+        {
+            if (i < 0 || i >= _candidates.Length)
+            {
+                return $"the candidate index {i} is outside 0..{_candidates.Length - 1}";
+            }
+
+            if (!seen.Add(i))
+            {
+                return $"the candidate index {i} appears twice";
+            }
         }
 
         int[] counts = CountByValue(panel);
@@ -425,7 +446,8 @@ public sealed class SelectionProblem
         {
             if (counts[v] < ValueMin[v] || counts[v] > ValueMax[v])
             {
-                return false;
+                (Feature feature, FeatureValue value) = GetValue(v);
+                return $"{counts[v]} members have {feature.Name}/{value.Name}, the quota is [{value.Min}, {value.Max}]";
             }
         }
 
@@ -434,11 +456,11 @@ public sealed class SelectionProblem
         {
             if (Household[i] >= 0 && !households.Add(Household[i]))
             {
-                return false;
+                return $"the candidate index {i} shares an address with another member";
             }
         }
 
-        return true;
+        return null;
     }
 
     /// <summary>Describes the problem's public parameters.</summary>

@@ -131,6 +131,8 @@ public sealed class SelectionResult
 {
     private readonly int[] _panel;
 
+    private int[]? _composition;
+
     internal SelectionResult(SelectionProblem problem, IReadOnlyList<int> panel, int attempts)
     {
         Problem = problem;
@@ -150,9 +152,13 @@ public sealed class SelectionResult
     /// <summary>The 1-based number of the attempt that succeeded.</summary>
     public int Attempts { get; }
 
-    /// <summary>Per global value index, how many panel members have the value.</summary>
-    /// <returns>An array of length <see cref="SelectionProblem.ValueCount"/>.</returns>
-    public int[] CountByValue() => Problem.CountByValue(_panel);
+    /// <summary>Per global value index, how many panel members have the value (<see cref="SelectionProblem.ValueCount"/>
+    /// entries; the same shape as <see cref="Secure.SecureSelectionResult.Composition"/>).</summary>
+    public IReadOnlyList<int> Composition => _composition ??= Problem.CountByValue(_panel); // computed once, on demand
+
+    /// <summary>Describes the result without the panel's people.</summary>
+    /// <returns>The panel size and the attempt.</returns>
+    public override string ToString() => $"SelectionResult(panel of {_panel.Length}, attempt {Attempts})";
 }
 
 /// <summary>Runs a strategy with feasibility check and retries.</summary>
@@ -172,6 +178,7 @@ public static class PanelSelector
     /// <returns>The panel.</returns>
     /// <exception cref="InfeasibleQuotasException">The public counts show that no panel exists.</exception>
     /// <exception cref="SelectionFailedException">Every attempt failed.</exception>
+    /// <exception cref="InvalidOperationException">The strategy returned no attempt.</exception>
     public static SelectionResult Select(SelectionProblem problem, ISelectionStrategy strategy, IRandomTape tape, int maxAttempts = DefaultAttempts)
     {
         ArgumentNullException.ThrowIfNull(problem);
@@ -183,16 +190,19 @@ public static class PanelSelector
             ?? throw new SelectionFailedException(maxAttempts, reason!);
     }
 
-    /// <summary>As <see cref="Select(SelectionProblem, ISelectionStrategy, IRandomTape, int)"/> with the tape of a 16-byte seed (<see cref="RandomTape"/>).</summary>
+    /// <summary>As <see cref="Select(SelectionProblem, ISelectionStrategy, IRandomTape, int)"/> with the tape of a
+    /// 16-byte seed (<see cref="RandomTape"/>).</summary>
     /// <param name="problem">The problem.</param>
     /// <param name="strategy">The strategy.</param>
-    /// <param name="seed">16 bytes.</param>
+    /// <param name="seed">16 bytes (<see cref="RandomTape.SeedFromString"/> turns text into a seed).</param>
     /// <param name="maxAttempts">At least 1.</param>
     /// <returns>The panel.</returns>
+    /// <exception cref="ArgumentException">The seed is not 16 bytes long.</exception>
     /// <exception cref="InfeasibleQuotasException">The public counts show that no panel exists.</exception>
     /// <exception cref="SelectionFailedException">Every attempt failed.</exception>
     public static SelectionResult Select(SelectionProblem problem, ISelectionStrategy strategy, ReadOnlySpan<byte> seed, int maxAttempts = DefaultAttempts)
     {
+        RandomTape.ThrowIfNotSeed(seed);
         using var tape = new RandomTape(seed);
         return Select(problem, strategy, tape, maxAttempts);
     }
@@ -203,7 +213,8 @@ public static class PanelSelector
         lastReason = null;
         for (int a = 0; a < maxAttempts; a++)
         {
-            SelectionAttempt attempt = strategy.Attempt(problem, tape);
+            SelectionAttempt attempt = strategy.Attempt(problem, tape)
+                ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
             if (attempt.Succeeded)
             {
                 return new SelectionResult(problem, attempt.Panel, a + 1);

@@ -58,6 +58,16 @@ public sealed class RandomTape : IRandomTape, IDisposable
         _prg.Dispose();
     }
 
+    /// <summary>Throws unless <paramref name="seed"/> has <see cref="AesCtrPrg.SeedSize"/> bytes (one message for every
+    /// API that takes a seed).</summary>
+    internal static void ThrowIfNotSeed(ReadOnlySpan<byte> seed, string name = "seed")
+    {
+        if (seed.Length != AesCtrPrg.SeedSize)
+        {
+            throw new ArgumentException($"A seed has {AesCtrPrg.SeedSize} bytes, not {seed.Length}.", name);
+        }
+    }
+
     /// <summary>Describes the tape without revealing the seed.</summary>
     /// <returns>A fixed description.</returns>
     public override string ToString() => "RandomTape(AES-128-CTR)";
@@ -122,10 +132,7 @@ public sealed class RandomTape : IRandomTape, IDisposable
     /// <exception cref="ArgumentException">The seed is not 16 bytes long.</exception>
     public static byte[] DeriveSeed(ReadOnlySpan<byte> seed, long index)
     {
-        if (seed.Length != AesCtrPrg.SeedSize)
-        {
-            throw new ArgumentException($"A seed has {AesCtrPrg.SeedSize} bytes, not {seed.Length}.", nameof(seed));
-        }
+        ThrowIfNotSeed(seed);
 
         Span<byte> input = stackalloc byte[PanelLabel.Length + AesCtrPrg.SeedSize + sizeof(long)];
         PanelLabel.CopyTo(input);

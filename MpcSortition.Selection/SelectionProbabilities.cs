@@ -94,10 +94,7 @@ public sealed class SelectionProbabilities
             ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1, nameof(maxDegreeOfParallelism));
         }
 
-        if (seed.Length != Core.AesCtrPrg.SeedSize)
-        {
-            throw new ArgumentException($"A seed has {Core.AesCtrPrg.SeedSize} bytes, not {seed.Length}.", nameof(seed));
-        }
+        RandomTape.ThrowIfNotSeed(seed);
 
         FeasibilityCheck.ThrowIfInfeasible(problem);
         byte[] runSeed = seed.ToArray();

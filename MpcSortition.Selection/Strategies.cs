@@ -5,6 +5,10 @@ namespace MpcSortition.Selection;
 /// reading exactly one word of the random tape (also after the attempt has failed) and making every choice from the
 /// public per-value counts and that word. <see cref="PanelSelector"/> adds the retries.
 /// </summary>
+/// <remarks>An implementation outside this library returns <see cref="SelectionAttempt.Success"/> (the panel is checked
+/// against the problem) or <see cref="SelectionAttempt.Failure"/>. Reading exactly k words per attempt is what lets
+/// attempt a use words [a·k, (a+1)·k) and a secure counterpart replay the same tape; a strategy that has no secure
+/// counterpart may read fewer, but then its attempts are not aligned with the tape.</remarks>
 public interface ISelectionStrategy
 {
     /// <summary>A short name (<c>legacy</c>, <c>legacy-clamped</c>, <c>two-phase</c>).</summary>
@@ -15,84 +19,6 @@ public interface ISelectionStrategy
     /// <param name="tape">The random tape.</param>
     /// <returns>The panel, or the reason the attempt failed.</returns>
     SelectionAttempt Attempt(SelectionProblem problem, IRandomTape tape);
-}
-
-/// <summary>The outcome of one attempt of a strategy.</summary>
-public sealed class SelectionAttempt
-{
-    private SelectionAttempt(int[]? panel, string? failure, int failedAtStep, IReadOnlyList<SelectionStep> steps)
-    {
-        _panel = panel ?? [];
-        FailureReason = failure;
-        FailedAtStep = failedAtStep;
-        Steps = steps;
-    }
-
-    private readonly int[] _panel;
-
-    /// <summary>Whether the attempt produced a valid panel.</summary>
-    public bool Succeeded => FailureReason is null;
-
-    /// <summary>The panel as candidate indexes (pool order numbering) in pick order; empty when the attempt failed.</summary>
-    public IReadOnlyList<int> Panel => _panel;
-
-    /// <summary>Why the attempt failed (naming the feature value), or <see langword="null"/>.</summary>
-    public string? FailureReason { get; }
-
-    /// <summary>The 0-based step at which the failure was detected (k for the final quota check), or -1 on success.</summary>
-    public int FailedAtStep { get; }
-
-    /// <summary>The picks made (also those of a failed attempt before it failed), for comparison with the secure selector.</summary>
-    internal IReadOnlyList<SelectionStep> Steps { get; }
-
-    /// <summary>
-    /// Runs the k steps every strategy shares: each step reads one tape word (also after a failure, so attempt a always
-    /// reads words [a·k, (a+1)·k)); a step first fails if some minimum can no longer be reached, otherwise
-    /// <paramref name="step"/> makes the strategy's pick or returns why it cannot.
-    /// </summary>
-    internal static SelectionAttempt Run(GreedyState state, int k, IRandomTape tape, Func<int, ulong, string?> step)
-    {
-        string? failure = null;
-        int failedAt = -1;
-        for (int t = 0; t < k; t++)
-        {
-            ulong word = tape.NextUInt64();
-            if (failure is not null)
-            {
-                continue;
-            }
-
-            int unreachable = state.FirstUnreachableMin();
-            failure = unreachable >= 0
-                ? $"not enough people left to meet the minimum of {state.DescribeValue(unreachable)} (step {t + 1} of {k})"
-                : step(t, word);
-            if (failure is not null)
-            {
-                failedAt = t;
-            }
-        }
-
-        return Finish(state, failure, failedAt, k);
-    }
-
-    /// <summary>Ends an attempt of k steps: a run that did not fail on the way still fails if a minimum is unmet.</summary>
-    internal static SelectionAttempt Finish(GreedyState state, string? failure, int failedAt, int k)
-    {
-        if (failure is null)
-        {
-            int unmet = state.FirstUnmetMin();
-            if (unmet >= 0)
-            {
-                failure = $"the panel misses the minimum of {state.DescribeValue(unmet)}";
-                failedAt = k;
-            }
-        }
-
-        return From(state, failure, failedAt);
-    }
-
-    internal static SelectionAttempt From(GreedyState state, string? failure, int failedAt) =>
-        failure is null ? new(state.Panel.ToArray(), null, -1, state.Steps) : new(null, failure, failedAt, state.Steps);
 }
 
 /// <summary>

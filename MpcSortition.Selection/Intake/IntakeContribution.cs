@@ -34,7 +34,7 @@ public static class IntakeContribution
         }
 
         byte[][] contactShares = ContactBlock.Split(ContactBlock.Encode(round, contact));
-        uint[][] rows = ProvidersSeam.ShareRow(counts, answers);
+        uint[][] rows = Providers.ContributorEncoding.ShareRow(round.ToFeatures(), answers);
         string id = submissionId ?? Submission.NewSubmissionId();
         return [.. Enumerable.Range(0, 3).Select(p => new Submission(round.RoundId, p, code, id, rows[p], contactShares[p]))];
     }

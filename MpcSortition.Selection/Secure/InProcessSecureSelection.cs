@@ -3,25 +3,38 @@ using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
 
+/// <summary>Options of <see cref="InProcessSecureSelection.SelectAsync"/>.</summary>
+public sealed class InProcessSelectionOptions
+{
+    /// <summary>The selection's own options (attempts, analyser, what is revealed). Its
+    /// <see cref="SecureSelectionOptions.Tape"/> must be null: each in-process provider needs its own tape, so give
+    /// <see cref="Seed"/> instead. Default: the defaults of <see cref="SecureSelectionOptions"/>.</summary>
+    public SecureSelectionOptions Selection { get; init; } = new();
+
+    /// <summary>A <see cref="AesCtrPrg.SeedSize"/>-byte seed for a public, reproducible tape (<see cref="PublicTape"/>
+    /// over <see cref="RandomTape"/>: the same panel as the reference for that seed); null (default) for jointly random
+    /// words that no provider knows.</summary>
+    public byte[]? Seed { get; init; }
+
+    /// <summary>Give the providers the address groups (household exclusion). Default true.</summary>
+    public bool IncludeAddresses { get; init; } = true;
+
+    /// <summary>How the three parties run (timeouts, decorators); null for the defaults.</summary>
+    public InProcessOptions? Parties { get; init; }
+}
+
 /// <summary>
-/// Runs a secure selection with the three providers in one process over the in-memory transport: the contributors'
+/// Runs a secure selection with the three providers in one process (<see cref="InProcessParties"/>): the contributors'
 /// shares are dealt from a plaintext problem, each provider runs <see cref="SecureSelector.SelectAsync"/> on its own
-/// black box, and the analyser's (party 0's) result is returned. For demonstrations, tests and benchmarks; a real
-/// deployment runs each provider in its own process.
+/// black box, and the analyser's result is returned. For demonstrations, tests and benchmarks; a real deployment runs
+/// each provider in its own process.
 /// </summary>
 public static class InProcessSecureSelection
 {
-    /// <summary>Number of providers.</summary>
-    public const int Parties = 3;
-
     /// <summary>Selects a panel of <paramref name="problem"/> on shares.</summary>
     /// <param name="problem">The problem (its candidates' values are dealt as shares; the providers see only the layout).</param>
     /// <param name="strategy">The secure strategy.</param>
-    /// <param name="maxAttempts">Attempts before giving up.</param>
-    /// <param name="seed">A 16-byte seed for a public, reproducible tape (<see cref="PublicTape"/> over
-    /// <see cref="RandomTape"/>: the same panel as the reference for that seed); null for jointly random words.</param>
-    /// <param name="revealComposition">Also open the composition to the analyser.</param>
-    /// <param name="includeAddresses">Give the providers the address groups (household exclusion).</param>
+    /// <param name="options">Options; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The analyser's result.</returns>
     /// <exception cref="InfeasibleQuotasException">The public quotas cannot be met.</exception>
@@ -29,62 +42,43 @@ public static class InProcessSecureSelection
     public static async Task<SecureSelectionResult> SelectAsync(
         SelectionProblem problem,
         ISecureSelectionStrategy strategy,
-        int maxAttempts = PanelSelector.DefaultAttempts,
-        byte[]? seed = null,
-        bool revealComposition = false,
-        bool includeAddresses = true,
+        InProcessSelectionOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(strategy);
-        SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem, includeAddresses);
-        ShareVector[] shares = SecurePool.Share(problem, Parties);
-        SecureSelectionResult[] results = await RunAsync(
+        options ??= new InProcessSelectionOptions();
+        SecureSelectionOptions selection = options.Selection ?? throw new ArgumentException("The selection options must not be null.", nameof(options));
+        if (selection.Tape is not null)
+        {
+            throw new ArgumentException("In-process providers each need their own tape: give a seed (InProcessSelectionOptions.Seed) instead of SecureSelectionOptions.Tape.", nameof(options));
+        }
+
+        byte[]? seed = options.Seed?.ToArray();
+        if (seed is not null && seed.Length != AesCtrPrg.SeedSize)
+        {
+            throw new ArgumentException($"The seed must be {AesCtrPrg.SeedSize} bytes; got {seed.Length}.", nameof(options));
+        }
+
+        SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem, options.IncludeAddresses);
+        ShareVector[] shares = SecurePool.Share(problem, InProcessParties.Parties);
+        SecureSelectionResult[] results = await InProcessParties.RunAsync(
             async abb =>
             {
                 SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
                 using RandomTape? plain = seed is null ? null : new RandomTape(seed);
-                ISharedTape? tape = plain is null ? null : new PublicTape(plain);
-                var options = new SecureSelectionOptions { MaxAttempts = maxAttempts, Tape = tape, RevealComposition = revealComposition };
-                return await SecureSelector.SelectAsync(abb, pool, strategy, options, cancellationToken).ConfigureAwait(false);
-            },
-            cancellationToken).ConfigureAwait(false);
-        return results[0];
-    }
-
-    /// <summary>Runs one SPMD program at three in-memory providers (dealer-free triples) and returns each party's result.</summary>
-    /// <typeparam name="T">The program's result.</typeparam>
-    /// <param name="program">The program; it receives the party's black box.</param>
-    /// <param name="cancellationToken">Cancels the run.</param>
-    /// <returns>The results in party order.</returns>
-    public static async Task<T[]> RunAsync<T>(Func<IArithmeticBlackBox, Task<T>> program, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(program);
-        ITransport[] transports = InMemoryNetwork.Create(Parties, TimeSpan.FromMinutes(10));
-        Task<T>[] tasks = transports.Select(t => Task.Run(
-            async () =>
-            {
-                PartySession session = await PartySession.EstablishAsync(t, cancellationToken).ConfigureAwait(false);
-                await using var abb = new SemiHonestBlackBox(session);
-                return await program(abb).ConfigureAwait(false);
-            },
-            cancellationToken)).ToArray();
-        try
-        {
-            return await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Surface the first real failure (a peer's failure shows up at the others as a closed link).
-            foreach (Task<T> task in tasks)
-            {
-                if (task.Exception?.InnerException is { } inner && inner is not PeerException and not OperationCanceledException)
+                SecureSelectionOptions mine = plain is null ? selection : new SecureSelectionOptions
                 {
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
-                }
-            }
-
-            throw;
-        }
+                    MaxAttempts = selection.MaxAttempts,
+                    Analyser = selection.Analyser,
+                    Tape = new PublicTape(plain),
+                    RevealComposition = selection.RevealComposition,
+                    RevealPickOrder = selection.RevealPickOrder,
+                };
+                return await SecureSelector.SelectAsync(abb, pool, strategy, mine, cancellationToken).ConfigureAwait(false);
+            },
+            options.Parties,
+            cancellationToken).ConfigureAwait(false);
+        return results[selection.Analyser];
     }
 }

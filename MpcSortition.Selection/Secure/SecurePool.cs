@@ -60,6 +60,15 @@ public sealed class SecureSelectionLayout
         }
 
         FeatureOffset[_features.Length] = v;
+
+        // Bounds so that no product in the secure engine can overflow: the V(V−1) value contests, and the n × V one-hot
+        // matrix (n ≤ 32 767 and V ≤ 4 096 keep n·V below 2^27, one batch of the black box).
+        const int maxValues = 4096;
+        if (v > maxValues)
+        {
+            throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons and the n·V one-hot entries stay within its 32-bit counts and one batch).", nameof(features));
+        }
+
         ValueCount = v;
         ValueMin = new int[v];
         ValueMax = new int[v];
@@ -160,24 +169,24 @@ public sealed class SecureSelectionLayout
 
     /// <summary>
     /// The checks that the public parameters allow (feature values' pool counts are secret): per feature
-    /// Σ min ≤ k ≤ Σ max, and every min ≤ k. Each violation names the feature.
+    /// Σ min ≤ k ≤ Σ max. Each violation names the feature, in the same shape as <see cref="FeasibilityCheck.Check"/>.
     /// </summary>
-    /// <returns>The violations, empty when none.</returns>
-    public IReadOnlyList<string> CheckPublicFeasibility()
+    /// <returns>The violations in feature order, empty when none.</returns>
+    public IReadOnlyList<FeasibilityViolation> CheckPublicFeasibility()
     {
-        var problems = new List<string>();
+        var problems = new List<FeasibilityViolation>();
         foreach (Feature feature in _features)
         {
             long sumMin = feature.Values.Sum(x => (long)x.Min);
             long sumMax = feature.Values.Sum(x => (long)x.Max);
             if (sumMin > PanelSize)
             {
-                problems.Add($"feature {feature.Name}: the minimums add up to {sumMin}, more than the panel size {PanelSize}");
+                problems.Add(new FeasibilityViolation(feature.Name, null, $"feature {feature.Name}: the minimums add up to {sumMin}, more than the panel size {PanelSize}"));
             }
 
             if (sumMax < PanelSize)
             {
-                problems.Add($"feature {feature.Name}: the maximums add up to {sumMax}, less than the panel size {PanelSize}");
+                problems.Add(new FeasibilityViolation(feature.Name, null, $"feature {feature.Name}: the maximums add up to {sumMax}, less than the panel size {PanelSize}"));
             }
         }
 

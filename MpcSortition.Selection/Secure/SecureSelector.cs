@@ -27,7 +27,7 @@ public sealed class SecureSelectionOptions
 /// <summary>The outcome of a secure selection at one party.</summary>
 public sealed class SecureSelectionResult
 {
-    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SecureCost cost)
+    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SessionCost cost)
     {
         Attempts = attempts;
         Cost = cost;
@@ -42,7 +42,7 @@ public sealed class SecureSelectionResult
     public int Attempts { get; }
 
     /// <summary>This party's traffic during the selection (all attempts and the final openings).</summary>
-    public SecureCost Cost { get; }
+    public SessionCost Cost { get; }
 
     /// <summary>Whether this party is the analyser and holds the panel.</summary>
     public bool HasPanel => _panel is not null;
@@ -119,19 +119,27 @@ public static class SecureSelector
         }
 
         SecureSelectionLayout layout = pool.Layout;
-        IReadOnlyList<string> infeasible = layout.CheckPublicFeasibility();
+        IReadOnlyList<FeasibilityViolation> infeasible = layout.CheckPublicFeasibility();
         if (infeasible.Count > 0)
         {
-            throw new InfeasibleQuotasException(infeasible.Select(m => new FeasibilityViolation(null, null, m)).ToArray());
+            throw new InfeasibleQuotasException(infeasible);
         }
 
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
-        SecureCost start = SecureCost.Of(abb);
+        SessionCost start = abb.Cost;
         int k = layout.PanelSize;
         for (int a = 0; a < options.MaxAttempts; a++)
         {
-            BitShareVector words = tape.NextWords(abb, k);
-            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false);
+            BitShareVector words = tape.NextWords(abb, k)
+                ?? throw new InvalidOperationException("The shared tape returned no words.");
+            if (words.BitLength != 64 * k || words.PartyIndex != abb.PartyIndex)
+            {
+                throw new InvalidOperationException($"The shared tape returned party {words.PartyIndex}'s {words.BitLength} bits; party {abb.PartyIndex} asked for {64 * k} (k = {k} words).");
+            }
+
+            SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
+            attempt.Validate(pool, abb.PartyIndex, strategy.Name);
             ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
             if ((success[0] & 1) == 0)
             {
@@ -144,7 +152,7 @@ public static class SecureSelector
             uint[]? composition = options.RevealComposition
                 ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
                 : null;
-            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), SecureCost.Of(abb) - start);
+            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start);
         }
 
         throw new SecureSelectionFailedException(options.MaxAttempts);

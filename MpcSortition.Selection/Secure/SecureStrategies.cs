@@ -8,6 +8,10 @@ namespace MpcSortition.Selection.Secure;
 /// makes exactly the choices of the plaintext reference strategy of the same name for the same tape words, and opens
 /// nothing. <see cref="SecureSelector"/> adds the retries and the declared openings.
 /// </summary>
+/// <remarks>Implementable in another assembly: compose a built-in strategy or build the outcome with the public
+/// <see cref="SecureAttempt"/> constructor. <see cref="SecureSelector"/> checks the outcome's lengths against the pool
+/// before it opens anything; that the strategy mirrors its reference, and that its rounds depend only on public
+/// parameters, is the implementer's to prove (the built-in ones are tested step by step).</remarks>
 public interface ISecureSelectionStrategy
 {
     /// <summary>The name of the reference strategy it mirrors (<c>legacy</c>, <c>legacy-clamped</c>, <c>two-phase</c>).</summary>
@@ -22,11 +26,41 @@ public interface ISecureSelectionStrategy
     ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default);
 }
 
-/// <summary>The shared outcome of one secure attempt; nothing in it has been opened.</summary>
+/// <summary>
+/// The shared outcome of one secure attempt; nothing in it has been opened. A strategy written outside this library
+/// creates it from its own shares (or composes the outcome of a built-in strategy); <see cref="SecureSelector"/> checks
+/// the lengths against the pool before it opens anything.
+/// </summary>
 public sealed class SecureAttempt
 {
-    internal SecureAttempt(BitShareVector success, ShareVector panel, ShareVector pickOrder, ShareVector composition)
+    /// <summary>Creates the outcome from this party's shares.</summary>
+    /// <param name="success">One shared bit: 1 iff the attempt succeeded.</param>
+    /// <param name="panel">n shared values: 1 for a panel member, 0 otherwise.</param>
+    /// <param name="pickOrder">n shared values: t + 1 for the member picked at step t, 0 for everyone else.</param>
+    /// <param name="composition">V shared values: panel members per feature value.</param>
+    /// <exception cref="ArgumentException"><paramref name="success"/> is not one bit, <paramref name="panel"/> and
+    /// <paramref name="pickOrder"/> differ in length, or the shares belong to different parties.</exception>
+    public SecureAttempt(BitShareVector success, ShareVector panel, ShareVector pickOrder, ShareVector composition)
     {
+        ArgumentNullException.ThrowIfNull(success);
+        ArgumentNullException.ThrowIfNull(panel);
+        ArgumentNullException.ThrowIfNull(pickOrder);
+        ArgumentNullException.ThrowIfNull(composition);
+        if (success.BitLength != 1)
+        {
+            throw new ArgumentException($"The success flag is one shared bit, not {success.BitLength}.", nameof(success));
+        }
+
+        if (pickOrder.Length != panel.Length)
+        {
+            throw new ArgumentException($"The pick order has {pickOrder.Length} values for a panel indicator of {panel.Length}.", nameof(pickOrder));
+        }
+
+        if (panel.PartyIndex != success.PartyIndex || pickOrder.PartyIndex != success.PartyIndex || composition.PartyIndex != success.PartyIndex)
+        {
+            throw new ArgumentException("The shares of one attempt must all belong to the same party.", nameof(panel));
+        }
+
         Success = success;
         Panel = panel;
         PickOrder = pickOrder;
@@ -44,6 +78,18 @@ public sealed class SecureAttempt
 
     /// <summary>V shared values: the number of panel members with each feature value (meaningful on success).</summary>
     public ShareVector Composition { get; }
+
+    /// <summary>Throws unless the outcome fits <paramref name="pool"/> and belongs to <paramref name="party"/>.</summary>
+    internal void Validate(SecurePool pool, int party, string strategy)
+    {
+        SecureSelectionLayout layout = pool.Layout;
+        if (Success.PartyIndex != party || Panel.Length != layout.CandidateCount || Composition.Length != layout.ValueCount)
+        {
+            throw new InvalidOperationException(
+                $"The strategy '{strategy}' returned an attempt of party {Success.PartyIndex} with {Panel.Length} panel values and {Composition.Length} composition values; " +
+                $"party {party} expects n = {layout.CandidateCount} and V = {layout.ValueCount}.");
+        }
+    }
 }
 
 /// <summary>
@@ -64,7 +110,7 @@ public sealed class SecureLegacyGreedy(bool clamped = false) : ISecureSelectionS
 
     /// <inheritdoc/>
     public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
-        new SecureGreedyEngine(abb, pool, Clamped ? SecureGreedyMode.LegacyClamped : SecureGreedyMode.Legacy, Observer, cancellationToken).RunAsync(tape);
+        new SecureGreedyEngine(abb, pool, context => new LegacyStepRule(context, Clamped), Observer, cancellationToken).RunAsync(tape);
 }
 
 /// <summary>The secure counterpart of <see cref="TwoPhaseGreedy"/> (the seed paper's two-phase outline) on shares.</summary>
@@ -78,7 +124,7 @@ public sealed class SecureTwoPhaseGreedy : ISecureSelectionStrategy
 
     /// <inheritdoc/>
     public ValueTask<SecureAttempt> AttemptAsync(IArithmeticBlackBox abb, SecurePool pool, BitShareVector tape, CancellationToken cancellationToken = default) =>
-        new SecureGreedyEngine(abb, pool, SecureGreedyMode.TwoPhase, Observer, cancellationToken).RunAsync(tape);
+        new SecureGreedyEngine(abb, pool, context => new TwoPhaseStepRule(context), Observer, cancellationToken).RunAsync(tape);
 }
 
 /// <summary>Maps the reference strategies to their secure counterparts.</summary>
@@ -107,10 +153,3 @@ internal interface ISecureStepObserver
 /// <summary>One party's shares of one step: the tape word (XOR share), the chosen value's one-hot vector, the phase
 /// bit (two-phase: 1 in phase 1), the rank r, and the one-hot pick vector.</summary>
 internal sealed record SecureStepShares(ulong Word, uint[] Winner, uint Phase1, uint Rank, uint[] Pick);
-
-internal enum SecureGreedyMode
-{
-    Legacy,
-    LegacyClamped,
-    TwoPhase,
-}

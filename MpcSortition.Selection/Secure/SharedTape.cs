@@ -7,6 +7,10 @@ namespace MpcSortition.Selection.Secure;
 /// Where the secure selector gets its tape words: 64 shared bits per word (bit b of the packed vector at word t is
 /// bit b mod 64 of word t). The secure strategies read exactly k words per attempt, like the reference.
 /// </summary>
+/// <remarks>Implementable in another assembly (see tests/MpcSortition.Extensibility.Tests): every party's instance must
+/// return shares of the same words, and only through the black box's own operations (for example
+/// <c>RandomBits</c>, or <c>PublicBits</c> for public words), so that the words' secrecy is what the implementation
+/// says. <see cref="SecureSelector"/> checks that it returns 64·k bits of the calling party.</remarks>
 public interface ISharedTape
 {
     /// <summary>The next <paramref name="count"/> words as 64·count shared bits. Every party calls this in the same order.</summary>

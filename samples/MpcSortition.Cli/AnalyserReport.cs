@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using MpcSortition.Protocols;
 using MpcSortition.Selection;
+using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
 
 namespace MpcSortition.Cli;
@@ -17,98 +19,72 @@ internal sealed class AnalyserReport
     internal const string QuotaFile = "quotas.csv";
     internal const string HtmlFile = "report.html";
 
-    internal required PublicRound Round { get; init; }
+    internal required ProviderRunResult Result { get; init; }
 
     internal required string Strategy { get; init; }
 
     internal required int MaxAttempts { get; init; }
 
-    internal required SecureSelectionResult Result { get; init; }
-
-    /// <summary>The public test seed (revealed after the draw), or null with joint randomness.</summary>
-    internal byte[]? PublicSeed { get; init; }
-
-    /// <summary>With joint randomness: each provider's commitment to its tape contribution, in party order.</summary>
-    internal byte[][]? ContributionCommitments { get; init; }
-
     internal required (string Step, TimeSpan Time)[] Timings { get; init; }
 
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private RoundDefinition Round => Result.Round;
 
-    private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private static string H(string s) => WebUtility.HtmlEncode(s);
 
     internal void Write(string directory)
     {
         Directory.CreateDirectory(directory);
-        IReadOnlyList<int> panel = Result.Panel!;
-        var csv = new StringBuilder("id,pool_index\n");
-        foreach (int i in panel)
+        using (var panel = new StreamWriter(Path.Combine(directory, PanelFile), false, new UTF8Encoding(false)))
         {
-            csv.Append(Csv(Round.CandidateIds[i])).Append(',').Append(i.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            Result.WritePanelCsv(panel);
         }
 
-        File.WriteAllText(Path.Combine(directory, PanelFile), csv.ToString(), new UTF8Encoding(false));
-
-        var quotas = new StringBuilder("feature,value,min,max,selected\n");
-        foreach ((RoundFeature f, RoundValue v, int selected) in Rows())
+        using (var quotas = new StreamWriter(Path.Combine(directory, QuotaFile), false, new UTF8Encoding(false)))
         {
-            quotas.Append(Inv($"{Csv(f.Name)},{Csv(v.Name)},{v.Min},{v.Max},{selected}\n"));
+            Result.Quotas.WriteCsv(quotas);
         }
 
-        File.WriteAllText(Path.Combine(directory, QuotaFile), quotas.ToString(), new UTF8Encoding(false));
         File.WriteAllText(Path.Combine(directory, HtmlFile), Html(), new UTF8Encoding(false));
-    }
-
-    private IEnumerable<(RoundFeature Feature, RoundValue Value, int Selected)> Rows()
-    {
-        int v = 0;
-        foreach (RoundFeature f in Round.Features)
-        {
-            foreach (RoundValue value in f.Values)
-            {
-                yield return (f, value, Result.Composition![v++]);
-            }
-        }
     }
 
     private string Html()
     {
-        var rows = Rows().ToList();
+        QuotaTable table = Result.Quotas;
         var b = new StringBuilder();
         b.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Secure sortition: analyser's report</title>\n<style>")
          .Append("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}")
          .Append("table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.2rem .6rem;text-align:left}")
          .Append("td.n{text-align:right}code{font-size:.85em;word-break:break-all}.bad{color:#b00;font-weight:bold}")
          .Append("</style></head><body>\n<h1>Secure sortition: analyser's report</h1>\n");
-        bool allMet = rows.All(r => r.Selected >= r.Value.Min && r.Selected <= r.Value.Max);
-        b.Append(Inv($"<p>A panel of <b>{Round.PanelSize}</b> was selected from <b>{Round.CandidateIds.Length}</b> candidates by three service providers on secret-shared data (strategy <b>{H(Strategy)}</b>, attempt {Result.Attempts} of at most {MaxAttempts}). "))
-         .Append(allMet ? "Every quota is met." : "<span class=\"bad\">Some quota is not met.</span>")
-         .Append(" Only this analyser received the panel and its composition; no provider saw any candidate's features.</p>\n");
 
-        b.Append("<h2>Quotas: minimum–maximum against achieved</h2>\n").Append(Chart(rows));
+        b.Append(Inv($"<p>A panel of <b>{Round.PanelSize}</b> was selected from <b>{Round.CandidateIds.Count}</b> candidates by three service providers on secret-shared data (strategy <b>{H(Strategy)}</b>, attempt {Result.Attempts} of at most {MaxAttempts}). "))
+         .Append(!table.HasSelected ? "The composition was not opened (node option --reveal-composition), so the quotas are listed without the achieved counts; every quota is met by construction of the selector." : table.AllMet ? "Every quota is met." : "<span class=\"bad\">Some quota is not met.</span>")
+         .Append(table.HasSelected ? " Only this analyser received the panel and its composition" : " Only this analyser received the panel").Append("; no provider saw any candidate's features.</p>\n");
+
+        b.Append("<h2>Quotas: minimum–maximum against achieved</h2>\n").Append(Chart(table.Rows));
 
         b.Append("<h2>Parameters</h2>\n<table>\n");
         void Row(string k, string v) => b.Append("<tr><th>").Append(H(k)).Append("</th><td>").Append(v).Append("</td></tr>\n");
         Row("round id", $"<code>{H(Round.RoundId)}</code>");
         Row("dealt (UTC)", H(Round.CreatedUtc));
         Row("layout hash (SHA-256 of ids, features, quotas, k, addresses)", $"<code>{H(Round.LayoutHash)}</code>");
-        Row("candidates n", Round.CandidateIds.Length.ToString(CultureInfo.InvariantCulture));
+        Row("candidates n", Round.CandidateIds.Count.ToString(CultureInfo.InvariantCulture));
         Row("panel size k", Round.PanelSize.ToString(CultureInfo.InvariantCulture));
-        Row("features / values", Inv($"{Round.Features.Length} / {Round.ValueCount}"));
+        Row("features / values", Inv($"{Round.Features.Count} / {Round.ValueCount}"));
         Row("same-address exclusion", Round.Households is null ? "no (or nobody shares an address)" : "yes (providers know which candidates share an address)");
         Row("strategy", H(Strategy));
         Row("attempts", Inv($"{Result.Attempts} used of at most {MaxAttempts}"));
         b.Append("</table>\n");
 
         b.Append("<h2>Randomness</h2>\n");
-        if (PublicSeed is not null)
+        if (Result.PublicSeed is byte[] publicSeed)
         {
             b.Append("<p><b>Public test tape (testing and audits only).</b> The seed's commitment was published in the round file before the draw; the seed is revealed here. ")
              .Append("Check: SHA-256(\"MpcSortition.seed-commitment.v1\" ‖ round id ‖ seed) equals the commitment. Every provider knew these random words, so a real selection must not use a public tape.</p>\n<table>\n");
             Row("commitment (published before the draw)", $"<code>{H(Round.SeedCommitment ?? string.Empty)}</code>");
-            Row("seed (revealed after the draw)", $"<code>{H(RandomTape.ToHex(PublicSeed))}</code>");
+            Row("seed (revealed after the draw)", $"<code>{H(RandomTape.ToHex(publicSeed))}</code>");
             b.Append("</table>\n");
         }
         else
@@ -116,9 +92,9 @@ internal sealed class AnalyserReport
             b.Append("<p><b>Joint randomness.</b> Each provider drew a fresh contribution and sent its commitment SHA-256(\"MpcSortition.tape-contribution.v1\" ‖ round id ‖ party ‖ contribution) to the others before the draw; ")
              .Append("the random words are the XOR of the three contributions' AES-CTR expansions, so no provider knew them. Each provider keeps its contribution privately; ")
              .Append("the three together can open these commitments later and reproduce the draw on their shares.</p>\n<table>\n");
-            for (int p = 0; p < (ContributionCommitments?.Length ?? 0); p++)
+            for (int p = 0; p < (Result.TapeCommitments?.Count ?? 0); p++)
             {
-                Row(Inv($"provider {p} commitment"), $"<code>{Convert.ToHexString(ContributionCommitments![p])}</code>");
+                Row(Inv($"provider {p} commitment"), $"<code>{Convert.ToHexString(Result.TapeCommitments![p].Span)}</code>");
             }
 
             b.Append("</table>\n");
@@ -130,7 +106,7 @@ internal sealed class AnalyserReport
             Row(step, Inv($"{time.TotalSeconds:F2} s"));
         }
 
-        SecureCost cost = Result.Cost;
+        SessionCost cost = Result.Cost;
         Row("rounds", cost.Rounds.ToString(CultureInfo.InvariantCulture));
         Row("bytes sent", cost.BytesSent.ToString("N0", CultureInfo.InvariantCulture));
         Row("multiplications / AND gates", Inv($"{cost.Multiplications:N0} / {cost.AndGates:N0}"));
@@ -142,10 +118,10 @@ internal sealed class AnalyserReport
     }
 
     /// <summary>One row per feature value: a grey bar from min to max, a dot at the achieved count (green inside, red outside).</summary>
-    private static string Chart(List<(RoundFeature Feature, RoundValue Value, int Selected)> rows)
+    private static string Chart(IReadOnlyList<QuotaRow> rows)
     {
         const int labelWidth = 290, plotWidth = 420, rowHeight = 20, top = 24;
-        int scale = Math.Max(1, rows.Max(r => Math.Max(r.Value.Max, r.Selected)));
+        int scale = Math.Max(1, rows.Max(r => Math.Max(r.Max, r.Selected ?? 0)));
         double X(int count) => labelWidth + (plotWidth * (double)count / scale);
         int height = top + (rows.Count * rowHeight) + 10;
         var s = new StringBuilder();
@@ -157,12 +133,16 @@ internal sealed class AnalyserReport
 
         for (int i = 0; i < rows.Count; i++)
         {
-            (RoundFeature f, RoundValue v, int selected) = rows[i];
+            QuotaRow r = rows[i];
             double y = top + (i * rowHeight);
-            bool ok = selected >= v.Min && selected <= v.Max;
-            s.Append(Inv($"<text x=\"{labelWidth - 8}\" y=\"{y + 14:F1}\" text-anchor=\"end\">{H(f.Name)}: {H(v.Name)}</text>"));
-            s.Append(Inv($"<rect x=\"{X(v.Min):F1}\" y=\"{y + 5:F1}\" width=\"{Math.Max(2, X(v.Max) - X(v.Min)):F1}\" height=\"10\" fill=\"#c8d3e0\"><title>min {v.Min}, max {v.Max}</title></rect>"));
-            s.Append(Inv($"<circle cx=\"{X(selected):F1}\" cy=\"{y + 10:F1}\" r=\"5\" fill=\"{(ok ? "#2a7" : "#c22")}\"><title>selected {selected}</title></circle>\n"));
+            s.Append(Inv($"<text x=\"{labelWidth - 8}\" y=\"{y + 14:F1}\" text-anchor=\"end\">{H(r.Feature)}: {H(r.Value)}</text>"));
+            s.Append(Inv($"<rect x=\"{X(r.Min):F1}\" y=\"{y + 5:F1}\" width=\"{Math.Max(2, X(r.Max) - X(r.Min)):F1}\" height=\"10\" fill=\"#c8d3e0\"><title>min {r.Min}, max {r.Max}</title></rect>"));
+            if (r.Selected is int selected)
+            {
+                s.Append(Inv($"<circle cx=\"{X(selected):F1}\" cy=\"{y + 10:F1}\" r=\"5\" fill=\"{(r.IsMet == true ? "#2a7" : "#c22")}\"><title>selected {selected}</title></circle>"));
+            }
+
+            s.Append('\n');
         }
 
         s.Append("</svg>\n<p>Grey bar: allowed range [min, max]; dot: members selected (green inside the range, red outside).</p>\n");

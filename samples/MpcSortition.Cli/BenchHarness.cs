@@ -83,7 +83,7 @@ internal static class BenchHarness
         var children = new List<Process>();
         try
         {
-            LocalParties.WriteCertificates(dir, TimeSpan.FromDays(1), log: null);
+            LocalParties.WriteCertificates(dir, TimeSpan.FromDays(1), password: null, log: null);
             Connection local = connection with
             {
                 Endpoints = LocalParties.FreeLoopbackEndpoints(),

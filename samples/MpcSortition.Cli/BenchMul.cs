@@ -34,7 +34,7 @@ internal static class BenchMul
 
     internal static int WriteCertificates(string directory)
     {
-        LocalParties.WriteCertificates(directory, TimeSpan.FromDays(30), Console.Out);
+        LocalParties.WriteCertificates(directory, TimeSpan.FromDays(30), password: null, Console.Out);
         return 0;
     }
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
-using MpcSortition.Core;
 using MpcSortition.Selection;
-using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Providers;
 
 namespace MpcSortition.Cli;
 
@@ -44,10 +43,10 @@ internal static class DealCommand
             string dir = parse.GetValue(outDir)!;
             try
             {
-                PublicRound round = Deal(problem, address.Length > 0, seed is null ? null : RandomTape.SeedFromString(seed), p => dir, p => dir);
-                Console.WriteLine($"Dealt round {round.RoundId}: n = {round.CandidateIds.Length}, V = {round.ValueCount}, k = {round.PanelSize}, layout hash {round.LayoutHash[..16]}…");
+                RoundDefinition round = Deal(problem, address.Length > 0, seed is null ? null : RandomTape.SeedFromString(seed), p => dir, p => dir);
+                Console.WriteLine($"Dealt round {round.RoundId}: n = {round.CandidateIds.Count}, V = {round.ValueCount}, k = {round.PanelSize}, layout hash {round.LayoutHash[..16]}…");
                 Console.WriteLine($"  {Path.Combine(dir, RoundFileName)}: public, give it to every provider");
-                for (int p = 0; p < LocalParties.Parties; p++)
+                for (int p = 0; p < ProviderRun.Parties; p++)
                 {
                     Console.WriteLine($"  {Path.Combine(dir, SharesFileName(p))}: give it to provider {p} only");
                 }
@@ -70,25 +69,33 @@ internal static class DealCommand
 
     internal static string SharesFileName(int party) => $"party-{party}.shares";
 
-    /// <summary>Deals <paramref name="problem"/>: writes round.json into <paramref name="roundDir"/>(p) and party-p.shares into
-    /// <paramref name="sharesDir"/>(p) for every provider p.</summary>
-    /// <exception cref="ArgumentException">The pool is too large for the secure selector.</exception>
-    internal static PublicRound Deal(SelectionProblem problem, bool includeAddresses, byte[]? testSeed, Func<int, string> roundDir, Func<int, string> sharesDir)
+    /// <summary>Deals <paramref name="problem"/>: writes round.json into <paramref name="roundDir"/>(p) and party-p.shares
+    /// (owner-only) into <paramref name="sharesDir"/>(p) for every provider p. New directories are created owner-only.</summary>
+    /// <exception cref="ArgumentException">The pool exceeds the secure selector's bounds (the message names the bound).</exception>
+    internal static RoundDefinition Deal(SelectionProblem problem, bool includeAddresses, byte[]? testSeed, Func<int, string> roundDir, Func<int, string> sharesDir)
     {
-        if (problem.Candidates.Count > SecureSelectionLayout.MaxCandidates)
+        RoundDefinition round = RoundDefinition.Create(problem, includeAddresses, testSeed);
+        uint[][] shares = ContributorEncoding.ShareRows(round.Features, problem.Candidates.Select(c => c.Values));
+        try
         {
-            throw new ArgumentException($"The secure selector supports at most {SecureSelectionLayout.MaxCandidates} people; the file has {problem.Candidates.Count}.");
-        }
+            for (int p = 0; p < ProviderRun.Parties; p++)
+            {
+                OwnerOnlyFile.CreateDirectory(roundDir(p));
+                OwnerOnlyFile.CreateDirectory(sharesDir(p));
+                using (FileStream file = File.Create(Path.Combine(roundDir(p), RoundFileName)))
+                {
+                    round.Save(file);
+                }
 
-        PublicRound round = PublicRound.Create(problem, includeAddresses, testSeed);
-        _ = round.ToLayout(); // the selector's own checks (sizes, quota bounds) before anything is written
-        ShareVector[] shares = SecurePool.Share(problem, LocalParties.Parties);
-        for (int p = 0; p < LocalParties.Parties; p++)
+                ShareFile.WriteFile(Path.Combine(sharesDir(p), SharesFileName(p)), round, p, shares[p]);
+            }
+        }
+        finally
         {
-            Directory.CreateDirectory(roundDir(p));
-            Directory.CreateDirectory(sharesDir(p));
-            round.Save(Path.Combine(roundDir(p), RoundFileName));
-            ShareFile.Write(Path.Combine(sharesDir(p), SharesFileName(p)), round, p, shares[p].Values);
+            foreach (uint[] s in shares)
+            {
+                Array.Clear(s);
+            }
         }
 
         return round;

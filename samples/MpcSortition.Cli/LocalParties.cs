@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MpcSortition.Protocols;
+using MpcSortition.Selection.Providers;
 
 namespace MpcSortition.Cli;
 
@@ -27,21 +28,34 @@ internal static class LocalParties
         string.Join(',', Enumerable.Range(0, Parties).Select(p => PublicCertificate(directory, p)));
 
     /// <summary>
-    /// Writes a fresh self-signed certificate per party: <c>party-i.pfx</c> (private key: give it to party i only) and
-    /// <c>party-i.cer</c> (public: give it to every party, which pins it).
+    /// Writes a fresh self-signed certificate per party: <c>party-i.pfx</c> (private key: give it to party i only;
+    /// owner-only, and encrypted with <paramref name="password"/> when one is given) and <c>party-i.cer</c> (public: give
+    /// it to every party, which pins it). A directory that does not exist yet is created owner-only.
     /// </summary>
     /// <param name="directory">Created if missing.</param>
     /// <param name="validity">How long the certificates are valid.</param>
+    /// <param name="password">The .pfx password (PBES2, AES-256, SHA-256), or null for an unencrypted file (benchmarks only).</param>
     /// <param name="log">Where to describe each certificate, or null.</param>
-    internal static void WriteCertificates(string directory, TimeSpan validity, TextWriter? log)
+    internal static void WriteCertificates(string directory, TimeSpan validity, string? password, TextWriter? log)
     {
-        Directory.CreateDirectory(directory);
+        OwnerOnlyFile.CreateDirectory(directory);
         for (int p = 0; p < Parties; p++)
         {
             using X509Certificate2 cert = TlsCertificates.CreateSelfSigned($"mpcsortition-party-{p}", validity);
-            File.WriteAllBytes(PrivateCertificate(directory, p), cert.Export(X509ContentType.Pkcs12));
+            byte[] pfx = password is null
+                ? cert.Export(X509ContentType.Pkcs12)
+                : cert.ExportPkcs12(Pkcs12ExportPbeParameters.Pbes2Aes256Sha256, password);
+            try
+            {
+                OwnerOnlyFile.Write(PrivateCertificate(directory, p), s => s.Write(pfx));
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(pfx);
+            }
+
             File.WriteAllBytes(PublicCertificate(directory, p), cert.Export(X509ContentType.Cert));
-            log?.WriteLine($"party {p}: {PrivateCertificate(directory, p)} (private), {PublicCertificate(directory, p)} (SHA-256 {TlsCertificates.Thumbprint(cert)})");
+            log?.WriteLine($"party {p}: {PrivateCertificate(directory, p)} (private{(password is null ? string.Empty : ", password-protected")}), {PublicCertificate(directory, p)} (SHA-256 {TlsCertificates.Thumbprint(cert)})");
         }
     }
 
@@ -94,13 +108,19 @@ internal static class LocalParties
     /// <summary>Starts this program again with <paramref name="arguments"/> (through <c>dotnet</c> when run as a dll).</summary>
     /// <param name="arguments">The verb and its options.</param>
     /// <param name="redirect">Redirect standard output and error (the caller must then read them).</param>
-    internal static Process StartSelf(IEnumerable<string> arguments, bool redirect)
+    /// <param name="pfxPassword">Passed to the child in its environment (<see cref="PfxPassword.Variable"/>), never on its command line; null for none.</param>
+    internal static Process StartSelf(IEnumerable<string> arguments, bool redirect, string? pfxPassword = null)
     {
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot find this program's executable to start the other parties.");
         var start = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = redirect, RedirectStandardError = redirect };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
             start.ArgumentList.Add(typeof(LocalParties).Assembly.Location);
+        }
+
+        if (pfxPassword is not null)
+        {
+            start.Environment[PfxPassword.Variable] = pfxPassword;
         }
 
         foreach (string a in arguments)

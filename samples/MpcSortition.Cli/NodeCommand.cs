@@ -37,6 +37,9 @@ internal sealed class NodeConfig
 
     public double? Timeout { get; set; }
 
+    /// <summary>Open the panel's composition to the analyser too (default false).</summary>
+    public bool? RevealComposition { get; set; }
+
     /// <summary>Testing and audits only: a public tape from this seed.</summary>
     public string? PublicSeed { get; set; }
 
@@ -50,7 +53,7 @@ internal static class NodeCommand
 {
     internal static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, publicSeed. Flags override it." };
+        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, revealComposition, publicSeed. Flags override it." };
         var party = new Option<int?>("--party") { Description = "This provider's index: 0 (the analyser's provider, receives the panel), 1 or 2." };
         var endpoints = new Option<string?>("--endpoints") { Description = "host:port of providers 0,1,2, comma-separated (the same list at every provider)." };
         var listen = new Option<string?>("--listen") { Description = "Local address to listen on, e.g. 0.0.0.0:7000 (default: this provider's entry of --endpoints)." };
@@ -62,15 +65,20 @@ internal static class NodeCommand
         var outDir = new Option<string?>("--out") { Description = "Output directory (default: the data directory). Provider 0 writes panel.csv, quotas.csv and report.html there." };
         var strategy = new Option<string?>("--strategy") { Description = "legacy (default), legacy-clamped or two-phase; the same at every provider." };
         var attempts = new Option<int?>("--attempts") { Description = "Attempts before giving up (default 100); the same at every provider." };
-        var timeout = new Option<double?>("--timeout") { Description = "Seconds that set-up, or one send or receive, may take before the node fails (default 60)." };
+        var timeout = new Option<double?>("--timeout") { Description = "Seconds that set-up, or one send or receive, may take before the node fails (default 60, at most 86400)." };
+        var revealComposition = new Option<bool>("--reveal-composition")
+        {
+            Description = "Also open the panel's composition (members per feature value) to the analyser, for the quota table. Off by default: it is leakage beyond the panel "
+                + "(a count of 0 or k tells the analyser every member's value). The same at every provider.",
+        };
         var publicSeed = new Option<string?>("--public-seed")
         {
             Description = "TESTING AND AUDITS ONLY: use the public tape of this seed (every provider sees the random words; the panel is then the reference's panel "
                 + "for this seed). Must match the commitment in round.json. Without it the providers draw joint randomness that none of them knows.",
         };
-        var command = new Command("node", "Run one service provider: load its shares, connect to the other two over mutually authenticated TLS, run the secure selection. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found.")
+        var command = new Command("node", "Run one service provider (the .pfx password comes from " + PfxPassword.Variable + " or is asked on the terminal): load its shares, connect to the other two over mutually authenticated TLS, run the secure selection. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found.")
         {
-            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, publicSeed,
+            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -97,6 +105,7 @@ internal static class NodeCommand
             c.Strategy = parse.GetValue(strategy) ?? c.Strategy;
             c.Attempts = parse.GetValue(attempts) ?? c.Attempts;
             c.Timeout = parse.GetValue(timeout) ?? c.Timeout;
+            c.RevealComposition = parse.GetValue(revealComposition) ? true : c.RevealComposition;
             c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
             return await ProviderNode.RunAsync(c, ct);
         });
@@ -104,7 +113,7 @@ internal static class NodeCommand
     }
 
     /// <summary>The command line of a local node (used by quickstart and the tests' documentation).</summary>
-    internal static List<string> Arguments(int party, string endpoints, string certDir, string dataDir, string strategy, int attempts, double timeout, string? publicSeed)
+    internal static List<string> Arguments(int party, string endpoints, string certDir, string dataDir, string strategy, int attempts, double timeout, bool revealComposition, string? publicSeed)
     {
         var args = new List<string>
         {
@@ -113,6 +122,11 @@ internal static class NodeCommand
             "--data", dataDir, "--strategy", strategy, "--attempts", attempts.ToString(CultureInfo.InvariantCulture),
             "--timeout", timeout.ToString(CultureInfo.InvariantCulture),
         };
+        if (revealComposition)
+        {
+            args.Add("--reveal-composition");
+        }
+
         if (publicSeed is not null)
         {
             args.AddRange(["--public-seed", publicSeed]);

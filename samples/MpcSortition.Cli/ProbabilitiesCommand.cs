@@ -90,7 +90,7 @@ internal static class ProbabilitiesCommand
         }
 
         int lowest = Array.IndexOf(result.Probabilities.ToArray(), result.Min);
-        Console.WriteLine(string.Create(inv, $"min   {result.Min,8:P3}  (id {problem.Candidates[lowest].Id})"));
+        Console.WriteLine(string.Create(inv, $"min   {result.Min,8:P3}  (id {Cli.Clean(problem.Candidates[lowest].Id)})"));
         Console.WriteLine(string.Create(inv, $"mean  {result.Mean,8:P3}"));
         Console.WriteLine(string.Create(inv, $"max   {result.Max,8:P3}"));
         Console.WriteLine(string.Create(inv, $"Gini  {result.Gini,8:P3}"));

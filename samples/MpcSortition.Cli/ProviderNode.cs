@@ -6,30 +6,37 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MpcSortition.Protocols;
 using MpcSortition.Selection;
+using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
 
 namespace MpcSortition.Cli;
 
 /// <summary>
-/// One provider's run: check the round and share files, connect to the peers over mutually authenticated TLS, agree
-/// that every provider holds the same round and settings, run the secure selection, and at provider 0 (the analyser's)
-/// write the panel and the report. Progress and failures go to standard error, prefixed with the party.
+/// The <c>node</c> host: checks the configuration, loads the round and share files, connects to the peers over
+/// mutually authenticated TLS and hands over to the library's <see cref="ProviderRun"/>; at provider 0 (the analyser's)
+/// it writes the panel and the report. Progress and failures go to standard error, prefixed with the party.
 /// </summary>
 internal static class ProviderNode
 {
-    /// <summary>Audit-free public hello before the session: 32-byte session digest and 32-byte tape commitment.</summary>
-    private const int HelloSize = 64;
+    /// <summary>The largest <c>--timeout</c> accepted (one day).</summary>
+    internal const double MaxTimeoutSeconds = 86_400;
+
+    /// <summary>Null when <paramref name="seconds"/> is a usable timeout, else the message.</summary>
+    internal static string? CheckTimeout(double seconds) =>
+        seconds > 0 && seconds <= MaxTimeoutSeconds
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"--timeout must be a number of seconds greater than 0 and at most {MaxTimeoutSeconds} (got {seconds}).");
 
     internal static async Task<int> RunAsync(NodeConfig c, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        if (c.Party is not (>= 0 and < LocalParties.Parties))
+        if (c.Party is not (>= 0 and < ProviderRun.Parties))
         {
             return Cli.Fail(2, "--party must be 0, 1 or 2.");
         }
 
         int me = c.Party.Value;
-        if (c.Endpoints is not { Length: LocalParties.Parties } || c.PeerCerts is not { Length: LocalParties.Parties } || c.Cert is null)
+        if (c.Endpoints is not { Length: ProviderRun.Parties } || c.PeerCerts is not { Length: ProviderRun.Parties } || c.Cert is null)
         {
             return Cli.Fail(2, $"party {me}: give three --endpoints, three --peer-certs and --cert.");
         }
@@ -42,16 +49,15 @@ internal static class ProviderNode
         int attempts = c.Attempts ?? PanelSelector.DefaultAttempts;
         double timeoutSeconds = c.Timeout ?? 60;
         string strategyName = (c.Strategy ?? "legacy").Trim().ToLowerInvariant();
-        ISelectionStrategy? reference = strategyName switch
+        ISelectionStrategy? reference = Cli.Strategy(strategyName);
+        if (reference is null || attempts < 1)
         {
-            "legacy" => new LegacyGreedy(),
-            "legacy-clamped" => new LegacyGreedy(clamped: true),
-            "two-phase" => new TwoPhaseGreedy(),
-            _ => null,
-        };
-        if (reference is null || attempts < 1 || !(timeoutSeconds > 0))
+            return Cli.Fail(2, $"party {me}: --strategy must be legacy, legacy-clamped or two-phase and --attempts at least 1.");
+        }
+
+        if (CheckTimeout(timeoutSeconds) is string timeoutError)
         {
-            return Cli.Fail(2, $"party {me}: --strategy must be legacy, legacy-clamped or two-phase, --attempts at least 1 and --timeout positive.");
+            return Cli.Fail(2, $"party {me}: {timeoutError}");
         }
 
         TimeSpan timeout = TimeSpan.FromSeconds(timeoutSeconds);
@@ -59,40 +65,49 @@ internal static class ProviderNode
         string sharesPath = c.Shares ?? Path.Combine(c.Data!, DealCommand.SharesFileName(me));
         string outDir = c.Out ?? c.Data ?? Directory.GetCurrentDirectory();
 
-        PublicRound round;
+        RoundDefinition round;
         uint[] shares;
-        SecureSelectionLayout layout;
-        byte[]? publicSeed = null;
+        byte[]? publicSeed = c.PublicSeed is null ? null : RandomTape.SeedFromString(c.PublicSeed);
+        string file = roundPath;
         try
         {
-            round = PublicRound.Load(roundPath);
-            shares = ShareFile.Read(sharesPath, round, me);
-            layout = round.ToLayout();
-            if (c.PublicSeed is not null)
+            using (FileStream stream = File.OpenRead(roundPath))
             {
-                publicSeed = RandomTape.SeedFromString(c.PublicSeed);
-                if (round.SeedCommitment is null)
-                {
-                    throw new RoundFileException($"--public-seed was given but {roundPath} holds no seed commitment (deal with --commit-test-seed): a public tape must be committed to before the draw.");
-                }
+                round = RoundDefinition.Load(stream);
+            }
 
-                if (!CryptographicOperations.FixedTimeEquals(PublicRound.CommitSeed(round.RoundIdBytes, publicSeed), Convert.FromHexString(round.SeedCommitment)))
-                {
-                    throw new RoundFileException($"--public-seed does not match the seed commitment {round.SeedCommitment[..16]}… published in {roundPath}.");
-                }
+            file = sharesPath;
+            using (FileStream stream = File.OpenRead(sharesPath))
+            {
+                shares = ShareFile.Read(stream, round, me);
+            }
+
+            file = roundPath;
+            if (publicSeed is not null)
+            {
+                round.VerifySeed(publicSeed);
             }
         }
-        catch (Exception e) when (e is RoundFileException or ArgumentException or FormatException)
+        catch (ProviderFileException e)
         {
-            return Cli.Fail(2, $"party {me}: {e.Message}");
+            return Cli.Fail(2, $"party {me}: {file}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Cli.Fail(2, $"party {me}: cannot read {file}: {e.Message}");
         }
 
-        Console.Error.WriteLine($"party {me}: round {round.RoundId[..8]}…, n = {round.CandidateIds.Length}, V = {round.ValueCount}, k = {round.PanelSize}; shares checked");
+        Console.Error.WriteLine($"party {me}: round {round.RoundId[..8]}…, n = {round.CandidateIds.Count}, V = {round.ValueCount}, k = {round.PanelSize}; shares checked");
         TimeSpan loaded = clock.Elapsed;
+
+        string? password = PfxPassword.Get($"for {c.Cert}", out string? passwordError);
+        if (password is null)
+        {
+            return Cli.Fail(2, $"party {me}: {passwordError}");
+        }
 
         X509Certificate2? own = null;
         X509Certificate2[] pinned = [];
-        using var contribution = publicSeed is null ? new ContributionTape(round.RoundIdBytes, me) : null;
         try
         {
             EndPoint[] endpoints;
@@ -105,7 +120,7 @@ internal static class ProviderNode
                     listenOn = LocalParties.ParseEndPoint(c.Listen) as IPEndPoint ?? throw new ArgumentException($"--listen must be an IP address and port, not '{c.Listen}'.");
                 }
 
-                own = X509CertificateLoader.LoadPkcs12FromFile(c.Cert, null);
+                own = PfxPassword.Load(c.Cert, password);
                 pinned = c.PeerCerts.Select(X509CertificateLoader.LoadCertificateFromFile).ToArray();
             }
             catch (Exception e) when (e is ArgumentException or CryptographicException or IOException or UnauthorizedAccessException)
@@ -113,7 +128,7 @@ internal static class ProviderNode
                 return Cli.Fail(2, $"party {me}: {e.Message}");
             }
 
-            var options = new TlsTransportOptions
+            var transportOptions = new TlsTransportOptions
             {
                 PartyIndex = me,
                 Endpoints = endpoints,
@@ -122,62 +137,54 @@ internal static class ProviderNode
                 PeerCertificates = pinned,
                 ConnectTimeout = timeout,
                 OperationTimeout = timeout,
+                ConnectionRefused = refused => Console.Error.WriteLine($"party {me}: refused a connection that is not a peer: {refused}"),
             };
-            ITransport transport = await TlsTransport.ConnectAsync(options, cancellationToken);
-            byte[][] commitments;
-            try
-            {
-                commitments = await HelloAsync(transport, round, strategyName, attempts, contribution, cancellationToken);
-            }
-            catch
-            {
-                await transport.DisposeAsync();
-                throw;
-            }
-
-            await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(transport, cancellationToken);
+            ITransport transport = await TlsTransport.ConnectAsync(transportOptions, cancellationToken);
             TimeSpan connected = clock.Elapsed;
-            Console.Error.WriteLine($"party {me}: connected to both peers over mutually authenticated TLS ({connected.TotalSeconds:F1} s)");
-
-            SecurePool pool = SecurePool.FromShares(abb, layout, shares);
-            Array.Clear(shares);
-            using var plainTape = publicSeed is null ? null : new RandomTape(publicSeed);
-            ISharedTape tape = plainTape is null ? contribution! : new PublicTape(plainTape);
-            var selectionOptions = new SecureSelectionOptions
+            var options = new ProviderRunOptions
             {
+                Strategy = SecureStrategies.For(reference),
                 MaxAttempts = attempts,
-                Analyser = 0,
-                Tape = new ProgressTape(tape, me, attempts, clock),
-                RevealComposition = true,
+                RevealComposition = c.RevealComposition ?? false,
+                PublicSeed = publicSeed,
+                Progress = new Reporter(p =>
+                {
+                    if (p.Stage == ProviderStage.Agreed)
+                    {
+                        connected = clock.Elapsed;
+                        Console.Error.WriteLine($"party {me}: connected to both peers over mutually authenticated TLS; round and settings agreed ({connected.TotalSeconds:F1} s)");
+                    }
+                    else
+                    {
+                        Console.Error.WriteLine($"party {me}: attempt {p.Attempt} of at most {attempts} ({clock.Elapsed.TotalSeconds:F1} s)");
+                    }
+                }),
             };
-            SecureSelectionResult result = await SecureSelector.SelectAsync(abb, pool, SecureStrategies.For(reference), selectionOptions, cancellationToken);
-            TimeSpan selected = clock.Elapsed;
+            ProviderRunResult result = await ProviderRun.RunAsync(transport, round, shares, options, cancellationToken);
+            Array.Clear(shares);
             Console.Error.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"party {me}: done: attempt {result.Attempts}, selection {(selected - connected).TotalSeconds:F2} s, {result.Cost.Rounds} rounds, {result.Cost.BytesSent} bytes sent, {result.Cost.Multiplications} multiplications, {result.Cost.AndGates} AND gates"));
+                $"party {me}: done: attempt {result.Attempts}, selection {result.SelectionTime.TotalSeconds:F2} s, {result.Cost.Rounds} rounds, {result.Cost.BytesSent} bytes sent, {result.Cost.Multiplications} multiplications, {result.Cost.AndGates} AND gates"));
 
-            if (contribution is not null)
+            OwnerOnlyFile.CreateDirectory(outDir);
+            if (result.TapeContribution is ReadOnlyMemory<byte> contribution)
             {
                 // Private to this provider, like its share file: kept so that the three providers together can later
                 // open their commitments and reproduce the draw on their shares.
-                Directory.CreateDirectory(outDir);
-                File.WriteAllText(Path.Combine(outDir, $"tape-contribution-{me}.hex"), Convert.ToHexString(contribution.Contribution) + Environment.NewLine, Encoding.ASCII);
+                OwnerOnlyFile.Write(Path.Combine(outDir, $"tape-contribution-{me}.hex"), s => s.Write(Encoding.ASCII.GetBytes(Convert.ToHexString(contribution.Span) + "\n")));
             }
 
             if (result.HasPanel)
             {
                 var report = new AnalyserReport
                 {
-                    Round = round,
+                    Result = result,
                     Strategy = strategyName,
                     MaxAttempts = attempts,
-                    Result = result,
-                    PublicSeed = publicSeed,
-                    ContributionCommitments = publicSeed is null ? commitments : null,
-                    Timings = [("check round and share files", loaded), ("connect (TLS, session digest, seed agreement)", connected - loaded), ("secure selection (all attempts)", selected - connected)],
+                    Timings = [("check round and share files", loaded), ("connect (TLS, session digest, seed agreement)", connected - loaded), ("secure selection (all attempts)", result.SelectionTime)],
                 };
                 report.Write(outDir);
-                Console.Error.WriteLine($"party {me}: panel of {round.PanelSize} written to {Path.Combine(outDir, AnalyserReport.PanelFile)}, report {Path.Combine(outDir, AnalyserReport.HtmlFile)}");
+                Console.Error.WriteLine($"party {me}: panel of {round.PanelSize} written to {Path.Combine(outDir, AnalyserReport.PanelFile)}, report {Path.Combine(outDir, AnalyserReport.HtmlFile)}{(result.Quotas.HasSelected ? string.Empty : " (composition not opened)")}");
             }
 
             return 0;
@@ -186,7 +193,7 @@ internal static class ProviderNode
         {
             return Cli.Fail(1, e.Message);
         }
-        catch (SessionMismatchException e)
+        catch (ProviderMismatchException e)
         {
             return Cli.Fail(1, e.Message);
         }
@@ -222,46 +229,9 @@ internal static class ProviderNode
         }
     }
 
-    /// <summary>
-    /// Sends every peer a digest of what this provider is about to run (round id, layout hash, strategy, attempts, tape
-    /// kind and seed commitment) and its tape commitment; refuses a peer whose digest differs. Returns the three tape
-    /// commitments in party order (all zero with a public tape).
-    /// </summary>
-    private static async Task<byte[][]> HelloAsync(ITransport transport, PublicRound round, string strategy, int attempts, ContributionTape? contribution, CancellationToken cancellationToken)
+    /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
+    private sealed class Reporter(Action<ProviderProgress> report) : IProgress<ProviderProgress>
     {
-        int me = transport.PartyIndex;
-        string description = string.Join('\n', "MpcSortition.node-session.v1", round.RoundId, round.LayoutHash, strategy, attempts.ToString(CultureInfo.InvariantCulture),
-            contribution is null ? "public-tape" : "joint-tape", round.SeedCommitment ?? "-");
-        byte[] digest = SHA256.HashData(Encoding.UTF8.GetBytes(description));
-        byte[] mine = new byte[HelloSize];
-        digest.CopyTo(mine, 0);
-        contribution?.Commitment.CopyTo(mine, 32);
-        var received = new byte[LocalParties.Parties][];
-        var tasks = new List<Task>();
-        for (int peer = 0; peer < LocalParties.Parties; peer++)
-        {
-            if (peer == me)
-            {
-                received[peer] = mine;
-                continue;
-            }
-
-            received[peer] = new byte[HelloSize];
-            tasks.Add(transport.SendAsync(peer, mine, cancellationToken).AsTask());
-            tasks.Add(transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask());
-        }
-
-        await Task.WhenAll(tasks);
-        for (int peer = 0; peer < LocalParties.Parties; peer++)
-        {
-            if (!received[peer].AsSpan(0, 32).SequenceEqual(digest))
-            {
-                throw new SessionMismatchException($"Party {me}: party {peer} runs another session (a different round, feature layout, strategy, attempt limit or kind of tape); every provider must use the same round.json, --strategy, --attempts and --public-seed setting.");
-            }
-        }
-
-        return received.Select(r => r[32..]).ToArray();
+        public void Report(ProviderProgress value) => report(value);
     }
-
-    private sealed class SessionMismatchException(string message) : Exception(message);
 }

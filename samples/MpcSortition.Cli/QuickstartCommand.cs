@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using MpcSortition.Selection;
+using MpcSortition.Selection.Providers;
 
 namespace MpcSortition.Cli;
 
@@ -41,9 +42,19 @@ internal static class QuickstartCommand
 
     private static async Task<int> RunAsync(Settings s, CancellationToken cancellationToken)
     {
-        if (s.Attempts < 1 || !(s.Timeout > 0))
+        if (s.Attempts < 1)
         {
-            return Cli.Fail(2, "--attempts must be at least 1 and --timeout positive.");
+            return Cli.Fail(2, "--attempts must be at least 1.");
+        }
+
+        if (ProviderNode.CheckTimeout(s.Timeout) is string timeoutError)
+        {
+            return Cli.Fail(2, timeoutError);
+        }
+
+        if (Cli.Strategy(s.Strategy) is null)
+        {
+            return Cli.Fail(2, $"--strategy must be legacy, legacy-clamped or two-phase (got '{Cli.Clean(s.Strategy)}').");
         }
 
         if (s.People is not null && (s.Quotas is null || s.K is null))
@@ -93,12 +104,14 @@ internal static class QuickstartCommand
 
         // 2. Development certificates, one per provider.
         string certs = Path.Combine(dir, "certs");
-        LocalParties.WriteCertificates(certs, TimeSpan.FromDays(1), log: null);
-        Console.WriteLine(Step(clock, $"certificates: {certs} (development only; party-<i>.pfx is provider i's private key)"));
+        // A fresh password for this run's .pfx files; the children get it in their environment, never on the command line.
+        string password = PfxPassword.CreateRandom();
+        LocalParties.WriteCertificates(certs, TimeSpan.FromDays(1), password, log: null);
+        Console.WriteLine(Step(clock, $"certificates: {certs} (development only; party-<i>.pfx is provider i's private key, encrypted with a password that only this run knew)"));
 
         // 3. Deal: one share file per provider plus the public round file.
         string Provider(int p) => Path.Combine(dir, $"provider-{p}");
-        PublicRound round;
+        RoundDefinition round;
         try
         {
             round = DealCommand.Deal(problem, addressColumns.Length > 0, s.Seed is null ? null : RandomTape.SeedFromString(s.Seed), Provider, Provider);
@@ -112,7 +125,7 @@ internal static class QuickstartCommand
 
         // 4. Three provider processes on 127.0.0.1.
         string endpoints = LocalParties.FreeLoopbackEndpoints();
-        string tape = s.Seed is null ? "joint randomness (no provider knows the random words)" : $"PUBLIC TEST TAPE of seed '{s.Seed}' (testing only)";
+        string tape = s.Seed is null ? "joint randomness (no provider knows the random words)" : $"PUBLIC TEST TAPE of seed '{Cli.Clean(s.Seed)}' (testing only)";
         Console.WriteLine(Step(clock, $"starting providers 0, 1, 2 on {endpoints}; strategy {s.Strategy}, {tape}"));
         var children = new List<Process>();
         var doneLines = new string?[LocalParties.Parties];
@@ -123,7 +136,7 @@ internal static class QuickstartCommand
             var readers = new List<Task>();
             for (int p = 0; p < LocalParties.Parties; p++)
             {
-                Process child = LocalParties.StartSelf(NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, s.Seed), redirect: true);
+                Process child = LocalParties.StartSelf(NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed), redirect: true, password);
                 children.Add(child);
                 int party = p;
                 readers.Add(Pump(child.StandardError, line =>
@@ -193,15 +206,14 @@ internal static class QuickstartCommand
 
         // 5. What the analyser received.
         string analyser = Provider(0);
-        string[] panelIds = File.ReadAllLines(Path.Combine(analyser, AnalyserReport.PanelFile)).Skip(1).Where(l => l.Length > 0).Select(l => l[..l.LastIndexOf(',')]).ToArray();
+        List<string[]> panelRows = ReadCsv(Path.Combine(analyser, AnalyserReport.PanelFile));
+        List<string[]> quotaRows = ReadCsv(Path.Combine(analyser, AnalyserReport.QuotaFile));
         Console.WriteLine();
-        Console.WriteLine($"Panel received by the analyser (provider 0), {panelIds.Length} ids in pool order:");
-        Console.WriteLine("  " + string.Join(", ", panelIds));
+        Console.WriteLine($"Panel received by the analyser (provider 0), {panelRows.Count - 1} ids in pool order:");
+        Console.WriteLine("  " + string.Join(", ", panelRows.Skip(1).Select(r => Cli.Clean(r[0]))));
         Console.WriteLine();
-        Console.WriteLine("Quotas (composition opened to the analyser only):");
-        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
-        rows.AddRange(File.ReadAllLines(Path.Combine(analyser, AnalyserReport.QuotaFile)).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')));
-        Cli.PrintTable(rows);
+        Console.WriteLine("Quotas (the composition, opened to the analyser only because quickstart runs the nodes with --reveal-composition):");
+        Cli.PrintTable(quotaRows);
         Console.WriteLine();
         foreach (string? line in doneLines)
         {
@@ -214,6 +226,26 @@ internal static class QuickstartCommand
         Console.WriteLine($"  {Path.Combine(analyser, AnalyserReport.PanelFile)}, {Path.Combine(analyser, AnalyserReport.QuotaFile)}");
         Console.WriteLine($"  {certs}  development certificates; provider-<i>/  each provider's round file and shares");
         return 0;
+    }
+
+    /// <summary>Reads a CSV file this program wrote (quoted fields may hold commas and line breaks).</summary>
+    private static List<string[]> ReadCsv(string path)
+    {
+        var rows = new List<string[]>();
+        using var reader = new StreamReader(path, new System.Text.UTF8Encoding(false));
+        using CsvHelper.CsvReader csv = CsvHelper.CsvReader.Create(reader, CsvHelper.CsvReaderOptions.Default with { Separator = ',', HasHeader = false, SkipEmptyLines = true }, leaveOpen: false);
+        while (csv.Read())
+        {
+            var fields = new string[csv.FieldCount];
+            for (int i = 0; i < fields.Length; i++)
+            {
+                fields[i] = csv.GetString(i);
+            }
+
+            rows.Add(fields);
+        }
+
+        return rows;
     }
 
     private static string Step(Stopwatch clock, string text) => $"[{clock.Elapsed.TotalSeconds,6:F1} s] {text}";

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MpcSortition.Core;
+using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Secure;
 
@@ -61,8 +62,7 @@ internal static class SelectCommand
         }
 
         Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} with {args.Strategy!.Name} (attempt {result.Attempts}, seed {RandomTape.ToHex(args.Seed)}); panel written to {outFile}.");
-        int[] counts = result.CountByValue();
-        PrintQuotaTable(problem, counts);
+        Cli.PrintQuotaTable(QuotaTable.Create(problem, result.Panel));
         return 0;
     }
 
@@ -90,19 +90,6 @@ internal static class SelectCommand
         return Cli.TryLoad(args, out data, out problem, out code);
     }
 
-    /// <summary>Prints value, min, max and selected for every feature value.</summary>
-    private static void PrintQuotaTable(SelectionProblem problem, IReadOnlyList<int> selected)
-    {
-        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
-        for (int v = 0; v < problem.ValueCount; v++)
-        {
-            (Feature feature, FeatureValue value) = problem.GetValue(v);
-            rows.Add([feature.Name, value.Name, Cli.Int(value.Min), Cli.Int(value.Max), Cli.Int(selected[v])]);
-        }
-
-        Cli.PrintTable(rows);
-    }
-
     private static int RunSecure(SelectionArguments args, string? outFile)
     {
         if (!TryLoad(args, outFile, out SortitionData? data, out SelectionProblem? problem, out int code))
@@ -124,9 +111,7 @@ internal static class SelectCommand
             result = InProcessSecureSelection.SelectAsync(
                 problem,
                 SecureStrategies.For(args.Strategy!),
-                args.Attempts,
-                args.SeedGiven ? args.Seed : null,
-                revealComposition: true).GetAwaiter().GetResult();
+                new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = args.Attempts, RevealComposition = true }, Seed = args.SeedGiven ? args.Seed : null }).GetAwaiter().GetResult();
         }
         catch (InfeasibleQuotasException e)
         {
@@ -145,11 +130,11 @@ internal static class SelectCommand
 
         string randomness = args.SeedGiven ? $"public tape of seed {RandomTape.ToHex(args.Seed)}" : "jointly random tape";
         Console.WriteLine($"Selected {problem.PanelSize} of {problem.Candidates.Count} on secret shares with {args.Strategy!.Name} ({randomness}; attempt {result.Attempts}); panel written to {outFile} in pool order.");
-        SecureCost perAttempt = result.Cost.Per(result.Attempts);
+        SessionCost perAttempt = result.Cost.Per(result.Attempts);
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"Three providers in process: {clock.Elapsed.TotalSeconds:F2} s; per attempt and provider: {perAttempt.Rounds} rounds, {perAttempt.BytesSent / 1e6:F2} MB sent, {perAttempt.Multiplications} multiplications, {perAttempt.AndGates} AND gates."));
-        PrintQuotaTable(problem, result.Composition!);
+        Cli.PrintQuotaTable(QuotaTable.Create(problem.Features, result.Composition));
         return 0;
     }
 }
@@ -186,13 +171,7 @@ internal sealed class SelectionOptions
         int? attemptsValue = attemptsText is null ? PanelSelector.DefaultAttempts : Cli.ParseInt(attemptsText);
         int attempts = attemptsValue ?? 0;
         string? error = null;
-        ISelectionStrategy? strategy = strategyName.Trim().ToLowerInvariant() switch
-        {
-            "legacy" => new LegacyGreedy(),
-            "legacy-clamped" => new LegacyGreedy(clamped: true),
-            "two-phase" => new TwoPhaseGreedy(),
-            _ => null,
-        };
+        ISelectionStrategy? strategy = Cli.Strategy(strategyName);
         if (string.IsNullOrWhiteSpace(people))
         {
             error = "--people is required.";
@@ -274,11 +253,46 @@ internal static class Cli
 {
     internal static int Fail(int code, string message)
     {
-        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        // Messages may quote data (an id in a CSV problem): one line, no control characters.
+        Console.Error.WriteLine($"error: {Clean(message.ReplaceLineEndings(" "))}");
         return code;
     }
 
     internal static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The reference strategy of a <c>--strategy</c> name, or null.</summary>
+    internal static ISelectionStrategy? Strategy(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "legacy" => new LegacyGreedy(),
+        "legacy-clamped" => new LegacyGreedy(clamped: true),
+        "two-phase" => new TwoPhaseGreedy(),
+        _ => null,
+    };
+
+    /// <summary>Data (ids, names) made safe for a terminal: every control character (escape sequences, line breaks,
+    /// tabs) becomes '?', so a crafted id cannot rewrite the screen or fake output lines.</summary>
+    internal static string Clean(string text) =>
+        !text.Any(char.IsControl)
+            ? text
+            : string.Create(text.Length, text, (span, t) =>
+            {
+                for (int i = 0; i < t.Length; i++)
+                {
+                    span[i] = char.IsControl(t[i]) ? '?' : t[i];
+                }
+            });
+
+    /// <summary>Prints the quota table (feature, value, min, max, selected); "–" for an unknown count.</summary>
+    internal static void PrintQuotaTable(QuotaTable table)
+    {
+        var rows = new List<string[]> { new[] { "feature", "value", "min", "max", "selected" } };
+        foreach (QuotaRow r in table.Rows)
+        {
+            rows.Add([r.Feature, r.Value, Int(r.Min), Int(r.Max), r.Selected is int s ? Int(s) : "–"]);
+        }
+
+        PrintTable(rows);
+    }
 
     internal static int? ParseInt(string? text) =>
         int.TryParse(text?.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int value) ? value : null;
@@ -338,6 +352,7 @@ internal static class Cli
         {
             for (int c = 0; c < columns; c++)
             {
+                row[c] = Clean(row[c]);
                 widths[c] = Math.Max(widths[c], row[c].Length);
             }
         }

@@ -1,3 +1,4 @@
+using MpcSortition.Protocols;
 using System.Diagnostics;
 using MpcSortition.Core;
 using MpcSortition.Selection.Intake;
@@ -29,7 +30,7 @@ internal static class BenchCheck
 
         ShareVector[] shares = AdditiveSharing.Split(rows, 3);
         byte[][][] blocks = Enumerable.Range(0, 3).Select(_ => Enumerable.Range(0, n).Select(_ => new byte[blockLength]).ToArray()).ToArray();
-        var results = await InProcessSecureSelection.RunAsync(async abb =>
+        var results = await InProcessParties.RunAsync(async abb =>
         {
             var clock = Stopwatch.StartNew();
             bool[] valid = await IntakeChecks.CheckRowsAsync(abb, MpcSortition.Protocols.BlackBoxOperations.FromShares(abb, shares[abb.PartyIndex].Values), counts);

@@ -61,7 +61,7 @@ internal static class DemoDraw
 
         int n = pool.Length;
         IReadOnlyList<Feature> features = round.ToFeatures();
-        var results = await InProcessSecureSelection.RunAsync(async abb =>
+        var results = await InProcessParties.RunAsync(async abb =>
         {
             var mine = exports[abb.PartyIndex];
             bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(mine.Rows), round.ValueCounts());
@@ -74,7 +74,7 @@ internal static class DemoDraw
             BitShareVector contacts = IntakeChecks.ContactShares(abb, [.. kept.Select(i => mine.Contacts[i])], round.ContactBlockLength);
             byte[][]? blocks = await IntakeChecks.OpenPanelContactsAsync(abb, contacts, kept.Length, selected.Panel, round.ContactBlockLength);
             return (valid, kept, selected, blocks);
-        }, cancellationToken);
+        }, cancellationToken: cancellationToken);
 
         (bool[] ok, int[] keptRows, SecureSelectionResult result, byte[][]? opened) = results[0];
         int[] panel = [.. result.Panel!];

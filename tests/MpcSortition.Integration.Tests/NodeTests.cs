@@ -35,6 +35,17 @@ public sealed class NodeTests
             Assert.Equal(await Scenario.InProcessPanelAsync(seed), ids);
             Assert.True(Scenario.Problem.IsValidPanel(indexes));
             Assert.False(File.Exists(Path.Combine(scenario.Directory, "out-1", "panel.csv")));
+
+            // Without --reveal-composition the analyser gets the panel only: quotas.csv lists the quotas with an empty
+            // selected column, and the report says the composition was not opened.
+            List<string[]> quotas = Scenario.ReadCsv(Path.Combine(scenario.Directory, "out-0", "quotas.csv"));
+            Assert.Equal(21, quotas.Count);
+            Assert.All(quotas.Skip(1), r => Assert.Equal(string.Empty, r[4]));
+            Assert.Contains("composition was not opened", File.ReadAllText(Path.Combine(scenario.Directory, "out-0", "report.html")), StringComparison.Ordinal);
+            Assert.Contains("(composition not opened)", nodes[0].Error, StringComparison.Ordinal);
+
+            // With a public seed there is no tape contribution to keep.
+            Assert.False(File.Exists(Path.Combine(scenario.Directory, "out-1", "tape-contribution-1.hex")));
         }
         finally
         {
@@ -50,7 +61,7 @@ public sealed class NodeTests
         string stranger = Path.Combine(scenario.Directory, "stranger.pfx");
         using (X509Certificate2 cert = TlsCertificates.CreateSelfSigned("mpcsortition-party-2", TimeSpan.FromDays(1)))
         {
-            File.WriteAllBytes(stranger, cert.Export(X509ContentType.Pkcs12)); // same name as party 2's, another key
+            File.WriteAllBytes(stranger, cert.Export(X509ContentType.Pkcs12, CliProcess.PfxPassword)); // same name as party 2's, another key
         }
 
         string endpoints = Scenario.FreeEndpoints();

@@ -109,15 +109,29 @@ internal sealed class Scenario : IDisposable
     /// <summary>The panel (ids, pool order) of the in-process secure selection with the public tape of <paramref name="seed"/>.</summary>
     internal static async Task<string[]> InProcessPanelAsync(string seed)
     {
-        SecureSelectionResult result = await InProcessSecureSelection.SelectAsync(Problem, SecureStrategies.For(new LegacyGreedy()), 100, RandomTape.SeedFromString(seed));
+        SecureSelectionResult result = await InProcessSecureSelection.SelectAsync(Problem, SecureStrategies.For(new LegacyGreedy()), new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = 100 }, Seed = RandomTape.SeedFromString(seed) });
         return result.Panel!.Order().Select(i => Problem.Candidates[i].Id).ToArray();
     }
 
     /// <summary>The ids in a panel.csv, and their pool indexes.</summary>
     internal static (string[] Ids, int[] Indexes) ReadPanel(string path)
     {
-        string[][] rows = File.ReadAllLines(path).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
+        string[][] rows = ReadCsv(path).Skip(1).ToArray();
         return (rows.Select(r => r[0]).ToArray(), rows.Select(r => int.Parse(r[1], CultureInfo.InvariantCulture)).ToArray());
+    }
+
+    /// <summary>Every record of a CSV file, header included (quoted fields may hold commas and line breaks).</summary>
+    internal static List<string[]> ReadCsv(string path)
+    {
+        var rows = new List<string[]>();
+        using var reader = new StreamReader(path);
+        using CsvHelper.CsvReader csv = CsvHelper.CsvReader.Create(reader, CsvHelper.CsvReaderOptions.Default with { Separator = ',', HasHeader = false, SkipEmptyLines = true }, leaveOpen: false);
+        while (csv.Read())
+        {
+            rows.Add(Enumerable.Range(0, csv.FieldCount).Select(csv.GetString).ToArray());
+        }
+
+        return rows;
     }
 
     public void Dispose()

@@ -3,12 +3,14 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MpcSortition.Selection.Intake;
+using MpcSortition.Selection.Providers;
 
 namespace MpcSortition.Page.Tests;
 
 /// <summary>
 /// Cross-language test vectors: the page's encoding and sharing (samples/MpcSortition.SignupPage/sharing.js, run under
-/// node) against the library's contributor function (IntakeContribution, ContactBlock, InvitationCode, Submission).
+/// node) against the library's contributor function (ContributorEncoding, IntakeContribution, ContactBlock,
+/// InvitationCode, Submission).
 /// js/vectors.json holds fixed inputs with the library's outputs; both languages check it, and shares made by the
 /// page's own code are put back together here.
 /// </summary>
@@ -39,6 +41,8 @@ public sealed class VectorTests
             int[] answers = Ints(e["answers"]);
             string[] contact = Strings(e["contact"]);
             Assert.Equal(UInts(e["row"]), LibraryRow(round, answers));
+            // The providers' contributor function (issue 10), from the answers' value names: the same row.
+            Assert.Equal(UInts(e["row"]), ContributorEncoding.OneHotRow(round.ToFeatures(), [.. answers.Select((a, f) => round.Features[f].Values[a].Name)]));
             if (e["contactProblem"] is not null)
             {
                 Assert.Throws<ArgumentException>(() => ContactBlock.Encode(round, contact));

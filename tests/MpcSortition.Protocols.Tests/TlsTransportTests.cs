@@ -110,9 +110,11 @@ public sealed class TlsFailureTests
             errors[p] = await Assert.ThrowsAsync<PeerException>(() => joining[p].WaitAsync(TimeSpan.FromSeconds(30)));
         }
 
-        // Party 0 accepts party 1's connection and refuses its certificate. (Party 2 may see party 1 refused
-        // by its pin or see party 1 already gone, depending on timing; either way it fails, as asserted above.)
+        // Party 0 refuses party 1's certificate, drops the connection as a stranger's and waits for party 1 until
+        // its timeout; then it blames party 1 and names the refused certificate. (Party 2 refuses the impostor's
+        // server certificate by its pin, or sees it already gone; either way it fails, as asserted above.)
         Assert.Equal(PeerFailure.AuthenticationFailed, errors[0].Failure);
+        Assert.Equal(1, errors[0].Peer);
         Assert.Contains("is not the pinned certificate", errors[0].Message);
         Assert.Contains(TlsCertificates.Thumbprint(Tls.Certificates[3]), errors[0].Message);
     }

@@ -40,7 +40,7 @@ public sealed class IntakeMpcTests
     {
         (uint[][] rows, bool[] expected) = Rows();
         ShareVector[] shares = ShareRows(rows);
-        var results = await InProcessSecureSelection.RunAsync(async abb =>
+        var results = await InProcessParties.RunAsync(async abb =>
         {
             bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(shares[abb.PartyIndex].Values), Round.ValueCounts());
             return (valid, abb.Audit.Entries.ToArray());
@@ -64,7 +64,7 @@ public sealed class IntakeMpcTests
         async Task<string[]> Trace(uint[][] r)
         {
             ShareVector[] shares = ShareRows(r);
-            var audits = await InProcessSecureSelection.RunAsync(async abb =>
+            var audits = await InProcessParties.RunAsync(async abb =>
             {
                 await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(shares[abb.PartyIndex].Values), Round.ValueCounts());
                 return abb.Audit.Entries.Select(e => $"{e.Label}/{e.Length}/{e.Recipient}/{e.Round}").ToArray();
@@ -97,7 +97,7 @@ public sealed class IntakeMpcTests
         var problem = new SelectionProblem(features, Enumerable.Range(0, n).Select(i => new Candidate($"c{i}", answers[i].Select((a, f) => Round.Features[f].Values[a].Name))), Round.PanelSize);
         SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed);
 
-        var results = await InProcessSecureSelection.RunAsync(async abb =>
+        var results = await InProcessParties.RunAsync(async abb =>
         {
             int me = abb.PartyIndex;
             bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(rowShares[me]), Round.ValueCounts());

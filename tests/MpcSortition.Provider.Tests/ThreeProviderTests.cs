@@ -136,7 +136,7 @@ public sealed class ThreeProviderTests
             var problem = new SelectionProblem(features, wellFormed.Select(h => new Candidate(h, byHash[h].Answers.Select((a, f) => round.Features[f].Values[a].Name))), round.PanelSize);
             SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed);
 
-            var results = await InProcessSecureSelection.RunAsync(async abb =>
+            var results = await InProcessParties.RunAsync(async abb =>
             {
                 var mine = exports[abb.PartyIndex];
                 bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(mine.Rows), round.ValueCounts());

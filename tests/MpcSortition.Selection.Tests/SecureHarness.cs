@@ -88,7 +88,7 @@ internal static class SecureHarness
         var traces = new TraceEntry[3][];
         try
         {
-            SecureSelectionResult[] results = await InProcessSecureSelection.RunAsync(async abb =>
+            SecureSelectionResult[] results = await InProcessParties.RunAsync(async abb =>
             {
                 try
                 {

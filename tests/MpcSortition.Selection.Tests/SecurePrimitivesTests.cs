@@ -24,7 +24,7 @@ public sealed class SecurePrimitivesTests
     private static async Task<(uint[] Result, long Rounds)> ShiftAsync(uint[] values, int shift)
     {
         ShareVector[] shares = AdditiveSharing.Split(values, 3);
-        (uint[] Shares, long Rounds, AuditEntry[] Audit)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        (uint[] Shares, long Rounds, AuditEntry[] Audit)[] runs = await InProcessParties.RunAsync(async abb =>
         {
             ShareVector x = abb.FromShares(shares[abb.PartyIndex].Values);
             long start = abb.Trace.Rounds;
@@ -67,7 +67,7 @@ public sealed class SecurePrimitivesTests
                 plain[t][1] &= (1UL << (bits - 64)) - 1;
             }
 
-            (ulong[] Shares, long Rounds)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+            (ulong[] Shares, long Rounds)[] runs = await InProcessParties.RunAsync(async abb =>
             {
                 var shared = new List<BitShareVector>();
                 for (int t = 0; t < terms; t++)
@@ -118,7 +118,7 @@ public sealed class SecurePrimitivesTests
         cases.Add((ulong.MaxValue, (1 << 15) - 1));
         cases.Add((ulong.MaxValue, 1));
         cases.Add((0, (1 << 15) - 1));
-        uint[][] results = await InProcessSecureSelection.RunAsync(async abb =>
+        uint[][] results = await InProcessParties.RunAsync(async abb =>
         {
             var r = new uint[cases.Count];
             for (int i = 0; i < cases.Count; i++)
@@ -141,7 +141,7 @@ public sealed class SecurePrimitivesTests
     [Fact]
     public async Task AndAllRejectsTermsOfTheWrongLength()
     {
-        string[] messages = await InProcessSecureSelection.RunAsync(abb =>
+        string[] messages = await InProcessParties.RunAsync(abb =>
             Task.FromResult(Assert.Throws<ArgumentException>(() => abb.AndAllAsync([abb.RandomBits(3), abb.RandomBits(4)], 3).AsTask().GetAwaiter().GetResult()).Message));
         Assert.All(messages, m => Assert.Contains("3 bits", m, StringComparison.Ordinal));
     }

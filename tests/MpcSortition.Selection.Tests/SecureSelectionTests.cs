@@ -136,6 +136,19 @@ public sealed class SecureSelectionTests
     }
 
     [Theory]
+    [InlineData("legacy", 1500)]
+    [InlineData("legacy-clamped", 1500)]
+    [InlineData("two-phase", 1720)]
+    public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
+    {
+        // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
+        // with max 0; §5's 1 501 includes the success bit's opening, not made here), unchanged by the step-rule split:
+        // a rule that opened a round of its own instead of joining the engine's batches would show here.
+        (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
+        Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
+    }
+
+    [Theory]
     [MemberData(nameof(Strategies))]
     public void GeneratedProblemsMatchTheReference(string strategy)
     {
@@ -169,10 +182,10 @@ public sealed class SecureSelectionTests
         SelectionProblem problem = Instances.ReadFixture150().ToProblem(22);
         byte[] seed = RandomTape.SeedFromString("secure-" + strategy);
         SelectionResult expected = PanelSelector.Select(problem, StrategyTests.Create(strategy), seed, 100);
-        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, SecureHarness.CreateSecure(strategy), 100, seed, revealComposition: true);
+        SecureSelectionResult secure = await InProcessSecureSelection.SelectAsync(problem, SecureHarness.CreateSecure(strategy), new InProcessSelectionOptions { Selection = new SecureSelectionOptions { MaxAttempts = 100, RevealComposition = true }, Seed = seed });
         Assert.Equal(expected.Attempts, secure.Attempts);
         Assert.Equal(expected.Panel.Order(), secure.Panel!);
-        Assert.Equal(expected.CountByValue(), secure.Composition!);
+        Assert.Equal(expected.Composition, secure.Composition!);
     }
 
     [Fact]
@@ -232,7 +245,7 @@ public sealed class SecureSelectionTests
     {
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
-        (TraceEntry[] Trace, AuditEntry[] Audit)[] runs = await InProcessSecureSelection.RunAsync(async abb =>
+        (TraceEntry[] Trace, AuditEntry[] Audit)[] runs = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             abb.Trace.Reset();
@@ -286,6 +299,10 @@ public sealed class SecureSelectionTests
         InfeasibleQuotasException e = await Assert.ThrowsAsync<InfeasibleQuotasException>(
             () => InProcessSecureSelection.SelectAsync(problem, new SecureLegacyGreedy()));
         Assert.Contains("gender", e.Message, StringComparison.Ordinal);
+
+        // The same shape as the plaintext check: each violation names its feature.
+        Assert.Contains(e.Violations, v => (v.Feature, v.Value) == ("gender", null));
+        Assert.Equal(SecureSelectionLayout.FromProblem(problem).CheckPublicFeasibility().Select(v => v.Message), e.Violations.Select(v => v.Message));
     }
 
     [Fact]
@@ -304,7 +321,7 @@ public sealed class SecureSelectionTests
     {
         SelectionProblem problem = Instances.ExampleSmall20();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
-        string[] messages = await InProcessSecureSelection.RunAsync(abb =>
+        string[] messages = await InProcessParties.RunAsync(abb =>
             Task.FromResult(Assert.Throws<ArgumentException>(() => SecurePool.FromShares(abb, layout, new uint[7])).Message));
         Assert.All(messages, m => Assert.Contains("n = 200 × V = 4", m, StringComparison.Ordinal));
     }

@@ -4,7 +4,8 @@ using System.Text;
 namespace MpcSortition.Tests.Shared;
 
 /// <summary>
-/// One run of the built <c>mpcsortition</c> program (shared by the Protocols process tests and the integration tests) (through <c>dotnet</c>), with standard output and error captured.
+/// One run of the built <c>mpcsortition</c> program through <c>dotnet</c> (shared by the Protocols process tests and the
+/// integration tests), with standard output and error captured, standard input closed, and the .pfx password in the environment.
 /// Every wait is bounded; disposing kills the process tree if it is still running.
 /// </summary>
 internal sealed class CliProcess : IDisposable
@@ -39,10 +40,29 @@ internal sealed class CliProcess : IDisposable
 
     internal bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the program with these arguments.</summary>
-    internal static CliProcess Start(IEnumerable<string> arguments)
+    /// <summary>The .pfx password every run gets in its environment (MPCSORTITION_PFX_PASSWORD) unless the test overrides it.</summary>
+    internal const string PfxPassword = "integration-test-pfx-password";
+
+    /// <summary>The environment variable the CLI reads the .pfx password from.</summary>
+    internal const string PfxPasswordVariable = "MPCSORTITION_PFX_PASSWORD";
+
+    /// <summary>Starts the program with these arguments; <paramref name="environment"/> sets (or, with a null value, removes) variables.</summary>
+    internal static CliProcess Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        info.Environment[PfxPasswordVariable] = PfxPassword;
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
         info.ArgumentList.Add(CliDll);
         foreach (string argument in arguments)
         {
@@ -56,13 +76,14 @@ internal sealed class CliProcess : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        process.StandardInput.Close(); // no terminal: a program that would prompt must say what is missing instead
         return run;
     }
 
     /// <summary>Runs the program to completion within <paramref name="bound"/>.</summary>
-    internal static async Task<(int Code, string Output, string Error)> RunAsync(IEnumerable<string> arguments, TimeSpan bound)
+    internal static async Task<(int Code, string Output, string Error)> RunAsync(IEnumerable<string> arguments, TimeSpan bound, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using CliProcess run = Start(arguments);
+        using CliProcess run = Start(arguments, environment);
         int code = await run.ExitAsync(bound);
         return (code, run.Output, run.Error);
     }

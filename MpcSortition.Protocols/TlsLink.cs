@@ -1,0 +1,35 @@
+using System.Net.Security;
+using System.Net.Sockets;
+
+namespace MpcSortition.Protocols;
+
+/// <summary>One authenticated connection to a peer: the TLS stream and the per-direction frame state.</summary>
+internal sealed class TlsLink(Socket socket, SslStream stream, string remote)
+{
+    internal SslStream Stream { get; } = stream;
+
+    /// <summary>The peer's address as seen at set-up, for messages.</summary>
+    internal string Remote { get; } = remote;
+
+    internal byte[] SendHeader { get; } = new byte[TlsWire.HeaderSize];
+
+    internal byte[] ReceiveHeader { get; } = new byte[TlsWire.HeaderSize];
+
+    internal uint SendSequence { get; set; }
+
+    internal uint ReceiveSequence { get; set; }
+
+    /// <summary>Closes the stream and the socket; never throws.</summary>
+    internal void Close()
+    {
+        try
+        {
+            socket.Dispose();
+            Stream.Dispose();
+        }
+        catch (Exception)
+        {
+            // Closing must not throw.
+        }
+    }
+}

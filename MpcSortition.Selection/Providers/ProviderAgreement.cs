@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using MpcSortition.Protocols;
+
+namespace MpcSortition.Selection.Providers;
+
+/// <summary>A peer runs another session than this provider: another round, layout or settings. Nothing secret was used yet.</summary>
+public sealed class ProviderMismatchException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="party">This provider.</param>
+    /// <param name="peer">The provider whose session differs.</param>
+    public ProviderMismatchException(int party, int peer)
+        : base($"Party {party}: party {peer} runs another session (a different round, feature layout, strategy, attempt limit, analyser, composition setting or kind of tape); every provider must use the same round file and the same settings.")
+    {
+        Party = party;
+        Peer = peer;
+    }
+
+    /// <summary>This provider.</summary>
+    public int Party { get; }
+
+    /// <summary>The provider whose session differs.</summary>
+    public int Peer { get; }
+}
+
+/// <summary>
+/// The first exchange of a provider run, before any secret is used: every provider sends every peer a SHA-256 digest of
+/// what it is about to run (round id, layout hash, strategy, attempt limit, analyser, whether the composition is opened,
+/// kind of tape and the round's seed commitment) together with its tape commitment, and refuses a peer whose digest
+/// differs. The messages go over the transport directly (they are public; not audited openings).
+/// </summary>
+public static class ProviderAgreement
+{
+    /// <summary>Size of one agreement message: the 32-byte session digest and the 32-byte tape commitment (zero with a public tape).</summary>
+    public const int MessageSize = 64;
+
+    /// <summary>Exchanges the session digest and tape commitments with both peers.</summary>
+    /// <param name="transport">This provider's links (three parties).</param>
+    /// <param name="round">The round this provider runs.</param>
+    /// <param name="options">The settings that must be equal at every provider.</param>
+    /// <param name="tapeCommitment">This provider's 32-byte tape commitment (<see cref="ContributionTape.Commitment"/>), or
+    /// empty with a public tape.</param>
+    /// <param name="cancellationToken">Cancels the exchange.</param>
+    /// <returns>The three tape commitments in party order (all zero with a public tape).</returns>
+    /// <exception cref="ProviderMismatchException">A peer runs another session.</exception>
+    /// <exception cref="PeerException">A link failed.</exception>
+    public static async Task<IReadOnlyList<ReadOnlyMemory<byte>>> AgreeAsync(ITransport transport, RoundDefinition round, ProviderRunOptions options, ReadOnlyMemory<byte> tapeCommitment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(options);
+        if (transport.PartyCount != ProviderRun.Parties)
+        {
+            throw new ArgumentException($"A provider run has {ProviderRun.Parties} parties; the transport has {transport.PartyCount}.", nameof(transport));
+        }
+
+        if (tapeCommitment.Length is not (0 or 32))
+        {
+            throw new ArgumentException("The tape commitment has 32 bytes (or none with a public tape).", nameof(tapeCommitment));
+        }
+
+        int me = transport.PartyIndex;
+        byte[] digest = Digest(round, options, publicTape: tapeCommitment.IsEmpty);
+        byte[] mine = new byte[MessageSize];
+        digest.CopyTo(mine, 0);
+        tapeCommitment.Span.CopyTo(mine.AsSpan(32));
+        var received = new byte[ProviderRun.Parties][];
+        var tasks = new List<Task>();
+        for (int peer = 0; peer < ProviderRun.Parties; peer++)
+        {
+            if (peer == me)
+            {
+                received[peer] = mine;
+                continue;
+            }
+
+            received[peer] = new byte[MessageSize];
+            tasks.Add(transport.SendAsync(peer, mine, cancellationToken).AsTask());
+            tasks.Add(transport.ReceiveAsync(peer, received[peer], cancellationToken).AsTask());
+        }
+
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        for (int peer = 0; peer < ProviderRun.Parties; peer++)
+        {
+            if (!received[peer].AsSpan(0, 32).SequenceEqual(digest))
+            {
+                throw new ProviderMismatchException(me, peer);
+            }
+        }
+
+        return received.Select(r => (ReadOnlyMemory<byte>)r.AsMemory(32, 32)).ToArray();
+    }
+
+    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v2", round id, layout hash,
+    /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", and the
+    /// seed commitment (or "-"), joined by '\n' and encoded as UTF-8.</summary>
+    internal static byte[] Digest(RoundDefinition round, ProviderRunOptions options, bool publicTape)
+    {
+        string description = string.Join(
+            '\n',
+            "MpcSortition.provider-session.v2",
+            round.RoundId,
+            round.LayoutHash,
+            options.Strategy.Name,
+            options.MaxAttempts.ToString(CultureInfo.InvariantCulture),
+            options.Analyser.ToString(CultureInfo.InvariantCulture),
+            options.RevealComposition ? "composition" : "no-composition",
+            publicTape ? "public-tape" : "joint-tape",
+            round.SeedCommitment ?? "-");
+        return SHA256.HashData(Encoding.UTF8.GetBytes(description));
+    }
+}

@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using System.Globalization;
+using MpcSortition.Core;
+using MpcSortition.Protocols;
+using MpcSortition.Selection.Secure;
+
+namespace MpcSortition.Selection.Providers;
+
+/// <summary>The settings of one provider run; every provider must use the same ones (<see cref="ProviderAgreement"/> checks).</summary>
+public sealed class ProviderRunOptions
+{
+    /// <summary>The secure strategy. Default: the paper-era legacy greedy (<see cref="SecureLegacyGreedy"/>).</summary>
+    public ISecureSelectionStrategy Strategy { get; init; } = new SecureLegacyGreedy();
+
+    /// <summary>Attempts before giving up; at least 1. Default <see cref="PanelSelector.DefaultAttempts"/>.</summary>
+    public int MaxAttempts { get; init; } = PanelSelector.DefaultAttempts;
+
+    /// <summary>The provider that receives the panel (the analyser's). Default 0.</summary>
+    public int Analyser { get; init; }
+
+    /// <summary>Also open the panel's composition (members per feature value) to the analyser. Default false. This is
+    /// leakage beyond the panel: a count of 0 or k tells the analyser the value of every panel member.</summary>
+    public bool RevealComposition { get; init; }
+
+    /// <summary>TESTING AND AUDITS ONLY: a public test seed (every provider knows the random words; the panel is then the
+    /// reference's panel for this seed). The round must commit to it (<see cref="RoundDefinition.VerifySeed"/>).
+    /// Default <see langword="null"/>: a <see cref="ContributionTape"/> that no provider knows.</summary>
+    public byte[]? PublicSeed { get; init; }
+
+    /// <summary>Receives progress (the agreement, then the start of each attempt); never any secret. Called on the run's
+    /// own thread, synchronously.</summary>
+    public IProgress<ProviderProgress>? Progress { get; init; }
+}
+
+/// <summary>A stage of a provider run.</summary>
+public enum ProviderStage
+{
+    /// <summary>The peers agreed on round and settings and the session is set up (pairwise seeds exchanged).</summary>
+    Agreed,
+
+    /// <summary>An attempt starts (<see cref="ProviderProgress.Attempt"/> is its 1-based number).</summary>
+    Attempt,
+}
+
+/// <summary>Progress of a provider run.</summary>
+/// <param name="Stage">What happened.</param>
+/// <param name="Attempt">With <see cref="ProviderStage.Attempt"/>: the 1-based attempt number; otherwise 0.</param>
+/// <param name="Elapsed">Time since the run started.</param>
+public readonly record struct ProviderProgress(ProviderStage Stage, int Attempt, TimeSpan Elapsed);
+
+/// <summary>The outcome of one provider run at one provider.</summary>
+public sealed class ProviderRunResult
+{
+    private readonly int[]? _panel;
+    private readonly int[]? _composition;
+    private readonly byte[]? _contribution;
+
+    internal ProviderRunResult(RoundDefinition round, SecureSelectionResult selection, IReadOnlyList<ReadOnlyMemory<byte>>? commitments, byte[]? contribution, byte[]? publicSeed, TimeSpan selectionTime)
+    {
+        Round = round;
+        Attempts = selection.Attempts;
+        Cost = selection.Cost;
+        _panel = selection.Panel?.ToArray();
+        _composition = selection.Composition?.ToArray();
+        TapeCommitments = commitments;
+        _contribution = contribution;
+        PublicSeed = publicSeed;
+        SelectionTime = selectionTime;
+        Quotas = _composition is null ? QuotaTable.Create(round.Features, null) : QuotaTable.Create(round.Features, _composition);
+    }
+
+    /// <summary>The round that was run.</summary>
+    public RoundDefinition Round { get; }
+
+    /// <summary>The 1-based number of the attempt that succeeded (every provider learns it).</summary>
+    public int Attempts { get; }
+
+    /// <summary>This provider's traffic during the selection.</summary>
+    public SessionCost Cost { get; }
+
+    /// <summary>Time spent in the selection (all attempts and the final openings), after the agreement.</summary>
+    public TimeSpan SelectionTime { get; }
+
+    /// <summary>Whether this provider is the analyser's and holds the panel.</summary>
+    public bool HasPanel => _panel is not null;
+
+    /// <summary>At the analyser's provider: the panel as pool indexes in pool order; <see langword="null"/> elsewhere.</summary>
+    public IReadOnlyList<int>? Panel => _panel;
+
+    /// <summary>At the analyser's provider: the panel's candidate ids in pool order; <see langword="null"/> elsewhere.</summary>
+    public IReadOnlyList<string>? PanelIds => _panel?.Select(i => Round.CandidateIds[i]).ToArray();
+
+    /// <summary>At the analyser's provider with <see cref="ProviderRunOptions.RevealComposition"/>: members per global
+    /// value index; otherwise <see langword="null"/>.</summary>
+    public IReadOnlyList<int>? Composition => _composition;
+
+    /// <summary>The quota table: every feature value with min and max, and with the selected count when the composition
+    /// was opened to this provider (otherwise <see cref="QuotaTable.HasSelected"/> is false).</summary>
+    public QuotaTable Quotas { get; }
+
+    /// <summary>With joint randomness: the three providers' tape commitments in party order; <see langword="null"/> with a public seed.</summary>
+    public IReadOnlyList<ReadOnlyMemory<byte>>? TapeCommitments { get; }
+
+    /// <summary>With joint randomness: this provider's own tape contribution. SECRET: keep it as private as the share
+    /// file (e.g. <see cref="OwnerOnlyFile"/>); <see langword="null"/> with a public seed.</summary>
+    public ReadOnlyMemory<byte>? TapeContribution => _contribution is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(_contribution);
+
+    /// <summary>The public test seed used, or <see langword="null"/> with joint randomness.</summary>
+    public byte[]? PublicSeed { get; }
+
+    /// <summary>Writes the panel as CSV: header <c>id,pool_index</c>, then one line per member in pool order (fields
+    /// quoted when needed and neutralised against spreadsheet formulas, see <see cref="QuotaTable.WriteCsv"/>).</summary>
+    /// <param name="writer">The destination.</param>
+    /// <exception cref="InvalidOperationException">This provider holds no panel.</exception>
+    public void WritePanelCsv(TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        int[] panel = _panel ?? throw new InvalidOperationException("Only the analyser's provider holds the panel.");
+        writer.Write("id,pool_index\n");
+        foreach (int i in panel)
+        {
+            writer.Write(SpreadsheetCsv.Field(Round.CandidateIds[i]));
+            writer.Write(',');
+            writer.Write(i.ToString(CultureInfo.InvariantCulture));
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>Describes the result without panel, composition or contribution.</summary>
+    /// <returns>The attempt count and whether this provider holds the panel.</returns>
+    public override string ToString() => $"ProviderRunResult(attempt {Attempts}, {(HasPanel ? "panel held" : "no panel at this provider")})";
+}
+
+/// <summary>
+/// One provider's run of a round: agree with the peers on round and settings (<see cref="ProviderAgreement"/>, before
+/// any secret is used), set up the session (pairwise seeds, dealer-free triples), run the secure selection on this
+/// provider's shares with the committed joint tape (or a committed public test seed), and open the panel to the
+/// analyser's provider only. Every provider calls this with the same round and options.
+/// </summary>
+public static class ProviderRun
+{
+    /// <summary>Number of providers.</summary>
+    public const int Parties = 3;
+
+    /// <summary>Runs the round at this provider. The run owns <paramref name="transport"/> and disposes it when it ends
+    /// (successfully or not).</summary>
+    /// <param name="transport">Authenticated links to the two peers (e.g. <see cref="TlsTransport"/>), three parties.</param>
+    /// <param name="round">The round (<see cref="RoundDefinition.Load"/>).</param>
+    /// <param name="shares">This provider's n·V shares (<see cref="ShareFile.Read"/>).</param>
+    /// <param name="options">The settings; null for the defaults.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The result; the panel only at the analyser's provider.</returns>
+    /// <exception cref="ArgumentException">The transport does not have three parties, or the number of shares is not n·V.</exception>
+    /// <exception cref="ProviderFileException">A public seed was given that the round does not commit to.</exception>
+    /// <exception cref="ProviderMismatchException">A peer runs another round or other settings.</exception>
+    /// <exception cref="PeerException">A link failed (the message names the peer).</exception>
+    /// <exception cref="InfeasibleQuotasException">The public quotas cannot be met.</exception>
+    /// <exception cref="SecureSelectionFailedException">Every attempt failed.</exception>
+    public static async Task<ProviderRunResult> RunAsync(ITransport transport, RoundDefinition round, ReadOnlyMemory<uint> shares, ProviderRunOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        SemiHonestBlackBox? abb = null;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(round);
+            options ??= new ProviderRunOptions();
+            ArgumentNullException.ThrowIfNull(options.Strategy, nameof(options));
+            ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+            if (transport.PartyCount != Parties)
+            {
+                throw new ArgumentException($"A provider run has {Parties} parties; the transport has {transport.PartyCount}.", nameof(transport));
+            }
+
+            if (options.Analyser is < 0 or >= Parties)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, "The analyser must be provider 0, 1 or 2.");
+            }
+
+            long expected = (long)round.CandidateIds.Count * round.ValueCount;
+            if (shares.Length != expected)
+            {
+                throw new ArgumentException($"Expected n·V = {expected} shares, got {shares.Length}.", nameof(shares));
+            }
+
+            if (options.PublicSeed is not null)
+            {
+                round.VerifySeed(options.PublicSeed);
+            }
+
+            var clock = Stopwatch.StartNew();
+            int me = transport.PartyIndex;
+            using ContributionTape? contribution = options.PublicSeed is null ? new ContributionTape(round.RoundIdBytes, me) : null;
+            IReadOnlyList<ReadOnlyMemory<byte>> commitments = await ProviderAgreement.AgreeAsync(
+                transport, round, options, contribution?.Commitment ?? ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+
+            abb = await SemiHonestBlackBox.CreateAsync(transport, cancellationToken).ConfigureAwait(false);
+            options.Progress?.Report(new ProviderProgress(ProviderStage.Agreed, 0, clock.Elapsed));
+            TimeSpan started = clock.Elapsed;
+            SecurePool pool = SecurePool.FromShares(abb, round.Layout, shares.Span);
+            using RandomTape? plain = options.PublicSeed is null ? null : new RandomTape(options.PublicSeed);
+            ISharedTape tape = plain is null ? contribution! : new PublicTape(plain);
+            var selectionOptions = new SecureSelectionOptions
+            {
+                MaxAttempts = options.MaxAttempts,
+                Analyser = options.Analyser,
+                Tape = options.Progress is null ? tape : new ReportingTape(tape, options.Progress, clock),
+                RevealComposition = options.RevealComposition,
+            };
+            SecureSelectionResult selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
+            return new ProviderRunResult(
+                round,
+                selection,
+                contribution is null ? null : commitments,
+                contribution?.Contribution.ToArray(),
+                options.PublicSeed?.ToArray(),
+                clock.Elapsed - started);
+        }
+        finally
+        {
+            if (abb is not null)
+            {
+                await abb.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await transport.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Passes words through and reports the start of each attempt (the selector reads one batch per attempt).</summary>
+    private sealed class ReportingTape(ISharedTape inner, IProgress<ProviderProgress> progress, Stopwatch clock) : ISharedTape
+    {
+        private int _attempt;
+
+        public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
+        {
+            progress.Report(new ProviderProgress(ProviderStage.Attempt, ++_attempt, clock.Elapsed));
+            return inner.NextWords(abb, count);
+        }
+
+        public override string ToString() => "ReportingTape";
+    }
+}

@@ -1,0 +1,30 @@
+using MpcSortition.Core;
+using MpcSortition.Protocols;
+
+namespace MpcSortition.Selection.Secure;
+
+/// <summary>
+/// The secure step of <see cref="SecureLegacyGreedy"/>: the value with the highest need/remaining, need = min − selected
+/// (paper-era) or deficit = max(min − selected, 0) (clamped), then a uniform person with that value.
+/// </summary>
+internal sealed class LegacyStepRule(SecureGreedyContext context, bool clamped) : SecureStepRule(context)
+{
+    /// <summary>a beats b iff need_a·rem_b ≥ need_b·rem_a: the 2P cross products in one round.</summary>
+    internal override async ValueTask<ShareVector> PreferenceAsync(SecureStepState state, ShareVector remaining)
+    {
+        SecureGreedyContext c = Context;
+        IArithmeticBlackBox abb = c.Abb;
+        ShareVector need = clamped ? state.Deficit : abb.AddPublic(abb.Negate(state.Selected), c.Min);
+        ShareVector[] cross = await c.MulAsync(
+            (c.Gather(need, c.PairA), c.Gather(remaining, c.PairB)),
+            (c.Gather(need, c.PairB), c.Gather(remaining, c.PairA))).ConfigureAwait(false);
+        return abb.Subtract(cross[0], cross[1]);
+    }
+
+    /// <summary>The alive people with the winning value (one round).</summary>
+    internal override async ValueTask<(ShareVector Eligible, ShareVector Count)> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector aliveX, ShareVector[] converted)
+    {
+        SecureGreedyContext c = Context;
+        return WinnerMembers((await c.MulAsync((c.Cols(winner), aliveX)).ConfigureAwait(false))[0]);
+    }
+}

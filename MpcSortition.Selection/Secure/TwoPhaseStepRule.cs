@@ -1,0 +1,90 @@
+using MpcSortition.Core;
+using MpcSortition.Protocols;
+
+namespace MpcSortition.Selection.Secure;
+
+/// <summary>
+/// The secure step of <see cref="SecureTwoPhaseGreedy"/>. Phase 1 (some value below its min): the alive people who help
+/// an unmet minimum without taking a place another feature's minimums need; phase 2: the value with the lowest
+/// selected/max, then a uniform person with it. Both candidate sets are computed at every step and the phase bit
+/// chooses between them obliviously.
+/// </summary>
+internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStepRule(context)
+{
+    /// <summary>n × F: whether person j's value in feature f is below its min (this step).</summary>
+    private ShareVector _belowOf = default!;
+
+    /// <summary>The phase-1 bit of this step (arithmetic shares).</summary>
+    private ShareVector _phase1 = default!;
+
+    /// <inheritdoc/>
+    internal override uint PhaseShare => _phase1.Values[0];
+
+    /// <summary>belowOf[j, f] = Σ_{v ∈ f} below_v·x[j, v], on the reduced columns, in the alive ∘ x round.</summary>
+    internal override (ShareVector X, ShareVector Y)[] AliveRoundProducts(in SecureStepState state) =>
+        [(Context.ReducedCols(state.Below), Context.Xr)];
+
+    /// <inheritdoc/>
+    internal override void TakeAliveRoundProducts(ReadOnlySpan<ShareVector> products, in SecureStepState state) =>
+        _belowOf = Context.FeatureSumsOfReduced(products[0], state.Below);
+
+    /// <summary>Lowest selected/max: a beats b iff selected_a·max_b ≤ selected_b·max_a (max is public: local).</summary>
+    internal override ValueTask<ShareVector> PreferenceAsync(SecureStepState state, ShareVector remaining)
+    {
+        SecureGreedyContext c = Context;
+        IArithmeticBlackBox abb = c.Abb;
+        return ValueTask.FromResult(abb.Subtract(
+            abb.MultiplyPublic(c.Gather(state.Selected, c.PairB), SecureGreedyContext.Gather(c.Max, c.PairA)),
+            abb.MultiplyPublic(c.Gather(state.Selected, c.PairA), SecureGreedyContext.Gather(c.Max, c.PairB))));
+    }
+
+    /// <summary>slack_f − 1 = (k − t − 1) − Σ_{v ∈ f} deficit_v (F values); Σ below − 1 (some value below its min).</summary>
+    internal override ShareVector[] SignInputs(in SecureStepState state)
+    {
+        SecureGreedyContext c = Context;
+        IArithmeticBlackBox abb = c.Abb;
+        return
+        [
+            abb.AddPublic(abb.Negate(c.FeatureSums(state.Deficit)), (uint)(c.Layout.PanelSize - state.Step - 1)),
+            abb.AddPublic(c.Sum(state.Below), uint.MaxValue),
+        ];
+    }
+
+    /// <summary>Feature f has slack ≥ 1; phase 1.</summary>
+    internal override BitShareVector[] BooleanInputs(ReadOnlySpan<BitShareVector> signs) =>
+        [Context.Abb.Not(signs[0]), Context.Abb.Not(signs[1])];
+
+    /// <summary>e = phase1 ? e1 : e2 and the count likewise, with e1 the phase-1 eligible people and e2 the alive people
+    /// with the winning value.</summary>
+    internal override async ValueTask<(ShareVector Eligible, ShareVector Count)> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector aliveX, ShareVector[] converted)
+    {
+        SecureGreedyContext c = Context;
+        IArithmeticBlackBox abb = c.Abb;
+        CancellationToken ct = c.CancellationToken;
+        int n = c.N, f = c.F;
+        ShareVector featureOk = converted[0];
+        _phase1 = converted[1];
+        ShareVector[] r6 = await c.MulAsync(
+            (c.Cols(winner), aliveX),
+            (_belowOf, c.RowsOfFeatures(featureOk))).ConfigureAwait(false);
+        (ShareVector e2, ShareVector c2) = WinnerMembers(r6[0]);
+
+        // ok_{j,f} = belowOf ∨ featureOk = belowOf + featureOk − belowOf·featureOk.
+        ShareVector ok = abb.Subtract(abb.Add(_belowOf, c.RowsOfFeatures(featureOk)), r6[1]);
+        ShareVector helps = c.RowSums(_belowOf, f);
+        ShareVector okMissing = abb.AddPublic(c.RowSums(ok, f), (uint)-f);
+        BitShareVector zeros = await abb.IsZeroAsync(abb.Concat(helps, okMissing), ct).ConfigureAwait(false);
+        BitShareVector helpsBit = abb.Not(abb.SliceBits(zeros, 0, n));
+        BitShareVector allOk = abb.SliceBits(zeros, n, n);
+        BitShareVector e1Bits = await abb.AndAsync(helpsBit, allOk, ct).ConfigureAwait(false);
+        ShareVector e1Raw = await abb.ToArithmeticAsync(e1Bits, ct).ConfigureAwait(false);
+        ShareVector e1 = (await c.MulAsync((state.Alive, e1Raw)).ConfigureAwait(false))[0];
+        ShareVector c1 = c.Sum(e1);
+
+        // e = phase1 ? e1 : e2, count = phase1 ? c1 : c2.
+        ShareVector both1 = abb.Concat(e1, c1), both2 = abb.Concat(e2, c2);
+        ShareVector delta = (await c.MulAsync((c.Broadcast(_phase1, n + 1), abb.Subtract(both1, both2))).ConfigureAwait(false))[0];
+        ShareVector chosen = abb.Add(both2, delta);
+        return (abb.Slice(chosen, 0, n), abb.Slice(chosen, n, 1));
+    }
+}
