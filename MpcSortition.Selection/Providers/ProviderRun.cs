@@ -49,7 +49,7 @@ public enum ProviderStage
 public readonly record struct ProviderProgress(ProviderStage Stage, int Attempt, TimeSpan Elapsed);
 
 /// <summary>The outcome of one provider run at one provider.</summary>
-public sealed class ProviderRunResult
+public sealed partial class ProviderRunResult
 {
     private readonly int[]? _panel;
     private readonly int[]? _composition;
@@ -137,7 +137,7 @@ public sealed class ProviderRunResult
 /// provider's shares with the committed joint tape (or a committed public test seed), and open the panel to the
 /// analyser's provider only. Every provider calls this with the same round and options.
 /// </summary>
-public static class ProviderRun
+public static partial class ProviderRun
 {
     /// <summary>Number of providers.</summary>
     public const int Parties = 3;
