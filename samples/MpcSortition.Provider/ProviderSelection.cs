@@ -326,8 +326,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         });
         var length = new byte[4];
         BinaryPrimitives.WriteInt32LittleEndian(length, body.Length);
-        var histories = new List<HistoryEntry>[3];
-        histories[config.Party] = mine;
+        var received = new byte[3][];
         var tasks = new List<Task>();
         for (int q = 0; q < 3; q++)
         {
@@ -342,14 +341,26 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 await transport.SendAsync(peer, length, ct);
                 await transport.SendAsync(peer, body, ct);
             }, ct));
-            tasks.Add(Task.Run(async () => histories[peer] = await ReceiveHistoryAsync(transport, peer, ct), ct));
+            tasks.Add(Task.Run(async () => received[peer] = await ReceiveHistoryAsync(transport, peer, ct), ct));
         }
 
+        // Every send and receive completes before any content is judged, so that a peer with another round hears ours
+        // (and names the right provider) before this provider ends the session.
         await WhenAllOrFirstFailure(tasks);
+        var histories = new List<HistoryEntry>[3];
+        histories[config.Party] = mine;
+        for (int q = 0; q < 3; q++)
+        {
+            if (q != config.Party)
+            {
+                histories[q] = ParseHistory(received[q], q);
+            }
+        }
+
         return histories;
     }
 
-    private async Task<List<HistoryEntry>> ReceiveHistoryAsync(ITransport transport, int peer, CancellationToken ct)
+    private static async Task<byte[]> ReceiveHistoryAsync(ITransport transport, int peer, CancellationToken ct)
     {
         var length = new byte[4];
         await transport.ReceiveAsync(peer, length, ct);
@@ -361,6 +372,11 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
 
         var body = new byte[size];
         await transport.ReceiveAsync(peer, body, ct);
+        return body;
+    }
+
+    private List<HistoryEntry> ParseHistory(byte[] body, int peer)
+    {
         try
         {
             using JsonDocument doc = JsonDocument.Parse(body);
@@ -565,7 +581,7 @@ internal static class SelectEndpoints
     /// <summary>The library's failures in words for the operator; null for an unexpected exception (a bug: 500 by ASP.NET Core, no body).</summary>
     private static (int Status, string Code, string Message)? Describe(Exception e) => e switch
     {
-        PeerException p => (502, "peer_failed", $"{p.Message} The selection stopped at every provider; start it again at all three once the peer is back."),
+        PeerException p => (502, "peer_failed", $"{p.Message.TrimEnd('.')}. The selection stopped at every provider; start it again at all three once the peer is back."),
         ProviderMismatchException m => (409, "peer_mismatch", m.Message),
         InfeasibleQuotasException q => (409, "infeasible_quotas", q.Message),
         SecureSelectionFailedException f => (409, "no_panel", f.Message),
