@@ -526,6 +526,12 @@ internal static class SelectEndpoints
                 log.LogWarning("Select failed: {Code}: {Message}", described.Code, described.Message);
                 return Error(described.Status, described.Code, described.Message);
             }
+            catch (Exception e)
+            {
+                // A bug, not bad input: the type and message (the library's messages hold no share, code or contact), no stack trace in the answer.
+                log.LogError("Select failed unexpectedly: {Type}: {Message}", e.GetType().Name, e.Message);
+                return Error(500, "internal", $"The selection failed unexpectedly ({e.GetType().Name}); the service's log has the message. Nothing was recorded as selected.");
+            }
         });
         op.MapGet("/result", () => File.Exists(selection.ResultPath)
             ? Results.Bytes(File.ReadAllBytes(selection.ResultPath), "application/json")
@@ -578,7 +584,7 @@ internal static class SelectEndpoints
         }
     }
 
-    /// <summary>The library's failures in words for the operator; null for an unexpected exception (a bug: 500 by ASP.NET Core, no body).</summary>
+    /// <summary>The library's failures in words for the operator; null for an unexpected exception.</summary>
     private static (int Status, string Code, string Message)? Describe(Exception e) => e switch
     {
         PeerException p => (502, "peer_failed", $"{p.Message.TrimEnd('.')}. The selection stopped at every provider; start it again at all three once the peer is back."),
