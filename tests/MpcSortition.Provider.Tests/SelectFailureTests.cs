@@ -88,8 +88,9 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
 
     private static async Task<(HttpStatusCode Status, string Code, string Message)> Error(HttpResponseMessage r)
     {
-        using JsonDocument d = JsonDocument.Parse(await r.Content.ReadAsStringAsync());
-        JsonElement e = d.RootElement.GetProperty("error");
+        string text = await r.Content.ReadAsStringAsync();
+        using JsonDocument d = JsonDocument.Parse(text);
+        Assert.True(d.RootElement.TryGetProperty("error", out JsonElement e), $"{(int)r.StatusCode} without an error: {text}");
         return (r.StatusCode, e.GetProperty("code").GetString()!, e.GetProperty("message").GetString()!);
     }
 
@@ -127,8 +128,16 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
     public async Task APeerThatNeverComesOrGoesAwayGivesAClearErrorInBoundedTime()
     {
         string dir = Directory.CreateTempSubdirectory("intake-select-peer-").FullName;
-        SignupRound round = TestRounds.Small(TestRounds.Whole(DateTimeOffset.UtcNow.AddHours(-1)));
-        Submission[][] pool = Enumerable.Range(0, 200).Select(i => IntakeContribution.Create(round, InvitationCode.Generate(), [i % 2, i % 3, i % 2], [$"P{i}", "x@example.org"])).ToArray();
+        // k = 100 of 600, so that the selection runs for seconds (about 65 rounds per pick, 1.3 s for k = 20 here) and provider 2 can stop during it.
+        const int K = 100;
+        var round = new SignupRound(RandomNumberGenerator.GetBytes(16), "Long test round", TestRounds.Whole(DateTimeOffset.UtcNow.AddHours(-1)), K,
+            [
+                new SignupFeature("gender", "Gender?", [new("f", "Female", 0, K), new("m", "Male", 0, K)]),
+                new SignupFeature("age", "Age?", [new("young", "Young", 0, K), new("mid", "Middle", 0, K), new("old", "Old", 0, K)]),
+            ],
+            [new ContactField("name", "Name", 16)],
+            new byte[16], "https://signup.example.org/?code={code}");
+        Submission[][] pool = Enumerable.Range(0, 600).Select(i => IntakeContribution.Create(round, InvitationCode.Generate(), [i % 2, i % 3], [$"P{i}"])).ToArray();
         Provider[] providers = await StartAsync(dir, [round, round, round], TimeSpan.FromSeconds(4), pool);
         try
         {
@@ -146,7 +155,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
 
             // Provider 2 starts and its service stops during the selection (or before its links are up).
             Task<HttpResponseMessage>[] selects = providers.Select(p => Select(p)).ToArray();
-            await Task.Delay(300);
+            await Task.Delay(1000);
             await providers[2].App.StopAsync();
             var after = await Task.WhenAll(selects.Take(2).Select(async s => await Error(await s)));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"took {clock.Elapsed}");
