@@ -290,20 +290,7 @@ public sealed class SignedTranscript
     {
         ArgumentNullException.ThrowIfNull(transcript);
         ArgumentNullException.ThrowIfNull(certificate);
-        byte[] data = Encoding.UTF8.GetBytes(transcript.ToText());
-        using ECDsa? ec = certificate.GetECDsaPrivateKey();
-        if (ec is not null)
-        {
-            return new SignedTranscript(transcript, ec.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
-        }
-
-        using RSA? rsa = certificate.GetRSAPrivateKey();
-        if (rsa is not null)
-        {
-            return new SignedTranscript(transcript, rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pss));
-        }
-
-        throw new ArgumentException("The certificate has no ECDSA or RSA private key to sign with.", nameof(certificate));
+        return new SignedTranscript(transcript, ProviderSignature.Sign(Encoding.UTF8.GetBytes(transcript.ToText()), certificate));
     }
 
     /// <summary>Whether the signature verifies with the public key of <paramref name="certificate"/>.</summary>
@@ -317,18 +304,45 @@ public sealed class SignedTranscript
             return false;
         }
 
-        byte[] data = Encoding.UTF8.GetBytes(Transcript.ToText());
-        using ECDsa? ec = certificate.GetECDsaPublicKey();
-        if (ec is not null)
-        {
-            return ec.VerifyData(data, _signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-        }
-
-        using RSA? rsa = certificate.GetRSAPublicKey();
-        return rsa is not null && rsa.VerifyData(data, _signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+        return ProviderSignature.Verify(Encoding.UTF8.GetBytes(Transcript.ToText()), _signature, certificate);
     }
 
     /// <summary>Describes the signed transcript.</summary>
     /// <returns>The transcript's description and whether it is signed.</returns>
     public override string ToString() => $"{Transcript} {(_signature.Length == 0 ? "unsigned" : "signed")}";
+}
+
+/// <summary>Signatures with a provider's certificate key: ECDSA with SHA-256 (IEEE P1363 r‖s) or RSA-PSS with SHA-256.</summary>
+internal static class ProviderSignature
+{
+    internal static byte[] Sign(byte[] data, X509Certificate2 certificate)
+    {
+        using ECDsa? ec = certificate.GetECDsaPrivateKey();
+        if (ec is not null)
+        {
+            return ec.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+
+        using RSA? rsa = certificate.GetRSAPrivateKey();
+        return rsa is not null
+            ? rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pss)
+            : throw new ArgumentException("The certificate has no ECDSA or RSA private key to sign with.", nameof(certificate));
+    }
+
+    internal static bool Verify(byte[] data, ReadOnlySpan<byte> signature, X509Certificate2 certificate)
+    {
+        if (signature.IsEmpty)
+        {
+            return false;
+        }
+
+        using ECDsa? ec = certificate.GetECDsaPublicKey();
+        if (ec is not null)
+        {
+            return ec.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        }
+
+        using RSA? rsa = certificate.GetRSAPublicKey();
+        return rsa is not null && rsa.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+    }
 }
