@@ -56,7 +56,9 @@ public sealed class RunLogEntry
 /// <param name="Outcome">"completed with a panel at attempt n", "completed without a panel after n attempts", "failed at
 /// … : reason" or "stopped at … (no end recorded)".</param>
 /// <param name="Completed">Whether the run reached its end entry.</param>
-public sealed record RunSummary(int Run, string Started, string Outcome, bool Completed);
+/// <param name="Drawn">Whether the providers agreed (exchanged tape commitments), so that a tape was drawn; a start that
+/// stopped before that drew nothing and its number is used again.</param>
+public sealed record RunSummary(int Run, string Started, string Outcome, bool Completed, bool Drawn);
 
 /// <summary>
 /// A provider's append-only log of the runs of one round, hash-chained so that an edited, reordered or removed entry is
@@ -94,32 +96,44 @@ public sealed class RunLog
     /// <summary>The hash of the last entry (64 hex digits), or of the empty log.</summary>
     public string Head => _hashes.Count > 0 ? _hashes[^1] : Convert.ToHexString(Genesis(_roundId));
 
-    /// <summary>Every run so far with how it ended.</summary>
+    /// <summary>Every run started so far (each <c>start</c> entry begins one), with how it ended. A start that stopped before
+    /// the providers agreed drew nothing (<see cref="RunSummary.Drawn"/> false) and does not use up its run number.</summary>
     public IReadOnlyList<RunSummary> Runs
     {
         get
         {
             var runs = new List<RunSummary>();
-            foreach (IGrouping<int, RunLogEntry> run in _entries.GroupBy(e => e.Run))
+            int i = 0;
+            while (i < _entries.Count)
             {
-                RunLogEntry first = run.First(), last = run.Last();
+                int j = i + 1;
+                while (j < _entries.Count && _entries[j].Kind != "start")
+                {
+                    j++;
+                }
+
+                List<RunLogEntry> run = _entries.GetRange(i, j - i);
+                RunLogEntry first = run[0], last = run[^1];
+                bool drawn = run.Any(e => e.Kind == "agreed");
                 int attempts = run.Where(e => e.Kind == "attempt").Select(e => e.Attempt ?? 0).DefaultIfEmpty(0).Max();
                 string outcome = last.Kind switch
                 {
-                    "end" when last.PanelCommitment is not null => $"completed with a panel at attempt {last.SuccessBits?.Length ?? attempts}",
-                    "end" => $"completed without a panel after {last.SuccessBits?.Length ?? attempts} attempts",
-                    "failed" => $"failed at {last.Time}{(attempts > 0 ? $" in attempt {attempts}" : " before the first attempt")}: {last.Reason}",
-                    _ => $"stopped at {last.Time} {(attempts > 0 ? $"in attempt {attempts}" : $"after '{last.Kind}'")} (no end recorded)",
+                    "end" when last.PanelCommitment is not null => string.Create(CultureInfo.InvariantCulture, $"completed with a panel at attempt {last.SuccessBits?.Length ?? attempts}"),
+                    "end" => string.Create(CultureInfo.InvariantCulture, $"completed without a panel after {last.SuccessBits?.Length ?? attempts} attempts"),
+                    "failed" when !drawn => $"stopped before the providers agreed, nothing drawn: {last.Reason}",
+                    "failed" => string.Create(CultureInfo.InvariantCulture, $"failed at {last.Time}{(attempts > 0 ? $" in attempt {attempts}" : " before the first attempt")}: {last.Reason}"),
+                    _ => string.Create(CultureInfo.InvariantCulture, $"stopped at {last.Time} {(attempts > 0 ? $"in attempt {attempts}" : $"after '{last.Kind}'")} (no end recorded)"),
                 };
-                runs.Add(new RunSummary(run.Key, first.Time, outcome, last.Kind == "end"));
+                runs.Add(new RunSummary(first.Run, first.Time, outcome, last.Kind == "end", drawn));
+                i = j;
             }
 
             return runs;
         }
     }
 
-    /// <summary>The number the next run would get.</summary>
-    public int NextRun => _entries.Count == 0 ? 1 : _entries[^1].Run + 1;
+    /// <summary>The number the next run gets: one more than the last run in which the providers agreed (and so drew a tape).</summary>
+    public int NextRun => Runs.Where(r => r.Drawn).Select(r => r.Run).DefaultIfEmpty(0).Max() + 1;
 
     /// <summary>Opens (or creates, owner-only) the log of <paramref name="round"/> at <paramref name="path"/> and verifies its chain.</summary>
     /// <param name="path">The log file; its directory must exist.</param>
@@ -230,13 +244,14 @@ public sealed class RunLog
         }
     }
 
-    /// <summary>A sentence about the runs so far, for reports: "run 2 of round X; run 1 failed at …".</summary>
+    /// <summary>A sentence about the runs so far, for reports: "run 2 of round X; run 1 (started …) failed at …" (starts
+    /// that drew nothing are left out; the log keeps them).</summary>
     /// <param name="run">The run being reported.</param>
     /// <returns>The sentence.</returns>
     public string Describe(int run)
     {
         string s = string.Create(CultureInfo.InvariantCulture, $"run {run} of round {RoundId}");
-        foreach (RunSummary r in Runs.Where(r => r.Run != run))
+        foreach (RunSummary r in Runs.Where(r => r.Run != run && r.Drawn))
         {
             s += string.Create(CultureInfo.InvariantCulture, $"; run {r.Run} (started {r.Started}) {r.Outcome}");
         }
@@ -245,20 +260,21 @@ public sealed class RunLog
     }
 
     /// <summary>Decides the number of the run that starts now, refusing a second run of the round unless
-    /// <paramref name="newRun"/> is given (which every provider must give: the agreement compares run numbers).</summary>
+    /// <paramref name="newRun"/> is given (which every provider must give: the agreement compares run numbers). A run that
+    /// stopped before the agreement drew nothing: it may be retried without a new run.</summary>
     /// <param name="newRun">Whether the operator asked for a new run of a round that ran before.</param>
     /// <returns>The run number.</returns>
     /// <exception cref="VerificationException">The round ran before and no new run was asked for, or a new run was asked
     /// for but the round never ran here (<see cref="VerificationProblem.RoundAlreadyRun"/>).</exception>
     public int BeginRun(bool newRun)
     {
-        if (_entries.Count > 0 && !newRun)
+        RunSummary? last = Runs.LastOrDefault(r => r.Drawn);
+        if (last is not null && !newRun)
         {
-            RunSummary last = Runs[^1];
             throw new VerificationException(VerificationProblem.RoundAlreadyRun, string.Create(CultureInfo.InvariantCulture, $"Round {RoundId} already ran here (run {last.Run}, started {last.Started}, {last.Outcome}). One round, one draw: a new run needs all three providers to ask for it explicitly (node --new-run), and it is recorded as run {NextRun}."));
         }
 
-        if (_entries.Count == 0 && newRun)
+        if (last is null && newRun)
         {
             throw new VerificationException(VerificationProblem.RoundAlreadyRun, $"A new run of round {RoundId} was asked for, but this provider's log has no earlier run of it; leave out --new-run for a first run (or use the log of the earlier run).");
         }
