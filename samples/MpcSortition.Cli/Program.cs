@@ -12,6 +12,7 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     DealCommand.Create(),
     NodeCommand.Create(),
     QuickstartCommand.Create(),
+    AuditCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args);
