@@ -77,9 +77,11 @@ public static class AdditiveSharing
             var r = new uint[secrets.Length];
             prg.Fill(r);
             Ring32.Subtract(first, r, first);
+            // Stryker disable once Boolean : ShareVector's constructor discards 'owned' (equivalent mutant)
             result[p] = new ShareVector(p, r, owned: true);
         }
 
+        // Stryker disable once Boolean : ShareVector's constructor discards 'owned' (equivalent mutant)
         result[0] = new ShareVector(0, first, owned: true);
         return result;
     }

@@ -58,6 +58,7 @@ public sealed class BitShareVector
     /// <returns>The masked shares.</returns>
     public BitShareVector AndPublic(ReadOnlySpan<ulong> mask)
     {
+        ThrowHelper.CheckSameLength<ulong>(_words, mask, nameof(mask));
         var result = new ulong[_words.Length];
         PackedBits.And(_words, mask, result);
         return new BitShareVector(PartyIndex, BitLength, result);

@@ -1,5 +1,7 @@
 namespace MpcSortition.Core;
 
+// Stryker disable Boolean : the only boolean literals here are the 'owned' argument, which the constructor discards, so true and false build the same vector (equivalent mutants, docs/testing.md)
+
 /// <summary>
 /// One party's additive shares of a vector of secrets in Z_2^32: the secrets are the element-wise sums
 /// (mod 2^32) of the share vectors of all parties. Immutable; every operation returns a new vector.

@@ -59,6 +59,29 @@ public static class ContributorEncoding
         }
     }
 
+    /// <summary>Encodes one person's answers given as value indexes (what a form's radio buttons yield) and splits the row
+    /// into three share rows; the same encoding as the overload with value names.</summary>
+    /// <param name="features">The round's features in order.</param>
+    /// <param name="valueIndexes">Per feature, in feature order, the 0-based index of the chosen value.</param>
+    /// <returns>Three rows of V words; row i is provider i's.</returns>
+    /// <exception cref="ArgumentException">The number of answers differs from the number of features, or an index is out of
+    /// its feature's range.</exception>
+    public static uint[][] ShareRow(IReadOnlyList<Feature> features, IReadOnlyList<int> valueIndexes)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        ArgumentNullException.ThrowIfNull(valueIndexes);
+        var row = new uint[ValueCount(features)];
+        try
+        {
+            EncodeIndexes(features, valueIndexes, row, null);
+            return Split(row);
+        }
+        finally
+        {
+            Array.Clear(row);
+        }
+    }
+
     /// <summary>Encodes a batch of people (pool order) and splits it into each provider's n·V shares, as a share file holds them.</summary>
     /// <param name="features">The round's features in order.</param>
     /// <param name="people">Per person one value name per feature, in feature order.</param>
@@ -112,15 +135,36 @@ public static class ContributorEncoding
             throw new ArgumentException($"{who} gives {answers.Count} answers; the round has {features.Count} features.", nameof(answers));
         }
 
+        var indexes = new int[features.Count];
+        for (int f = 0; f < features.Count; f++)
+        {
+            string? answer = answers[f];
+            indexes[f] = answer is null ? -1 : features[f].IndexOf(answer);
+            if (indexes[f] < 0)
+            {
+                throw new ArgumentException($"{who}'s answer to feature '{features[f].Name}' (position {f}) is not one of its {features[f].Values.Count} values.", nameof(answers));
+            }
+        }
+
+        EncodeIndexes(features, indexes, row, person);
+    }
+
+    private static void EncodeIndexes(IReadOnlyList<Feature> features, IReadOnlyList<int> indexes, Span<uint> row, int? person)
+    {
+        string who = person is int p ? $"Person {p}" : "The person";
+        if (indexes.Count != features.Count)
+        {
+            throw new ArgumentException($"{who} gives {indexes.Count} answers; the round has {features.Count} features.", nameof(indexes));
+        }
+
         row.Clear();
         int offset = 0;
         for (int f = 0; f < features.Count; f++)
         {
-            string? answer = answers[f];
-            int j = answer is null ? -1 : features[f].IndexOf(answer);
-            if (j < 0)
+            int j = indexes[f];
+            if (j < 0 || j >= features[f].Values.Count)
             {
-                throw new ArgumentException($"{who}'s answer to feature '{features[f].Name}' (position {f}) is not one of its {features[f].Values.Count} values.", nameof(answers));
+                throw new ArgumentException($"{who}'s answer to feature '{features[f].Name}' (position {f}) is not one of its {features[f].Values.Count} values.", nameof(indexes));
             }
 
             row[offset + j] = 1;

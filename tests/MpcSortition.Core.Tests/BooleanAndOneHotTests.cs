@@ -9,13 +9,19 @@ public class BooleanAndOneHotTests
     private static readonly Arbitrary<(ulong[] Words, int Bits, int Parties)> BitVectors =
         (from bits in Gen.Choose(0, 300)
          from parties in Gen.Choose(2, 5)
-         from words in Gen.ArrayOf(ArbMap.Default.GeneratorFor<ulong>(), PackedBits.WordCount(bits))
+         from words in Gen.ArrayOf(ArbMap.Default.GeneratorFor<ulong>(), (bits + 63) / 64)
          select (words, bits, parties)).ToArbitrary();
 
+    /// <summary>The words with every bit at position ≥ <paramref name="bits"/> cleared, bit by bit (independent of
+    /// <c>PackedBits.ClearTail</c>, which is under test).</summary>
     private static ulong[] Masked(ulong[] words, int bits)
     {
-        var copy = (ulong[])words.Clone();
-        PackedBits.ClearTail(copy, bits);
+        var copy = new ulong[words.Length];
+        for (int j = 0; j < bits; j++)
+        {
+            copy[j / 64] |= words[j / 64] & (1UL << (j % 64));
+        }
+
         return copy;
     }
 
@@ -25,7 +31,7 @@ public class BooleanAndOneHotTests
         {
             BitShareVector[] s = BooleanSharing.Split(t.Words, t.Bits, t.Parties);
             return BooleanSharing.Reconstruct(s).AsSpan().SequenceEqual(Masked(t.Words, t.Bits))
-                && s.All(v => v.BitLength == t.Bits && v.Words.Length == PackedBits.WordCount(t.Bits));
+                && s.All(v => v.BitLength == t.Bits && v.Words.Length == (t.Bits + 63) / 64);
         }));
 
     [Fact]

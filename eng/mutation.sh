@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Mutation testing with Stryker.NET (local tool, .config/dotnet-tools.json), one library at a time, each with the test
+# project that covers it. Configuration lives in eng/stryker/<library>.json (files to mutate, ignored methods such as
+# exception constructors whose arguments are message text); this script only picks the library, the output folder and
+# the fast-mode options. Reports: artifacts/mutation/<library>/reports/mutation-report.{html,json}; log:
+# artifacts/mutation/<library>.log. Prints one line per library: "mutation score <library>: NN.N % (...)".
+#
+#   eng/mutation.sh                      Core and Selection (the plaintext files)
+#   eng/mutation.sh core protocols       the libraries named (core, selection, protocols)
+#   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
+#   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs'
+#   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
+#
+# Runs with --concurrency 1 (the build machine's cores are shared); see docs/testing.md for run times.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+since=""
+file=""
+break_at=0
+libs=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --since)
+      if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
+    --since=*) since="${1#--since=}" ;;
+    --file) file="$2"; shift ;;
+    --file=*) file="${1#--file=}" ;;
+    --break-at) break_at="$2"; shift ;;
+    --break-at=*) break_at="${1#--break-at=}" ;;
+    core|selection|protocols) libs+=("$1") ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#libs[@]} -eq 0 ] && libs=(core selection)
+
+test_project() {
+  case "$1" in
+    core) echo tests/MpcSortition.Core.Tests ;;
+    selection) echo tests/MpcSortition.Selection.Tests ;;
+    protocols) echo tests/MpcSortition.Protocols.Tests ;;
+  esac
+}
+
+dotnet tool restore >/dev/null || { echo "dotnet tool restore failed" >&2; exit 1; }
+
+status=0
+summary=()
+for lib in "${libs[@]}"; do
+  out="$root/artifacts/mutation/$lib"
+  log="$root/artifacts/mutation/$lib.log"
+  rm -rf "$out"
+  mkdir -p "$out"
+  args=(-f "$root/eng/stryker/$lib.json" -O "$out" --skip-version-check --concurrency 1)
+  [ -n "$since" ] && args+=("--since:$since")
+  [ -n "$file" ] && args+=(-m "$file")
+  echo "== mutation testing: $lib ($(test_project "$lib")) -> $out"
+  start=$(date +%s)
+  (cd "$(test_project "$lib")" && dotnet tool run dotnet-stryker -- "${args[@]}") >"$log" 2>&1
+  rc=$?
+  seconds=$(( $(date +%s) - start ))
+  report=$(find "$out" -name mutation-report.json 2>/dev/null | head -n 1)
+  if [ $rc -ne 0 ] || [ -z "$report" ]; then
+    if grep -q "No mutants to test\|no mutants" "$log" 2>/dev/null; then
+      summary+=("mutation score $lib: no mutants in scope (${seconds}s)")
+      continue
+    fi
+    echo "stryker failed for $lib (exit $rc); last lines of $log:"
+    tail -n 20 "$log"
+    summary+=("mutation score $lib: FAILED (${seconds}s)")
+    status=1
+    continue
+  fi
+  # Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker computes it.
+  line=$(jq -r '
+    [.files[].mutants[].status] as $s
+    | ($s | map(select(. == "Killed")) | length) as $k
+    | ($s | map(select(. == "Timeout")) | length) as $t
+    | ($s | map(select(. == "Survived")) | length) as $sv
+    | ($s | map(select(. == "NoCoverage")) | length) as $nc
+    | ($k + $t + $sv + $nc) as $d
+    | "\(if $d == 0 then "n/a" else ((($k + $t) * 1000 / $d | floor) / 10 | tostring) + " %" end) (killed \($k), timeout \($t), survived \($sv), no coverage \($nc))"' "$report")
+  summary+=("mutation score $lib: $line, ${seconds}s")
+  jq -r '.files | to_entries[] | .key as $f | .value.mutants[] | select(.status == "Survived" or .status == "NoCoverage")
+    | "  \(.status) \($f | sub(".*/MpcSortition\\.[A-Za-z]+/"; "")):\(.location.start.line) \(.mutatorName): \(.replacement // "" | gsub("\n"; " ") | .[0:80])"' "$report" >"$out/survivors.txt"
+  score=$(sed -n 's/^\([0-9.]*\) %.*/\1/p' <<<"$line")
+  if [ -n "$score" ] && [ "$break_at" != "0" ] && awk "BEGIN{exit !($score < $break_at)}"; then status=1; fi
+done
+
+printf '%s\n' "${summary[@]}"
+for lib in "${libs[@]}"; do
+  [ -s "$root/artifacts/mutation/$lib/survivors.txt" ] && echo "survivors ($lib): artifacts/mutation/$lib/survivors.txt"
+done
+exit $status

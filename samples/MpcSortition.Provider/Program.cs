@@ -1,0 +1,167 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using MpcSortition.Provider;
+using MpcSortition.Selection.Intake;
+
+// mpcsortition-provider: the sign-up intake of one provider (see docs/intake.md).
+try
+{
+    return await Cli.RunAsync(args);
+}
+catch (ConfigException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+internal static class Cli
+{
+    private const string Usage = """
+        usage: mpcsortition-provider <verb> [options]
+          serve --config provider.json                        run the intake service (HTTPS)
+          invite --round round.json --count N --letters letters.csv --hashes code-hashes.txt
+          verify-receipt --receipt receipt.json --cert party-i.cer
+          token                                               make an operator token and the SHA-256 for the config
+          demo --out DIR [--codes N] [--deadline-minutes M] [--ports P0,P1,P2] [--permits N] [--page-origin URL]
+          bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
+          check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
+          bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        Dictionary<string, string> o = Options(args.AsSpan(1));
+        switch (args[0])
+        {
+            case "serve":
+            {
+                ProviderConfig config = ProviderConfig.Load(Need(o, "config"));
+                WebApplication app = await ProviderApp.BuildAsync(config);
+                Console.WriteLine($"Provider {config.Party} of round {config.Round.RoundId} (hash {config.Round.Hash[..16]}…) listening on {string.Join(", ", config.Listen)}; deadline {config.Round.DeadlineUtc:u}.");
+                await app.RunAsync();
+                return 0;
+            }
+
+            case "invite":
+            {
+                SignupRound round = LoadRound(Need(o, "round"));
+                int count = Int(o, "count", null, 1, 10_000_000);
+                FileModes.OwnerOnly();
+                Invitations.Write(round, count, Need(o, "letters"), Need(o, "hashes"));
+                Console.WriteLine($"Wrote {count} codes to {o["letters"]} (secret: print the letters, then delete it) and their hashes to {o["hashes"]} (give it to each provider).");
+                return 0;
+            }
+
+            case "verify-receipt":
+            {
+                IntakeReceipt receipt;
+                X509Certificate2 cert;
+                try
+                {
+                    byte[] json = File.ReadAllBytes(Need(o, "receipt"));
+                    using var doc = System.Text.Json.JsonDocument.Parse(json);
+                    receipt = IntakeReceipt.Parse(doc.RootElement.TryGetProperty("receipt", out var inner) ? Encoding.UTF8.GetBytes(inner.GetRawText()) : json);
+                    cert = X509CertificateLoader.LoadCertificateFromFile(Need(o, "cert"));
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or CryptographicException)
+                {
+                    Console.Error.WriteLine(e.Message);
+                    return 2;
+                }
+
+                bool ok = receipt.Verify(cert);
+                Console.WriteLine(ok
+                    ? $"Valid: provider {receipt.Party} signed that it {receipt.Action} submission {receipt.SubmissionId} of round {receipt.RoundId} at {receipt.TimeUtc:u}."
+                    : "NOT valid: this receipt was not signed by that certificate's key, or it was changed after signing.");
+                return ok ? 0 : 1;
+            }
+
+            case "token":
+            {
+                string token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+                Console.WriteLine($"operator token (keep it secret): {token}");
+                Console.WriteLine($"\"operatorTokenSha256\": \"{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)))}\"");
+                return 0;
+            }
+
+            case "demo":
+            {
+                string dir = Need(o, "out");
+                int[] ports = o.TryGetValue("ports", out string? p) ? p.Split(',').Select(int.Parse).ToArray() : [7443, 7444, 7445];
+                Demo.Write(dir, Int(o, "codes", 100, 1, 10_000_000), DateTimeOffset.UtcNow.AddMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000)) is var d ? new DateTimeOffset(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) : default,
+                    ports, Int(o, "permits", 30, 1, int.MaxValue), o.GetValueOrDefault("page-origin"));
+                Console.WriteLine($"Wrote a demo round, certificates, operator-token.txt, provider-0..2.json and letters under {dir}.");
+                return 0;
+            }
+
+            case "bench":
+            {
+                ProviderConfig config = ProviderConfig.Load(Need(o, "config"));
+                List<string> codes = Invitations.ReadCodes(Need(o, "letters"));
+                return await Bench.RunAsync(config, codes, Int(o, "count", 10_000, 1, int.MaxValue), Int(o, "concurrency", 32, 1, 1024), o.GetValueOrDefault("acked"), Int(o, "retry-seconds", 0, 0, 3600), Int(o, "warmup", 0, 0, 1_000_000));
+            }
+
+            case "bench-check":
+                return await BenchCheck.RunAsync(Int(o, "rows", 10_000, 1, 1_000_000));
+
+            case "check-acked":
+            {
+                ProviderConfig config = ProviderConfig.Load(Need(o, "config"));
+                return Durability.CheckAcked(config.DatabasePath, Need(o, "acked"));
+            }
+
+            default:
+                Console.Error.WriteLine($"Unknown verb '{args[0]}'.\n{Usage}");
+                return 2;
+        }
+    }
+
+    private static SignupRound LoadRound(string path)
+    {
+        try
+        {
+            using FileStream fs = File.OpenRead(path);
+            return SignupRound.Load(fs);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new ConfigException($"{path}: {e.Message}");
+        }
+    }
+
+    private static Dictionary<string, string> Options(ReadOnlySpan<string> args)
+    {
+        var o = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ConfigException($"Expected --option value, got '{args[i]}'.");
+            }
+
+            o[args[i][2..]] = args[++i];
+        }
+
+        return o;
+    }
+
+    private static string Need(Dictionary<string, string> o, string name) =>
+        o.TryGetValue(name, out string? v) ? v : throw new ConfigException($"--{name} is required.");
+
+    private static int Int(Dictionary<string, string> o, string name, int? dflt, int min, int max)
+    {
+        if (!o.TryGetValue(name, out string? v))
+        {
+            return dflt ?? throw new ConfigException($"--{name} is required.");
+        }
+
+        return int.TryParse(v, out int x) && x >= min && x <= max ? x : throw new ConfigException($"--{name} must be a whole number from {min} to {max}.");
+    }
+}

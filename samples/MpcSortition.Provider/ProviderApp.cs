@@ -1,0 +1,330 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using MpcSortition.Selection.Intake;
+
+namespace MpcSortition.Provider;
+
+/// <summary>
+/// The provider's web service. Public endpoints (CORS for the page's origin only): <c>GET /api/v1/round</c>,
+/// <c>GET /api/v1/status</c>, <c>POST /api/v1/submissions</c>, <c>POST /api/v1/withdrawals</c>. Operator endpoints
+/// (<c>/operator/…</c>): need <c>Authorization: Bearer &lt;token&gt;</c>, have no CORS, and refuse any request that
+/// carries an <c>Origin</c> header (a browser page cannot reach them). HTTPS only; no request body, code or share is
+/// ever logged.
+/// </summary>
+internal static class ProviderApp
+{
+    private const string CorsPolicy = "page";
+    private const string SubmitLimiter = "submit";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static async Task<WebApplication> BuildAsync(ProviderConfig config, Action<WebApplicationBuilder>? customize = null)
+    {
+        FileModes.OwnerOnly();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("MpcSortition.Provider", LogLevel.Information);
+        long bodyLimit = MaxBodyBytes(config.Round);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = bodyLimit;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            foreach (Uri url in config.Listen)
+            {
+                IPAddress address = url.Host is "localhost" ? IPAddress.Loopback
+                    : IPAddress.TryParse(url.Host, out IPAddress? ip) ? ip
+                    : throw new ConfigException($"listen: give an IP address, not a host name ({url.Host}).");
+                k.Listen(address, url.Port, o => o.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = config.Certificate,
+                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                }));
+            }
+        });
+        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        {
+            if (config.PageOrigin is not null)
+            {
+                p.WithOrigins(config.PageOrigin).WithMethods("GET", "POST").WithHeaders("Content-Type");
+            }
+        }));
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = 429;
+            o.OnRejected = async (ctx, ct) => await WriteError(ctx.HttpContext, IntakeError.RateLimited);
+            o.AddPolicy(SubmitLimiter, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.SubmitPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        customize?.Invoke(builder);
+
+        IntakeStore store = IntakeStore.Open(config.DatabasePath, config.Round.Hash);
+        var agreement = new PeerAgreement(config);
+        var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MpcSortition.Provider");
+        app.UseCors();
+        app.UseRateLimiter();
+
+        var api = app.MapGroup("/api/v1").RequireCors(CorsPolicy);
+        byte[] roundJson = RoundJson(config.Round);
+        api.MapGet("/round", () => Results.Bytes(roundJson, "application/json"));
+        api.MapGet("/status", () => Results.Json(new StatusBody(config.Round.RoundId, config.Round.Hash, config.Party, IsOpen(config, store),
+            config.Round.DeadlineUtc.UtcDateTime, store.CurrentCount, agreement.Agreed), Json));
+        api.MapPost("/submissions", async (HttpContext ctx) =>
+        {
+            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            {
+                return;
+            }
+
+            if (!Submission.TryParse(body, config.Round, config.Party, out Submission? s, out IntakeError? error))
+            {
+                await WriteError(ctx, error);
+                return;
+            }
+
+            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, s.Code);
+            if (!config.InvitationHashes.Contains(codeHash))
+            {
+                await WriteError(ctx, IntakeError.UnknownCode);
+                return;
+            }
+
+            if (!agreement.Agreed)
+            {
+                await WriteError(ctx, 503, "not_ready", "This service is still checking with the other two services that all three run the same sign-up. Please try again in a minute.");
+                return;
+            }
+
+            DateTimeOffset now = config.Clock();
+            if (store.IsClosed || now > config.Round.DeadlineUtc)
+            {
+                await WriteError(ctx, IntakeError.Closed(config.Round.DeadlineUtc));
+                return;
+            }
+
+            byte[] signed = IntakeReceipt.SignStored(config.Certificate, s, codeHash, now).ToJson();
+            (StoreOutcome outcome, byte[]? receipt) = await store.SubmitAsync(s, codeHash, signed, now, config.Round.DeadlineUtc);
+            switch (outcome)
+            {
+                case StoreOutcome.Closed:
+                    await WriteError(ctx, IntakeError.Closed(config.Round.DeadlineUtc));
+                    return;
+                case StoreOutcome.Conflict:
+                    await WriteError(ctx, IntakeError.SubmissionConflict);
+                    return;
+                default:
+                    ctx.Response.StatusCode = outcome == StoreOutcome.Stored ? 201 : 200;
+                    await WriteReceipt(ctx, receipt!);
+                    return;
+            }
+        }).RequireRateLimiting(SubmitLimiter);
+        api.MapPost("/withdrawals", async (HttpContext ctx) =>
+        {
+            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            {
+                return;
+            }
+
+            if (!Submission.TryParseWithdrawal(body, config.Round, out string? code, out IntakeError? error))
+            {
+                await WriteError(ctx, error);
+                return;
+            }
+
+            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, code);
+            if (!config.InvitationHashes.Contains(codeHash))
+            {
+                await WriteError(ctx, IntakeError.UnknownCode);
+                return;
+            }
+
+            (StoreOutcome outcome, int deleted) = await store.WithdrawAsync(codeHash, config.Clock, config.Round.DeadlineUtc);
+            if (outcome == StoreOutcome.Closed)
+            {
+                await WriteError(ctx, IntakeError.Closed(config.Round.DeadlineUtc));
+                return;
+            }
+
+            if (deleted == 0)
+            {
+                await WriteError(ctx, IntakeError.NothingStored);
+                return;
+            }
+
+            await WriteReceipt(ctx, IntakeReceipt.SignWithdrawn(config.Certificate, config.Round.RoundId, config.Party, codeHash, config.Clock()).ToJson());
+        }).RequireRateLimiting(SubmitLimiter);
+
+        var op = app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
+        {
+            HttpContext http = ctx.HttpContext;
+            if (http.Request.Headers.Origin.Count > 0)
+            {
+                return Error(403, "origin_refused", "Operator endpoints cannot be called from a web page.");
+            }
+
+            if (!Authorised(http, config.OperatorTokenSha256))
+            {
+                return Error(401, "operator_credential", "This needs the provider operator's credential (Authorization: Bearer <token>).");
+            }
+
+            return await next(ctx);
+        });
+        op.MapPost("/close", async () =>
+        {
+            await store.CloseAsync();
+            log.LogInformation("Operator closed the sign-up with {Count} current submissions.", store.CurrentCount);
+            return Results.Json(new { closed = true, submissions = store.CurrentCount }, Json);
+        });
+        op.MapGet("/history", async () => Results.Json(new { party = config.Party, round = config.Round.RoundId, roundHash = config.Round.Hash,
+            entries = (await store.HistoryAsync()).Select(e => new { codeHash = e.CodeHash, submission = e.SubmissionId, sequence = e.Sequence }) }, Json));
+        op.MapPost("/reconcile", async (HttpContext ctx) =>
+        {
+            if (IsOpen(config, store))
+            {
+                return Error(409, "still_open", $"Close the sign-up first (the deadline is {config.Round.DeadlineUtc:u}).");
+            }
+
+            List<HistoryEntry>[]? histories;
+            try
+            {
+                histories = await ReadHistories(ctx, config);
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException)
+            {
+                return Error(400, "bad_histories", "Send {\"histories\":[h0,h1,h2]}, each as returned by GET /operator/history of provider 0, 1 and 2: " + e.Message);
+            }
+
+            ReconciledPool pool = Reconciliation.Reconcile(histories!);
+            await store.SavePoolAsync(pool.Rows);
+            log.LogInformation("Reconciled: {Rows} rows, {Dropped} codes dropped, {Superseded} superseded, {Partial} partial.", pool.Rows.Count, pool.DroppedCodes, pool.SupersededRows, pool.PartialRows);
+            return Results.Json(new { rows = pool.Rows.Count, dropped = pool.DroppedCodes, superseded = pool.SupersededRows, partial = pool.PartialRows,
+                pool = pool.Rows.Select(r => new { codeHash = r.CodeHash, submission = r.SubmissionId }) }, Json);
+        });
+        op.MapGet("/export", async () =>
+        {
+            var rows = await store.PoolSharesAsync();
+            return Results.Json(new { party = config.Party, round = config.Round.RoundId, valueCount = config.Round.ValueCount, contactBytes = config.Round.ContactBlockLength,
+                rows = rows.Select(r => new { codeHash = r.CodeHash, submission = r.SubmissionId, row = Convert.ToBase64String(r.Row), contact = Convert.ToBase64String(r.Contact) }) }, Json);
+        });
+        op.MapPost("/select", () => Error(501, "not_connected",
+            "The selection is run by the library's provider run (MpcSortition.Selection.Providers, issue 10), which this service does not call yet."));
+
+        agreement.Start(app.Lifetime.ApplicationStopping);
+        await Task.CompletedTask;
+        return app;
+    }
+
+    internal static long MaxBodyBytes(SignupRound round) => 1024 + 12L * round.ValueCount + (round.ContactBlockLength + 2) / 3 * 4;
+
+    private static bool IsOpen(ProviderConfig config, IntakeStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
+
+    private static bool Authorised(HttpContext http, byte[] tokenSha256)
+    {
+        string? header = http.Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        byte[] presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(presented, tokenSha256);
+    }
+
+    private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
+    {
+        string? type = ctx.Request.ContentType;
+        if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteError(ctx, IntakeError.UnsupportedMediaType);
+            return null;
+        }
+
+        if (ctx.Request.ContentLength > limit)
+        {
+            await WriteError(ctx, IntakeError.TooLarge(limit));
+            return null;
+        }
+
+        var buffer = new MemoryStream();
+        try
+        {
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            await WriteError(ctx, IntakeError.TooLarge(limit));
+            return null;
+        }
+
+        if (buffer.Length > limit)
+        {
+            await WriteError(ctx, IntakeError.TooLarge(limit));
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async Task<List<HistoryEntry>[]> ReadHistories(HttpContext ctx, ProviderConfig config)
+    {
+        using JsonDocument doc = await JsonDocument.ParseAsync(ctx.Request.Body);
+        if (!doc.RootElement.TryGetProperty("histories", out JsonElement hs) || hs.ValueKind != JsonValueKind.Array || hs.GetArrayLength() != 3)
+        {
+            throw new InvalidDataException("\"histories\" must list three histories.");
+        }
+
+        var result = new List<HistoryEntry>[3];
+        int p = 0;
+        foreach (JsonElement h in hs.EnumerateArray())
+        {
+            if (!h.TryGetProperty("party", out JsonElement party) || party.GetInt32() != p || !h.TryGetProperty("roundHash", out JsonElement rh) || rh.GetString() != config.Round.Hash)
+            {
+                throw new InvalidDataException($"history {p} is not provider {p}'s history of this round.");
+            }
+
+            result[p] = h.GetProperty("entries").EnumerateArray()
+                .Select(e => new HistoryEntry(e.GetProperty("codeHash").GetString()!, e.GetProperty("submission").GetString()!, e.GetProperty("sequence").GetInt64())).ToList();
+            p++;
+        }
+
+        return result;
+    }
+
+    private static byte[] RoundJson(SignupRound round)
+    {
+        var ms = new MemoryStream();
+        round.Save(ms);
+        return ms.ToArray();
+    }
+
+    private static IResult Error(int status, string code, string message) =>
+        Results.Json(new { error = new { code, message } }, Json, statusCode: status);
+
+    internal static Task WriteError(HttpContext ctx, IntakeError error) => WriteError(ctx, error.Status, error.Code, error.Message);
+
+    private static async Task WriteError(HttpContext ctx, int status, string code, string message)
+    {
+        ctx.Response.StatusCode = status;
+        await ctx.Response.WriteAsJsonAsync(new { error = new { code, message } }, Json);
+    }
+
+    private static async Task WriteReceipt(HttpContext ctx, byte[] receipt)
+    {
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync("{\"receipt\":"u8.ToArray());
+        await ctx.Response.Body.WriteAsync(receipt);
+        await ctx.Response.Body.WriteAsync("}"u8.ToArray());
+    }
+
+    private sealed record StatusBody(string Round, string RoundHash, int Party, bool Open, DateTime DeadlineUtc, int Submissions, bool PeersAgree);
+}
