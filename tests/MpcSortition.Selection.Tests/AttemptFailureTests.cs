@@ -128,7 +128,7 @@ public sealed class AttemptFailureTests
         SelectionResult result = PanelSelector.Select(problem, new FailFirst(new LegacyGreedy()), new CountingTape());
         Assert.Equal(2, result.Attempts);
         Assert.Equal(["p0", "p1"], result.Candidates.Select(c => c.Id).Order());
-        Assert.Equal([1, 1], result.CountByValue());
+        Assert.Equal([1, 1], result.Composition);
     }
 
     [Fact]

@@ -126,6 +126,6 @@ public sealed class PanelRuleTests
         Assert.Equal(1, r.Attempts);
         Assert.Same(problem, r.Problem);
         Assert.Equal(r.Panel.Select(i => problem.Candidates[i].Id), r.Candidates.Select(c => c.Id));
-        Assert.Equal([3], r.CountByValue());
+        Assert.Equal([3], r.Composition);
     }
 }
