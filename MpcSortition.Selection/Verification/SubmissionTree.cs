@@ -145,6 +145,17 @@ public sealed class SubmissionTree
         Root = Convert.ToHexString(Hash(0, _leaves.Length));
     }
 
+    /// <summary>The tree over a reconciled pool, in the pool's agreed order (sorted by code hash), so that the three
+    /// providers, which reconcile to the same pool, publish the same root. This is what an intake publishes at close.</summary>
+    /// <param name="roundId">The round (32 hex digits).</param>
+    /// <param name="pool">The reconciled pool (<see cref="Intake.Reconciliation.Reconcile"/>).</param>
+    /// <returns>The tree.</returns>
+    public static SubmissionTree FromPool(string roundId, Intake.ReconciledPool pool)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        return new SubmissionTree(roundId, pool.Rows.Select(r => new SubmissionLeaf(r.SubmissionId, r.CodeHash)));
+    }
+
     /// <summary>The round.</summary>
     public string RoundId { get; }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MpcSortition.Protocols;
+using MpcSortition.Selection.Intake;
 using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Selection.Tests;
@@ -31,6 +32,23 @@ public sealed class VerificationReceiptTests
             SubmissionTree.VerifyReceipt(receipt, root, cert);
             Assert.Equal(tree.Root, SubmissionTree.RootFromProof(receipt));
         }
+    }
+
+    [Fact]
+    public void The_three_providers_reconciling_the_same_histories_publish_the_same_root_and_receipts_hold_for_the_pool()
+    {
+        using X509Certificate2 cert = TlsCertificates.CreateSelfSigned("party-0", TimeSpan.FromDays(1));
+        HistoryEntry[] history = Enumerable.Range(0, 7).Select(i => new HistoryEntry(Leaf(i).CodeHash.ToLowerInvariant(), $"sub-{i}", i)).ToArray();
+        // Provider 2 received the histories in another order; reconciliation sorts by code hash, so the roots agree.
+        string[] roots = Enumerable.Range(0, 3)
+            .Select(p => SubmissionTree.FromPool(Round, Reconciliation.Reconcile([history, history, p == 2 ? history.Reverse().ToArray() : history])).Root)
+            .ToArray();
+        Assert.Equal(roots[0], roots[1]);
+        Assert.Equal(roots[0], roots[2]);
+        SubmissionTree tree = SubmissionTree.FromPool(Round, Reconciliation.Reconcile([history, history, history]));
+        SignedRoot root = tree.RootStatement(0, DateTime.UtcNow).Sign(cert);
+        SubmissionTree.VerifyReceipt(tree.Receipt("sub-3"), root, cert);
+        Assert.Equal(7, root.TreeSize);
     }
 
     [Fact]
