@@ -137,8 +137,9 @@ public sealed class ProviderRunResult
     /// <summary>With joint randomness: the three providers' tape commitments in party order; <see langword="null"/> with a public seed.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>>? TapeCommitments { get; }
 
-    /// <summary>With joint randomness: this provider's own tape contribution. SECRET: keep it as private as the share
-    /// file (e.g. <see cref="OwnerOnlyFile"/>); <see langword="null"/> with a public seed.</summary>
+    /// <summary>With joint randomness: this provider's own tape contribution; <see langword="null"/> with a public seed.
+    /// It was secret until the draw ended; the run then opened it to the peers and into the transcripts
+    /// (<see cref="Transcripts"/>).</summary>
     public ReadOnlyMemory<byte>? TapeContribution => _contribution is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(_contribution);
 
     /// <summary>The public test seed used, or <see langword="null"/> with joint randomness.</summary>

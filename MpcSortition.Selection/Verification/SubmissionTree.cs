@@ -104,6 +104,36 @@ public sealed class SignedRoot
         return new SignedRoot { RoundId = RoundId, Party = Party, TreeSize = TreeSize, Root = Root, ClosedUtc = ClosedUtc, Signature = Convert.ToHexString(ProviderSignature.Sign(Encoding.UTF8.GetBytes(ToText()), certificate)) };
     }
 
+    /// <summary>The signed root as JSON (camelCase: <c>roundId</c>, <c>party</c>, <c>treeSize</c>, <c>root</c>,
+    /// <c>closedUtc</c>, <c>signature</c>), as a provider publishes it.</summary>
+    /// <returns>The JSON text.</returns>
+    public string ToJson() => JsonSerializer.Serialize(new RootJson { RoundId = RoundId, Party = Party, TreeSize = TreeSize, Root = Root, ClosedUtc = ClosedUtc, Signature = Signature }, SubmissionJsonContext.Default.RootJson);
+
+    /// <summary>Reads a root written by <see cref="ToJson"/> (its signature is checked by <see cref="Verify"/>).</summary>
+    /// <param name="json">The JSON text.</param>
+    /// <returns>The root.</returns>
+    /// <exception cref="VerificationException">It is not a signed root (<see cref="VerificationProblem.Malformed"/>).</exception>
+    public static SignedRoot Parse(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        RootJson? r;
+        try
+        {
+            r = JsonSerializer.Deserialize(json, SubmissionJsonContext.Default.RootJson);
+        }
+        catch (JsonException)
+        {
+            r = null;
+        }
+
+        if (r?.RoundId is null || r.Party is not int party || r.TreeSize is not int size || r.Root is null || r.ClosedUtc is null || r.Signature is null)
+        {
+            throw new VerificationException(VerificationProblem.Malformed, "The file is not a signed root: it needs roundId, party, treeSize, root, closedUtc and signature.");
+        }
+
+        return new SignedRoot { RoundId = r.RoundId, Party = party, TreeSize = size, Root = r.Root, ClosedUtc = r.ClosedUtc, Signature = r.Signature };
+    }
+
     /// <summary>Whether the signature verifies with the provider's pinned certificate.</summary>
     /// <param name="certificate">The pinned certificate of provider <see cref="Party"/>.</param>
     /// <returns>True when it verifies.</returns>
@@ -359,6 +389,22 @@ internal sealed class ReceiptJson
     public string[]? Path { get; set; }
 }
 
+internal sealed class RootJson
+{
+    public string? RoundId { get; set; }
+
+    public int? Party { get; set; }
+
+    public int? TreeSize { get; set; }
+
+    public string? Root { get; set; }
+
+    public string? ClosedUtc { get; set; }
+
+    public string? Signature { get; set; }
+}
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ReceiptJson))]
+[JsonSerializable(typeof(RootJson))]
 internal sealed partial class SubmissionJsonContext : JsonSerializerContext;

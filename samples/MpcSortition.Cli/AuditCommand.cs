@@ -148,3 +148,47 @@ internal static class AuditCommand
         }
     }
 }
+
+/// <summary><c>verify-receipt</c>: checks that a volunteer's submission is under a provider's published, signed root.</summary>
+internal static class VerifyReceiptCommand
+{
+    internal static Command Create()
+    {
+        var receipt = new Option<string>("--receipt") { Description = "The volunteer's receipt (JSON from the intake).", Required = true };
+        var root = new Option<string>("--root") { Description = "The signed root the provider published at close (JSON).", Required = true };
+        var cert = new Option<string>("--cert") { Description = "That provider's pinned public certificate (.cer).", Required = true };
+        var command = new Command("verify-receipt", "Check that a submission is among the accepted submissions under a provider's signed root. Exit codes: 0 it is, 6 it is not (or the root's signature is bad), 2 bad input.")
+        {
+            receipt, root, cert,
+        };
+        command.SetAction(parse =>
+        {
+            string file = parse.GetValue(receipt)!;
+            try
+            {
+                SubmissionReceipt r = SubmissionReceipt.Parse(File.ReadAllText(file));
+                file = parse.GetValue(root)!;
+                SignedRoot signed = SignedRoot.Parse(File.ReadAllText(file));
+                file = parse.GetValue(cert)!;
+                using X509Certificate2 certificate = X509CertificateLoader.LoadCertificateFromFile(file);
+                SubmissionTree.VerifyReceipt(r, signed, certificate);
+                Console.WriteLine($"ok: submission {Cli.Clean(r.SubmissionId)} is under provider {signed.Party}'s signed root of {signed.TreeSize} accepted submissions (round {Cli.Clean(signed.RoundId)}, closed {Cli.Clean(signed.ClosedUtc)}).");
+                return 0;
+            }
+            catch (VerificationException e) when (e.Problem != VerificationProblem.Malformed)
+            {
+                Console.WriteLine($"FAILED ({e.Problem}): {Cli.Clean(e.Message)}");
+                return AuditCommand.Failed;
+            }
+            catch (VerificationException e)
+            {
+                return Cli.Fail(2, $"{file}: {e.Message}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+            {
+                return Cli.Fail(2, $"cannot read {file}: {e.Message}");
+            }
+        });
+        return command;
+    }
+}

@@ -13,6 +13,7 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     NodeCommand.Create(),
     QuickstartCommand.Create(),
     AuditCommand.Create(),
+    VerifyReceiptCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args);

@@ -63,6 +63,31 @@ public sealed class AuditTests
         Assert.Contains("hash chain breaks at line 2", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verify_receipt_accepts_a_submission_under_the_signed_root_and_refuses_one_that_is_not()
+    {
+        using Scenario scenario = Scenario.Create();
+        using System.Security.Cryptography.X509Certificates.X509Certificate2 key = MpcSortition.Protocols.TlsCertificates.CreateSelfSigned("party-1", TimeSpan.FromDays(1));
+        string cer = Path.Combine(scenario.Directory, "party-1.cer");
+        File.WriteAllBytes(cer, key.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Cert));
+        static MpcSortition.Selection.Verification.SubmissionLeaf Leaf(int i) =>
+            new($"sub-{i}", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i))));
+        const string round = "00112233445566778899AABBCCDDEEFF";
+        var tree = new MpcSortition.Selection.Verification.SubmissionTree(round, Enumerable.Range(0, 5).Select(Leaf));
+        string root = Path.Combine(scenario.Directory, "root.json");
+        File.WriteAllText(root, tree.RootStatement(1, DateTime.UtcNow).Sign(key).ToJson());
+        string good = Path.Combine(scenario.Directory, "good.json"), bad = Path.Combine(scenario.Directory, "bad.json");
+        File.WriteAllText(good, tree.Receipt("sub-2").ToJson());
+        File.WriteAllText(bad, new MpcSortition.Selection.Verification.SubmissionTree(round, Enumerable.Range(5, 5).Select(Leaf)).Receipt("sub-7").ToJson());
+
+        (int code, string output, string error) = await CliProcess.RunAsync(["verify-receipt", "--receipt", good, "--root", root, "--cert", cer], Scenario.Bound);
+        Assert.True(code == 0, output + error);
+        Assert.Contains("ok: submission sub-2 is under provider 1's signed root of 5", output, StringComparison.Ordinal);
+        (code, output, _) = await CliProcess.RunAsync(["verify-receipt", "--receipt", bad, "--root", root, "--cert", cer], Scenario.Bound);
+        Assert.Equal(6, code);
+        Assert.Contains("FAILED (NotUnderRoot): The submission on this receipt is not among the accepted submissions", output, StringComparison.Ordinal);
+    }
+
     private static async Task<int[]> RunNodesAsync(Scenario scenario, string seed, bool expectQuick = false)
     {
         string endpoints = Scenario.FreeEndpoints();

@@ -25,7 +25,8 @@ public sealed class VerificationReceiptTests
     {
         using X509Certificate2 cert = TlsCertificates.CreateSelfSigned("party-1", TimeSpan.FromDays(1));
         var tree = new SubmissionTree(Round, Enumerable.Range(0, size).Select(Leaf));
-        SignedRoot root = tree.RootStatement(1, DateTime.UtcNow).Sign(cert);
+        SignedRoot root = SignedRoot.Parse(tree.RootStatement(1, DateTime.UtcNow).Sign(cert).ToJson());
+        Assert.True(root.Verify(cert));
         for (int i = 0; i < size; i++)
         {
             SubmissionReceipt receipt = SubmissionReceipt.Parse(tree.Receipt($"sub-{i}").ToJson());
