@@ -128,8 +128,14 @@ public sealed class RunTranscript
 
     /// <summary>The canonical text (see the remarks of the class), which is what is signed.</summary>
     /// <returns>The text.</returns>
+    /// <exception cref="InvalidOperationException">The strategy name contains a control character (it must stay on one line).</exception>
     public string ToText()
     {
+        if (Strategy.Any(char.IsControl))
+        {
+            throw new InvalidOperationException("A strategy name in a transcript must not contain control characters such as line breaks.");
+        }
+
         var b = new StringBuilder();
         void Line(string key, string value) => b.Append(key).Append('=').Append(value).Append('\n');
         static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
