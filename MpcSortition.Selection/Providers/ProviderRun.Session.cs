@@ -2,6 +2,7 @@ using System.Diagnostics;
 using MpcSortition.Core;
 using MpcSortition.Protocols;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Selection.Providers;
 
@@ -12,6 +13,9 @@ public sealed partial class ProviderRunResult
     /// the members' contact details to the analyser (<c>IntakeChecks.OpenPanelContactsAsync</c>). SECRET: shares; never log
     /// or send them. <see langword="null"/> after <see cref="ProviderRun.RunAsync"/> (its session is closed).</summary>
     public ShareVector? SharedPanel { get; internal set; }
+
+    /// <summary>The selector's shared panel, kept only for <see cref="ProviderRun.RunInSessionAsync"/> to hand out.</summary>
+    internal ShareVector? SharedPanelFromSelection { get; }
 }
 
 public static partial class ProviderRun
@@ -43,57 +47,22 @@ public static partial class ProviderRun
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(abb);
-        ArgumentNullException.ThrowIfNull(round);
+        if (transport is not TranscriptTransport recorder)
+        {
+            throw new ArgumentException(
+                "Wrap the session's transport in a TranscriptTransport before creating the black box (new TranscriptTransport(tls), then SemiHonestBlackBox.CreateAsync on it), so that the signed transcript covers every message of the session.",
+                nameof(transport));
+        }
+
         options ??= new ProviderRunOptions();
-        ArgumentNullException.ThrowIfNull(options.Strategy, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
-        if (transport.PartyCount != Parties || abb.PartyCount != Parties || abb.PartyIndex != transport.PartyIndex)
+        Validate(recorder, round, shares, options);
+        if (abb.PartyCount != Parties || abb.PartyIndex != transport.PartyIndex)
         {
-            throw new ArgumentException($"A provider run has {Parties} parties; the transport has {transport.PartyCount} (party {transport.PartyIndex}), the black box {abb.PartyCount} (party {abb.PartyIndex}).", nameof(abb));
+            throw new ArgumentException($"A provider run has {Parties} parties; the black box is party {abb.PartyIndex} of {abb.PartyCount}, the transport party {transport.PartyIndex}.", nameof(abb));
         }
 
-        if (options.Analyser is < 0 or >= Parties)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, "The analyser must be provider 0, 1 or 2.");
-        }
-
-        long expected = (long)round.CandidateIds.Count * round.ValueCount;
-        if (shares.Length != expected)
-        {
-            throw new ArgumentException($"Expected n·V = {expected} shares, got {shares.Length}.", nameof(shares));
-        }
-
-        if (options.PublicSeed is not null)
-        {
-            round.VerifySeed(options.PublicSeed);
-        }
-
-        var clock = Stopwatch.StartNew();
-        using ContributionTape? contribution = options.PublicSeed is null ? new ContributionTape(round.RoundIdBytes, transport.PartyIndex) : null;
-        IReadOnlyList<ReadOnlyMemory<byte>> commitments = await ProviderAgreement.AgreeAsync(
-            transport, round, options, contribution?.Commitment ?? ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-        options.Progress?.Report(new ProviderProgress(ProviderStage.Agreed, 0, clock.Elapsed));
-        TimeSpan started = clock.Elapsed;
-        SecurePool pool = SecurePool.FromShares(abb, round.Layout, shares.Span);
-        using RandomTape? plain = options.PublicSeed is null ? null : new RandomTape(options.PublicSeed);
-        ISharedTape tape = plain is null ? contribution! : new PublicTape(plain);
-        var selectionOptions = new SecureSelectionOptions
-        {
-            MaxAttempts = options.MaxAttempts,
-            Analyser = options.Analyser,
-            Tape = options.Progress is null ? tape : new ReportingTape(tape, options.Progress, clock),
-            RevealComposition = options.RevealComposition,
-        };
-        SecureSelectionResult selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
-        return new ProviderRunResult(
-            round,
-            selection,
-            contribution is null ? null : commitments,
-            contribution?.Contribution.ToArray(),
-            options.PublicSeed?.ToArray(),
-            clock.Elapsed - started)
-        {
-            SharedPanel = selection.SharedPanel,
-        };
+        ProviderRunResult result = await RunCoreAsync(recorder, () => Task.FromResult(abb), round, shares, options, cancellationToken).ConfigureAwait(false);
+        result.SharedPanel = result.SharedPanelFromSelection;
+        return result;
     }
 }

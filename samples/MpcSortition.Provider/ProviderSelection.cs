@@ -10,6 +10,7 @@ using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Intake;
 using MpcSortition.Selection.Providers;
+using MpcSortition.Selection.Verification;
 using MpcSortition.Selection.Secure;
 
 namespace MpcSortition.Provider;
@@ -115,7 +116,9 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
 
         var clock = Stopwatch.StartNew();
         log.LogInformation("Select: waiting up to {Seconds} s for the peers' MPC links.", (int)config.MpcConnectTimeout.TotalSeconds);
-        ITransport transport = await TlsTransport.ConnectAsync(new TlsTransportOptions
+        // Every message of the session passes the transcript recorder, so that the run's signed transcript covers the
+        // history exchange, the check, the selection and the contact opening alike.
+        ITransport transport = new TranscriptTransport(await TlsTransport.ConnectAsync(new TlsTransportOptions
         {
             PartyIndex = me,
             Endpoints = endpoints,
@@ -124,7 +127,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             PeerCertificates = certificates,
             ConnectTimeout = config.MpcConnectTimeout,
             ConnectionRefused = r => log.LogWarning("Select: dropped a connection to the MPC port that is not a peer ({Refused}).", r.ToString()),
-        }, ct);
+        }, ct));
         TimeSpan connected = clock.Elapsed;
         SemiHonestBlackBox? abb = null;
         try
@@ -188,6 +191,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 RevealComposition = request.RevealComposition,
                 MaxAttempts = request.MaxAttempts,
                 Analyser = Analyser,
+                SigningCertificate = config.Certificate, // the run's transcript is signed with this provider's key
             }, ct);
 
             // 4. The panel members' contact blocks, to the analyser only.

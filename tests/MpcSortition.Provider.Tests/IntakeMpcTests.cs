@@ -166,8 +166,9 @@ public sealed class IntakeMpcTests
         SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed);
 
         ITransport[] transports = InMemoryNetwork.Create(3);
-        var results = await Task.WhenAll(transports.Select(t => Task.Run(async () =>
+        var results = await Task.WhenAll(transports.Select(plain => Task.Run(async () =>
         {
+            var t = new Selection.Verification.TranscriptTransport(plain);
             int me = t.PartyIndex;
             await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(t);
             uint[] rows = parts.SelectMany(s => s[me].Row.ToArray()).ToArray();
@@ -216,8 +217,9 @@ public sealed class IntakeMpcTests
         byte[] roundId = Convert.FromHexString(Round.RoundId);
         IReadOnlyList<Feature> features = Round.ToFeatures();
         ITransport[] transports = InMemoryNetwork.Create(3);
-        var outcomes = await Task.WhenAll(transports.Select(t => Task.Run(async () =>
+        var outcomes = await Task.WhenAll(transports.Select(plain => Task.Run(async () =>
         {
+            var t = new Selection.Verification.TranscriptTransport(plain);
             await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(t);
             string[] ids = t.PartyIndex == 2 ? ["a", "b", "c", "x"] : ["a", "b", "c", "d"];
             var round = Selection.Providers.RoundDefinition.ForPool(roundId, ids, features, Round.PanelSize);
