@@ -168,6 +168,29 @@ public static class IntakeChecks
     }
 
     /// <summary>
+    /// Opens the contact blocks of the panel members to the analyser only, given the panel as the selector left it:
+    /// additively shared 0/1 values (<see cref="Secure.SecureSelectionResult.SharedPanel"/>,
+    /// <see cref="Providers.ProviderRunResult.SharedPanel"/>). The low bit of an additive sharing is the XOR of the shares'
+    /// low bits, so the conversion to XOR-shared bits is exact for 0/1 values; then as
+    /// <see cref="OpenPanelContactsAsync(IArithmeticBlackBox, BitShareVector, BitShareVector, int, int, CancellationToken)"/>.
+    /// Nobody inputs the panel: the rows opened are exactly the rows the selection chose.
+    /// </summary>
+    /// <param name="abb">This party's black box (the session of the selection).</param>
+    /// <param name="contacts">This party's XOR shares of the n contact blocks.</param>
+    /// <param name="panel">This party's shares of the panel indicator (n values, each 0 or 1).</param>
+    /// <param name="blockLength">L in bytes.</param>
+    /// <param name="analyser">The party that receives the blocks.</param>
+    /// <param name="cancellationToken">Cancels the computation.</param>
+    /// <returns>At the analyser: n blocks (zeros outside the panel). Elsewhere: null.</returns>
+    public static async ValueTask<byte[][]?> OpenPanelContactsAsync(IArithmeticBlackBox abb, BitShareVector contacts, ShareVector panel, int blockLength, int analyser = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(abb);
+        ArgumentNullException.ThrowIfNull(panel);
+        BitShareVector bits = await abb.ToBitsAsync(panel, 1, cancellationToken).ConfigureAwait(false);
+        return await OpenPanelContactsAsync(abb, contacts, bits, blockLength, analyser, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
     /// Opens the panel members' contact blocks to the analyser when the analyser holds the panel in clear (what
     /// <see cref="Secure.SecureSelector"/> gives it today): the analyser XOR-shares the panel indicator as its own input
     /// (the other providers learn nothing of it), then as <see cref="OpenPanelContactsAsync(IArithmeticBlackBox, BitShareVector, BitShareVector, int, int, CancellationToken)"/>.

@@ -59,10 +59,22 @@ public sealed class SignupRound
     /// <param name="contactFields">The contact fields in block order.</param>
     /// <param name="codeSalt">The public salt of the code hashes, 16..64 bytes.</param>
     /// <param name="signupUrl">The sign-up URL printed on letters; must contain <c>{code}</c> and use https.</param>
+    /// <param name="testSeedCommitment">TESTING AND AUDITS ONLY: the 32-byte commitment to a public test seed
+    /// (<see cref="CommitTestSeed"/>), fixed before anyone signs up, so that a selection with that public tape cannot be
+    /// steered by choosing the seed after seeing the pool; empty (the default) for a round that may only be selected with
+    /// joint randomness.</param>
     /// <exception cref="ArgumentException">A value is missing, out of range, or two names collide; the message says which.</exception>
     public SignupRound(ReadOnlySpan<byte> roundId, string title, DateTimeOffset deadlineUtc, int panelSize,
-        IEnumerable<SignupFeature> features, IEnumerable<ContactField> contactFields, ReadOnlySpan<byte> codeSalt, string signupUrl)
+        IEnumerable<SignupFeature> features, IEnumerable<ContactField> contactFields, ReadOnlySpan<byte> codeSalt, string signupUrl,
+        ReadOnlySpan<byte> testSeedCommitment = default)
     {
+        if (testSeedCommitment.Length is not (0 or 32))
+        {
+            throw new ArgumentException("The test seed commitment has 32 bytes (or none).", nameof(testSeedCommitment));
+        }
+
+        TestSeedCommitment = testSeedCommitment.IsEmpty ? null : Convert.ToHexStringLower(testSeedCommitment);
+
         if (roundId.Length != 16)
         {
             throw new ArgumentException("The round id must be 16 bytes.", nameof(roundId));
@@ -103,6 +115,17 @@ public sealed class SignupRound
 
     /// <summary>The round id, 32 lower-case hex digits.</summary>
     public string RoundId { get; }
+
+    /// <summary>TESTING AND AUDITS ONLY: the commitment to a public test seed (64 lower-case hex digits), or
+    /// <see langword="null"/> when the round may only be selected with joint randomness. JSON member
+    /// <c>"testSeedCommitment"</c>, written only when present (so rounds without it keep their hash).</summary>
+    public string? TestSeedCommitment { get; }
+
+    /// <summary>The commitment to a public test seed for this round: <see cref="Providers.RoundDefinition.CommitSeed"/>
+    /// with this round's id, so the selection round derived from the pool (same id) carries the same commitment.</summary>
+    /// <param name="seed">The public test seed.</param>
+    /// <returns>32 bytes.</returns>
+    public byte[] CommitTestSeed(ReadOnlySpan<byte> seed) => Providers.RoundDefinition.CommitSeed(Convert.FromHexString(RoundId), seed);
 
     /// <summary>The title shown on the page.</summary>
     public string Title { get; }
@@ -195,8 +218,9 @@ public sealed class SignupRound
                     Arr(f, "values").Select(v => new SignupValue(Str(v, "name"), Str(v, "label"), Int(v, "min"), Int(v, "max"))).ToArray())).ToArray();
                 var contacts = Arr(root, "contactFields").Select(c => new ContactField(Str(c, "name"), Str(c, "label"), Int(c, "bytes"))).ToArray();
                 JsonElement invitation = Obj(root, "invitation");
+                byte[] commitment = root.TryGetProperty("testSeedCommitment", out JsonElement tc) && tc.ValueKind != JsonValueKind.Null ? Hex(root, "testSeedCommitment", 32) : [];
                 return new SignupRound(roundId, Str(root, "title"), deadline.ToUniversalTime(), Int(root, "panelSize"), features, contacts,
-                    HexAny(invitation, "codeSalt"), Str(invitation, "signupUrl"));
+                    HexAny(invitation, "codeSalt"), Str(invitation, "signupUrl"), commitment);
             }
             catch (ArgumentException e)
             {
@@ -333,6 +357,11 @@ public sealed class SignupRound
             w.WriteString("codeSalt", Convert.ToHexStringLower(_salt));
             w.WriteString("signupUrl", SignupUrl);
             w.WriteEndObject();
+            if (TestSeedCommitment is not null)
+            {
+                w.WriteString("testSeedCommitment", TestSeedCommitment);
+            }
+
             w.WriteEndObject();
         }
 

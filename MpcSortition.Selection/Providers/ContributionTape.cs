@@ -11,8 +11,10 @@ namespace MpcSortition.Selection.Providers;
 /// system, publishes <see cref="Commit"/>(round id, i, s_i) to its peers before the draw (see
 /// <see cref="ProviderAgreement"/>), and uses the AES-128-CTR expansion of s_i as its XOR share of the tape words. The
 /// words are the XOR of the three expansions: no provider knows them, and they are uniform as long as one provider is
-/// honest. No communication is needed. The three providers can later open their contributions together (each keeps
-/// its own privately, e.g. with <see cref="OwnerOnlyFile"/>) and reproduce the draw on their stored shares for an audit.
+/// honest. No communication is needed. After the draw <see cref="ProviderRun"/> opens the three contributions to the
+/// providers (each checks them against the commitments, <see cref="Verification.TapeReveal"/>) and records them in the
+/// signed transcripts, so that an auditor can rebuild the tape (<see cref="Verification.JointTapeReplay"/>) and replay
+/// the draw (<see cref="Verification.RunAudit.Replay"/>).
 /// </summary>
 /// <remarks>Every party must read the same number of words in the same order; the object is not thread-safe.</remarks>
 public sealed class ContributionTape : ISharedTape, IDisposable

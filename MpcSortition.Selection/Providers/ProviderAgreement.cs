@@ -18,6 +18,17 @@ public sealed class ProviderMismatchException : Exception
         Peer = peer;
     }
 
+    /// <summary>Creates the exception with a specific reason.</summary>
+    /// <param name="party">This provider.</param>
+    /// <param name="peer">The provider whose session differs.</param>
+    /// <param name="reason">What differs, in words.</param>
+    public ProviderMismatchException(int party, int peer, string reason)
+        : base($"Party {party}: party {peer} runs another session: {reason}")
+    {
+        Party = party;
+        Peer = peer;
+    }
+
     /// <summary>This provider.</summary>
     public int Party { get; }
 
@@ -33,8 +44,9 @@ public sealed class ProviderMismatchException : Exception
 /// </summary>
 public static class ProviderAgreement
 {
-    /// <summary>Size of one agreement message: the 32-byte session digest and the 32-byte tape commitment (zero with a public tape).</summary>
-    public const int MessageSize = 64;
+    /// <summary>Size of one agreement message: the 32-byte session digest, the 32-byte tape commitment (zero with a public
+    /// tape) and the run number (4 bytes little-endian).</summary>
+    public const int MessageSize = 68;
 
     /// <summary>Exchanges the session digest and tape commitments with both peers.</summary>
     /// <param name="transport">This provider's links (three parties).</param>
@@ -46,8 +58,22 @@ public static class ProviderAgreement
     /// <returns>The three tape commitments in party order (all zero with a public tape).</returns>
     /// <exception cref="ProviderMismatchException">A peer runs another session.</exception>
     /// <exception cref="PeerException">A link failed.</exception>
-    public static async Task<IReadOnlyList<ReadOnlyMemory<byte>>> AgreeAsync(ITransport transport, RoundDefinition round, ProviderRunOptions options, ReadOnlyMemory<byte> tapeCommitment, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<ReadOnlyMemory<byte>>> AgreeAsync(ITransport transport, RoundDefinition round, ProviderRunOptions options, ReadOnlyMemory<byte> tapeCommitment, CancellationToken cancellationToken = default) =>
+        AgreeAsync(transport, round, options, tapeCommitment, 1, cancellationToken);
+
+    /// <summary>Exchanges the session digest, tape commitments and run numbers with both peers.</summary>
+    /// <param name="transport">This provider's links (three parties).</param>
+    /// <param name="round">The round this provider runs.</param>
+    /// <param name="options">The settings that must be equal at every provider.</param>
+    /// <param name="tapeCommitment">This provider's 32-byte tape commitment, or empty with a public tape.</param>
+    /// <param name="run">The run number of this round at this provider (<see cref="Verification.RunLog.BeginRun"/>); 1 without a log.</param>
+    /// <param name="cancellationToken">Cancels the exchange.</param>
+    /// <returns>The three tape commitments in party order (all zero with a public tape).</returns>
+    /// <exception cref="ProviderMismatchException">A peer runs another session (the message says when the run numbers differ).</exception>
+    /// <exception cref="PeerException">A link failed.</exception>
+    public static async Task<IReadOnlyList<ReadOnlyMemory<byte>>> AgreeAsync(ITransport transport, RoundDefinition round, ProviderRunOptions options, ReadOnlyMemory<byte> tapeCommitment, int run, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(run, 1);
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(options);
@@ -62,10 +88,11 @@ public static class ProviderAgreement
         }
 
         int me = transport.PartyIndex;
-        byte[] digest = Digest(round, options, publicTape: tapeCommitment.IsEmpty);
+        byte[] digest = Digest(round, options, publicTape: tapeCommitment.IsEmpty, run);
         byte[] mine = new byte[MessageSize];
         digest.CopyTo(mine, 0);
         tapeCommitment.Span.CopyTo(mine.AsSpan(32));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(mine.AsSpan(64), run);
         var received = new byte[ProviderRun.Parties][];
         var tasks = new List<Task>();
         for (int peer = 0; peer < ProviderRun.Parties; peer++)
@@ -84,6 +111,12 @@ public static class ProviderAgreement
         await Task.WhenAll(tasks).ConfigureAwait(false);
         for (int peer = 0; peer < ProviderRun.Parties; peer++)
         {
+            int theirs = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(received[peer].AsSpan(64));
+            if (theirs != run)
+            {
+                throw new ProviderMismatchException(me, peer, string.Create(CultureInfo.InvariantCulture, $"party {peer} is at run {theirs} of round {round.RoundId}, this provider at run {run}. One round, one draw: a round runs again only when all three providers ask for a new run (node --new-run) and their run logs agree; a provider whose log is missing or cut short cannot join."));
+            }
+
             if (!received[peer].AsSpan(0, 32).SequenceEqual(digest))
             {
                 throw new ProviderMismatchException(me, peer);
@@ -93,14 +126,14 @@ public static class ProviderAgreement
         return received.Select(r => (ReadOnlyMemory<byte>)r.AsMemory(32, 32)).ToArray();
     }
 
-    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v2", round id, layout hash,
-    /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", and the
-    /// seed commitment (or "-"), joined by '\n' and encoded as UTF-8.</summary>
-    internal static byte[] Digest(RoundDefinition round, ProviderRunOptions options, bool publicTape)
+    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v3", round id, layout hash,
+    /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", the
+    /// seed commitment (or "-") and the run number, joined by '\n' and encoded as UTF-8.</summary>
+    internal static byte[] Digest(RoundDefinition round, ProviderRunOptions options, bool publicTape, int run)
     {
         string description = string.Join(
             '\n',
-            "MpcSortition.provider-session.v2",
+            "MpcSortition.provider-session.v3",
             round.RoundId,
             round.LayoutHash,
             options.Strategy.Name,
@@ -108,7 +141,8 @@ public static class ProviderAgreement
             options.Analyser.ToString(CultureInfo.InvariantCulture),
             options.RevealComposition ? "composition" : "no-composition",
             publicTape ? "public-tape" : "joint-tape",
-            round.SeedCommitment ?? "-");
+            round.SeedCommitment ?? "-",
+            run.ToString(CultureInfo.InvariantCulture));
         return SHA256.HashData(Encoding.UTF8.GetBytes(description));
     }
 }

@@ -1,8 +1,13 @@
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using MpcSortition.Core;
 using MpcSortition.Protocols;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Selection.Providers;
 
@@ -30,6 +35,19 @@ public sealed class ProviderRunOptions
     /// <summary>Receives progress (the agreement, then the start of each attempt); never any secret. Called on the run's
     /// own thread, synchronously.</summary>
     public IProgress<ProviderProgress>? Progress { get; init; }
+
+    /// <summary>This provider's run log of the round (<see cref="Verification.RunLog.Open"/>): the run is refused when the
+    /// round ran before and <see cref="NewRun"/> is not set, and every step is appended. Default <see langword="null"/>:
+    /// no log, the run counts as run 1 (tests and hosts that keep their own record).</summary>
+    public RunLog? RunLog { get; init; }
+
+    /// <summary>Run a round again that ran before (the log's next run number). Every provider must set it: the agreement
+    /// compares run numbers. Default false.</summary>
+    public bool NewRun { get; init; }
+
+    /// <summary>The certificate (with private key, ECDSA or RSA) this provider signs its transcript with, normally its TLS
+    /// certificate. Default <see langword="null"/>: the transcript is exchanged unsigned.</summary>
+    public X509Certificate2? SigningCertificate { get; init; }
 }
 
 /// <summary>A stage of a provider run.</summary>
@@ -49,18 +67,23 @@ public enum ProviderStage
 public readonly record struct ProviderProgress(ProviderStage Stage, int Attempt, TimeSpan Elapsed);
 
 /// <summary>The outcome of one provider run at one provider.</summary>
-public sealed class ProviderRunResult
+public sealed partial class ProviderRunResult
 {
     private readonly int[]? _panel;
     private readonly int[]? _composition;
     private readonly byte[]? _contribution;
 
-    internal ProviderRunResult(RoundDefinition round, SecureSelectionResult selection, IReadOnlyList<ReadOnlyMemory<byte>>? commitments, byte[]? contribution, byte[]? publicSeed, TimeSpan selectionTime)
+    internal ProviderRunResult(RoundDefinition round, SecureSelectionResult selection, IReadOnlyList<ReadOnlyMemory<byte>>? commitments, byte[]? contribution, byte[]? publicSeed, TimeSpan selectionTime, RunClosing closing)
     {
+        Run = closing.Run;
+        RunHistory = closing.History;
+        Transcripts = closing.Transcripts;
+        PanelSalt = closing.PanelSalt;
         Round = round;
         Attempts = selection.Attempts;
         Cost = selection.Cost;
         _panel = selection.Panel?.ToArray();
+        SharedPanelFromSelection = selection.SharedPanel;
         _composition = selection.Composition?.ToArray();
         TapeCommitments = commitments;
         _contribution = contribution;
@@ -71,6 +94,20 @@ public sealed class ProviderRunResult
 
     /// <summary>The round that was run.</summary>
     public RoundDefinition Round { get; }
+
+    /// <summary>The 1-based run number of this round (1 without a run log).</summary>
+    public int Run { get; }
+
+    /// <summary>For reports: "run 2 of round X; run 1 (started …) failed at …" from this provider's run log; without a log "run 1 of round X (no run log kept)".</summary>
+    public string RunHistory { get; }
+
+    /// <summary>The three providers' transcripts in party order, each signed by its provider when it had a signing
+    /// certificate; every provider holds all three. An auditor checks them with <see cref="RunAudit"/>.</summary>
+    public IReadOnlyList<SignedTranscript> Transcripts { get; }
+
+    /// <summary>At the analyser's provider: the 32-byte salt of the panel commitment (<see cref="RunTranscript.CommitPanel"/>),
+    /// which opens it to an auditor together with the panel; <see langword="null"/> elsewhere.</summary>
+    public byte[]? PanelSalt { get; }
 
     /// <summary>The 1-based number of the attempt that succeeded (every provider learns it).</summary>
     public int Attempts { get; }
@@ -101,8 +138,9 @@ public sealed class ProviderRunResult
     /// <summary>With joint randomness: the three providers' tape commitments in party order; <see langword="null"/> with a public seed.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>>? TapeCommitments { get; }
 
-    /// <summary>With joint randomness: this provider's own tape contribution. SECRET: keep it as private as the share
-    /// file (e.g. <see cref="OwnerOnlyFile"/>); <see langword="null"/> with a public seed.</summary>
+    /// <summary>With joint randomness: this provider's own tape contribution; <see langword="null"/> with a public seed.
+    /// It was secret until the draw ended; the run then opened it to the peers and into the transcripts
+    /// (<see cref="Transcripts"/>).</summary>
     public ReadOnlyMemory<byte>? TapeContribution => _contribution is null ? default(ReadOnlyMemory<byte>?) : new ReadOnlyMemory<byte>(_contribution);
 
     /// <summary>The public test seed used, or <see langword="null"/> with joint randomness.</summary>
@@ -137,7 +175,7 @@ public sealed class ProviderRunResult
 /// provider's shares with the committed joint tape (or a committed public test seed), and open the panel to the
 /// analyser's provider only. Every provider calls this with the same round and options.
 /// </summary>
-public static class ProviderRun
+public static partial class ProviderRun
 {
     /// <summary>Number of providers.</summary>
     public const int Parties = 3;
@@ -159,61 +197,15 @@ public static class ProviderRun
     public static async Task<ProviderRunResult> RunAsync(ITransport transport, RoundDefinition round, ReadOnlyMemory<uint> shares, ProviderRunOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transport);
-        SemiHonestBlackBox? abb = null;
+        var recorder = new TranscriptTransport(transport);
+        IArithmeticBlackBox? abb = null;
         try
         {
-            ArgumentNullException.ThrowIfNull(round);
             options ??= new ProviderRunOptions();
-            ArgumentNullException.ThrowIfNull(options.Strategy, nameof(options));
-            ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
-            if (transport.PartyCount != Parties)
-            {
-                throw new ArgumentException($"A provider run has {Parties} parties; the transport has {transport.PartyCount}.", nameof(transport));
-            }
+            Validate(recorder, round, shares, options);
 
-            if (options.Analyser is < 0 or >= Parties)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, "The analyser must be provider 0, 1 or 2.");
-            }
-
-            long expected = (long)round.CandidateIds.Count * round.ValueCount;
-            if (shares.Length != expected)
-            {
-                throw new ArgumentException($"Expected n·V = {expected} shares, got {shares.Length}.", nameof(shares));
-            }
-
-            if (options.PublicSeed is not null)
-            {
-                round.VerifySeed(options.PublicSeed);
-            }
-
-            var clock = Stopwatch.StartNew();
-            int me = transport.PartyIndex;
-            using ContributionTape? contribution = options.PublicSeed is null ? new ContributionTape(round.RoundIdBytes, me) : null;
-            IReadOnlyList<ReadOnlyMemory<byte>> commitments = await ProviderAgreement.AgreeAsync(
-                transport, round, options, contribution?.Commitment ?? ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-
-            abb = await SemiHonestBlackBox.CreateAsync(transport, cancellationToken).ConfigureAwait(false);
-            options.Progress?.Report(new ProviderProgress(ProviderStage.Agreed, 0, clock.Elapsed));
-            TimeSpan started = clock.Elapsed;
-            SecurePool pool = SecurePool.FromShares(abb, round.Layout, shares.Span);
-            using RandomTape? plain = options.PublicSeed is null ? null : new RandomTape(options.PublicSeed);
-            ISharedTape tape = plain is null ? contribution! : new PublicTape(plain);
-            var selectionOptions = new SecureSelectionOptions
-            {
-                MaxAttempts = options.MaxAttempts,
-                Analyser = options.Analyser,
-                Tape = options.Progress is null ? tape : new ReportingTape(tape, options.Progress, clock),
-                RevealComposition = options.RevealComposition,
-            };
-            SecureSelectionResult selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
-            return new ProviderRunResult(
-                round,
-                selection,
-                contribution is null ? null : commitments,
-                contribution?.Contribution.ToArray(),
-                options.PublicSeed?.ToArray(),
-                clock.Elapsed - started);
+            // The agreement comes before the session's seed exchange: nothing secret is used until the peers agree.
+            return await RunCoreAsync(recorder, async () => abb = await SemiHonestBlackBox.CreateAsync(recorder, cancellationToken).ConfigureAwait(false), round, shares, options, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -223,20 +215,116 @@ public static class ProviderRun
             }
             else
             {
-                await transport.DisposeAsync().ConfigureAwait(false);
+                await recorder.DisposeAsync().ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Passes words through and reports the start of each attempt (the selector reads one batch per attempt).</summary>
-    private sealed class ReportingTape(ISharedTape inner, IProgress<ProviderProgress> progress, Stopwatch clock) : ISharedTape
+    private static void Validate(ITransport transport, RoundDefinition round, ReadOnlyMemory<uint> shares, ProviderRunOptions options)
     {
-        private int _attempt;
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(options.Strategy, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+        if (transport.PartyCount != Parties)
+        {
+            throw new ArgumentException($"A provider run has {Parties} parties; the transport has {transport.PartyCount}.", nameof(transport));
+        }
+
+        if (options.Analyser is < 0 or >= Parties)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, "The analyser must be provider 0, 1 or 2.");
+        }
+
+        long expected = (long)round.CandidateIds.Count * round.ValueCount;
+        if (shares.Length != expected)
+        {
+            throw new ArgumentException($"Expected n·V = {expected} shares, got {shares.Length}.", nameof(shares));
+        }
+
+        if (options.PublicSeed is not null)
+        {
+            round.VerifySeed(options.PublicSeed);
+        }
+    }
+
+    /// <summary>The run itself, once for both entry points: run log, agreement, committed tape, selection, closing
+    /// exchange (opened contributions, signed transcripts). <paramref name="session"/> gives the black box on
+    /// <paramref name="recorder"/> (created on demand after the agreement, or the caller's).</summary>
+    private static async Task<ProviderRunResult> RunCoreAsync(TranscriptTransport recorder, Func<Task<IArithmeticBlackBox>> session, RoundDefinition round, ReadOnlyMemory<uint> shares, ProviderRunOptions options, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        int me = recorder.PartyIndex;
+        RunLog? log = options.RunLog;
+        if (log is not null && !string.Equals(log.RoundId, round.RoundId, StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"The run log belongs to round {log.RoundId}, not to round {round.RoundId}.", nameof(options));
+        }
+
+        int run = log?.BeginRun(options.NewRun) ?? 1;
+        using ContributionTape? contribution = options.PublicSeed is null ? new ContributionTape(round.RoundIdBytes, me) : null;
+        log?.Append(new RunLogEntry { Kind = "start", Run = run, NewRun = options.NewRun, Session = Convert.ToHexString(ProviderAgreement.Digest(round, options, contribution is null, run)) });
+        var counter = new ReportingTape(options.Progress, clock, log, run);
+        try
+        {
+            IReadOnlyList<ReadOnlyMemory<byte>> commitments = await ProviderAgreement.AgreeAsync(
+                recorder, round, options, contribution?.Commitment ?? ReadOnlyMemory<byte>.Empty, run, cancellationToken).ConfigureAwait(false);
+            log?.Append(new RunLogEntry { Kind = "agreed", Run = run, Commitments = commitments.Select(c => contribution is null ? "-" : Convert.ToHexString(c.Span)).ToArray() });
+
+            IArithmeticBlackBox abb = await session().ConfigureAwait(false);
+            options.Progress?.Report(new ProviderProgress(ProviderStage.Agreed, 0, clock.Elapsed));
+            TimeSpan started = clock.Elapsed;
+            SecurePool pool = SecurePool.FromShares(abb, round.Layout, shares.Span);
+            using RandomTape? plain = options.PublicSeed is null ? null : new RandomTape(options.PublicSeed);
+            counter.Inner = plain is null ? contribution! : new PublicTape(plain);
+            var selectionOptions = new SecureSelectionOptions
+            {
+                MaxAttempts = options.MaxAttempts,
+                Analyser = options.Analyser,
+                Tape = counter,
+                RevealComposition = options.RevealComposition,
+            };
+            SecureSelectionResult selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
+            TimeSpan selectionTime = clock.Elapsed - started;
+            RunClosing closing = await RunClosing.CloseAsync(recorder, round, options, run, log, contribution is null ? null : commitments, contribution, selection, cancellationToken).ConfigureAwait(false);
+            return new ProviderRunResult(
+                round,
+                selection,
+                contribution is null ? null : commitments,
+                contribution?.Contribution.ToArray(),
+                options.PublicSeed?.ToArray(),
+                selectionTime,
+                closing);
+        }
+        catch (Exception e) when (log is not null && e is not VerificationException { Problem: VerificationProblem.RoundAlreadyRun })
+        {
+            // Attempts that finished failed; an attempt interrupted by an error has no success bit.
+            string bits = new('0', e is SecureSelectionFailedException ? counter.Attempts : Math.Max(0, counter.Attempts - 1));
+            try
+            {
+                log.Append(new RunLogEntry { Kind = "failed", Run = run, SuccessBits = bits, Reason = e is OperationCanceledException ? "cancelled" : e.Message });
+            }
+            catch (IOException)
+            {
+                // The original failure matters more than a log write that failed too.
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Passes words through, counts attempts (the selector reads one batch per attempt), logs and reports the start of each.</summary>
+    private sealed class ReportingTape(IProgress<ProviderProgress>? progress, Stopwatch clock, RunLog? log, int run) : ISharedTape
+    {
+        internal ISharedTape? Inner { get; set; }
+
+        internal int Attempts { get; private set; }
 
         public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
         {
-            progress.Report(new ProviderProgress(ProviderStage.Attempt, ++_attempt, clock.Elapsed));
-            return inner.NextWords(abb, count);
+            Attempts++;
+            log?.Append(new RunLogEntry { Kind = "attempt", Run = run, Attempt = Attempts });
+            progress?.Report(new ProviderProgress(ProviderStage.Attempt, Attempts, clock.Elapsed));
+            return (Inner ?? throw new InvalidOperationException("The tape is not set.")).NextWords(abb, count);
         }
 
         public override string ToString() => "ReportingTape";

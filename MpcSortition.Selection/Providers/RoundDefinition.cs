@@ -108,6 +108,42 @@ public sealed class RoundDefinition
             testSeed is null ? null : CommitSeed(roundId, testSeed));
     }
 
+    /// <summary>Defines the round of a pool whose rows the providers already hold as shares (for example a sign-up
+    /// intake's reconciled and checked pool), with a given round id, so that every provider derives the same round
+    /// (the same layout hash) from the same public lists without a dealer. No address groups.</summary>
+    /// <param name="roundId">The 16-byte round id (for an intake: the sign-up round's id).</param>
+    /// <param name="candidateIds">The candidate ids in pool order (public, e.g. code hashes).</param>
+    /// <param name="features">The features with their values and quotas, in row order.</param>
+    /// <param name="panelSize">k.</param>
+    /// <param name="seedCommitment">Testing and audits only: the 32-byte commitment to a public test seed made before
+    /// the pool was known (<see cref="CommitSeed"/> with this round id), or empty.</param>
+    /// <returns>The round.</returns>
+    /// <exception cref="ArgumentException">The round id or commitment has the wrong length, or the pool exceeds the
+    /// secure selector's bounds (the message names the bound).</exception>
+    public static RoundDefinition ForPool(ReadOnlySpan<byte> roundId, IEnumerable<string> candidateIds, IEnumerable<Feature> features, int panelSize, ReadOnlySpan<byte> seedCommitment = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidateIds);
+        ArgumentNullException.ThrowIfNull(features);
+        if (roundId.Length != 16)
+        {
+            throw new ArgumentException("The round id has 16 bytes.", nameof(roundId));
+        }
+
+        if (seedCommitment.Length is not (0 or 32))
+        {
+            throw new ArgumentException("The seed commitment has 32 bytes (or none).", nameof(seedCommitment));
+        }
+
+        return new RoundDefinition(
+            roundId.ToArray(),
+            DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            panelSize,
+            candidateIds.ToArray(),
+            features.ToArray(),
+            null,
+            seedCommitment.IsEmpty ? null : seedCommitment.ToArray());
+    }
+
     /// <summary>SHA-256("MpcSortition.seed-commitment.v1" ‖ round id ‖ seed): published in the round file before the
     /// draw, checked by every provider given the seed.</summary>
     /// <param name="roundId">The 16-byte round id.</param>

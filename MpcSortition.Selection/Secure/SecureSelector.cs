@@ -27,12 +27,13 @@ public sealed class SecureSelectionOptions
 /// <summary>The outcome of a secure selection at one party.</summary>
 public sealed class SecureSelectionResult
 {
-    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SessionCost cost)
+    internal SecureSelectionResult(int attempts, int[]? panel, int[]? composition, SessionCost cost, ShareVector sharedPanel)
     {
         Attempts = attempts;
         Cost = cost;
         _panel = panel;
         _composition = composition;
+        SharedPanel = sharedPanel;
     }
 
     private readonly int[]? _panel;
@@ -54,6 +55,13 @@ public sealed class SecureSelectionResult
     /// <summary>At the analyser, when <see cref="SecureSelectionOptions.RevealComposition"/> is set: members per global
     /// value index; otherwise <see langword="null"/>.</summary>
     public IReadOnlyList<int>? Composition => _composition;
+
+    /// <summary>At every party: this party's shares of the successful attempt's panel indicator (n values, 1 for a
+    /// member, 0 otherwise, pool order), still secret-shared, for computations on the panel after the selection in the
+    /// same session (for example opening the members' contact details to the analyser without the analyser feeding the
+    /// panel back in). SECRET: these are shares; never log or send them. They are meaningful only with the black box that
+    /// made them.</summary>
+    public ShareVector SharedPanel { get; }
 
     /// <summary>Describes the result without the panel.</summary>
     /// <returns>The attempt count and whether this party holds the panel.</returns>
@@ -152,7 +160,7 @@ public static class SecureSelector
             uint[]? composition = options.RevealComposition
                 ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
                 : null;
-            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start);
+            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start, attempt.Panel);
         }
 
         throw new SecureSelectionFailedException(options.MaxAttempts);

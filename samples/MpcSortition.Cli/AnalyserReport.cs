@@ -5,6 +5,7 @@ using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Cli;
 
@@ -24,6 +25,9 @@ internal sealed class AnalyserReport
     internal required string Strategy { get; init; }
 
     internal required int MaxAttempts { get; init; }
+
+    /// <summary>The three signed transcripts and the panel's opening (written to evidence.json too).</summary>
+    internal required RunEvidence Evidence { get; init; }
 
     internal required (string Step, TimeSpan Time)[] Timings { get; init; }
 
@@ -63,6 +67,7 @@ internal sealed class AnalyserReport
          .Append(!table.HasSelected ? "The composition was not opened (node option --reveal-composition), so the quotas are listed without the achieved counts; every quota is met by construction of the selector." : table.AllMet ? "Every quota is met." : "<span class=\"bad\">Some quota is not met.</span>")
          .Append(table.HasSelected ? " Only this analyser received the panel and its composition" : " Only this analyser received the panel").Append("; no provider saw any candidate's features.</p>\n");
 
+        b.Append("<p><b>").Append(H(Result.RunHistory)).Append(".</b></p>\n");
         b.Append("<h2>Quotas: minimum–maximum against achieved</h2>\n").Append(Chart(table.Rows));
 
         b.Append("<h2>Parameters</h2>\n<table>\n");
@@ -90,8 +95,8 @@ internal sealed class AnalyserReport
         else
         {
             b.Append("<p><b>Joint randomness.</b> Each provider drew a fresh contribution and sent its commitment SHA-256(\"MpcSortition.tape-contribution.v1\" ‖ round id ‖ party ‖ contribution) to the others before the draw; ")
-             .Append("the random words are the XOR of the three contributions' AES-CTR expansions, so no provider knew them. Each provider keeps its contribution privately; ")
-             .Append("the three together can open these commitments later and reproduce the draw on their shares.</p>\n<table>\n");
+             .Append("the random words are the XOR of the three contributions' AES-CTR expansions, so no provider knew them during the draw. After the draw the providers opened ")
+             .Append("their contributions to each other (below, under Verification); anyone can check them against these commitments.</p>\n<table>\n");
             for (int p = 0; p < (Result.TapeCommitments?.Count ?? 0); p++)
             {
                 Row(Inv($"provider {p} commitment"), $"<code>{Convert.ToHexString(Result.TapeCommitments![p].Span)}</code>");
@@ -99,6 +104,24 @@ internal sealed class AnalyserReport
 
             b.Append("</table>\n");
         }
+
+        b.Append("<h2>Verification</h2>\n<p>After the draw the providers opened their tape contributions to each other and each signed its transcript "
+            + "(round hash, run number, settings, commitments, opened contributions, a digest of every message it sent and received, the success bits and the panel commitment) "
+            + "with its certificate's key. The signed transcripts and the opening of the panel commitment are in <code>evidence.json</code>; "
+            + "<code>mpcsortition audit --round round.json --evidence evidence.json --peer-certs …</code> checks them (see docs/verifiability.md).</p>\n<table>\n");
+        for (int p = 0; p < Evidence.Transcripts.Count; p++)
+        {
+            SignedTranscript t = Evidence.Transcripts[p];
+            Row(Inv($"provider {p}: transcript digest / signature"), $"<code>{t.Transcript.Digest()}</code><br><code>{(t.Signature.IsEmpty ? "unsigned" : Convert.ToHexString(t.Signature.Span))}</code>");
+            if (t.Transcript.Contributions[p] is string opened)
+            {
+                Row(Inv($"provider {p}: opened contribution"), $"<code>{opened}</code>");
+            }
+        }
+
+        Row("success bits (one per attempt)", $"<code>{H(Evidence.Transcripts[0].Transcript.SuccessBits)}</code>");
+        Row("panel commitment (signed by all three)", $"<code>{H(Evidence.Transcripts[0].Transcript.PanelCommitment ?? "-")}</code>");
+        b.Append("</table>\n");
 
         b.Append("<h2>Timings and traffic (provider 0)</h2>\n<table>\n");
         foreach ((string step, TimeSpan time) in Timings)

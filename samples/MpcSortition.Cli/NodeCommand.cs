@@ -43,6 +43,9 @@ internal sealed class NodeConfig
     /// <summary>Testing and audits only: a public tape from this seed.</summary>
     public string? PublicSeed { get; set; }
 
+    /// <summary>Run a round again that ran before (every provider must ask; recorded in the run log).</summary>
+    public bool? NewRun { get; set; }
+
     internal static NodeConfig Load(string path) =>
         JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
         ?? throw new JsonException("the file is empty");
@@ -53,7 +56,7 @@ internal static class NodeCommand
 {
     internal static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, revealComposition, publicSeed. Flags override it." };
+        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, revealComposition, publicSeed, newRun. Flags override it." };
         var party = new Option<int?>("--party") { Description = "This provider's index: 0 (the analyser's provider, receives the panel), 1 or 2." };
         var endpoints = new Option<string?>("--endpoints") { Description = "host:port of providers 0,1,2, comma-separated (the same list at every provider)." };
         var listen = new Option<string?>("--listen") { Description = "Local address to listen on, e.g. 0.0.0.0:7000 (default: this provider's entry of --endpoints)." };
@@ -76,9 +79,14 @@ internal static class NodeCommand
             Description = "TESTING AND AUDITS ONLY: use the public tape of this seed (every provider sees the random words; the panel is then the reference's panel "
                 + "for this seed). Must match the commitment in round.json. Without it the providers draw joint randomness that none of them knows.",
         };
-        var command = new Command("node", "Run one service provider (the .pfx password comes from " + PfxPassword.Variable + " or is asked on the terminal): load its shares, connect to the other two over mutually authenticated TLS, run the secure selection. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found.")
+        var newRun = new Option<bool>("--new-run")
         {
-            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed,
+            Description = "Run a round again that already ran (one round, one draw: a second run is refused without it). All three providers must give it; "
+                + "the run log records the new run and every later report names the earlier runs.",
+        };
+        var command = new Command("node", "Run one service provider (the .pfx password comes from " + PfxPassword.Variable + " or is asked on the terminal): load its shares, connect to the other two over mutually authenticated TLS, run the secure selection, sign the transcript. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found, 5 the round already ran here (give --new-run at all three providers) or the run log was tampered with.")
+        {
+            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed, newRun,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -107,6 +115,7 @@ internal static class NodeCommand
             c.Timeout = parse.GetValue(timeout) ?? c.Timeout;
             c.RevealComposition = parse.GetValue(revealComposition) ? true : c.RevealComposition;
             c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
+            c.NewRun = parse.GetValue(newRun) ? true : c.NewRun;
             return await ProviderNode.RunAsync(c, ct);
         });
         return command;

@@ -12,6 +12,8 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     DealCommand.Create(),
     NodeCommand.Create(),
     QuickstartCommand.Create(),
+    AuditCommand.Create(),
+    VerifyReceiptCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args);

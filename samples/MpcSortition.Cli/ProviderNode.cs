@@ -8,6 +8,7 @@ using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Cli;
 
@@ -26,6 +27,13 @@ internal static class ProviderNode
         seconds > 0 && seconds <= MaxTimeoutSeconds
             ? null
             : string.Create(CultureInfo.InvariantCulture, $"--timeout must be a number of seconds greater than 0 and at most {MaxTimeoutSeconds} (got {seconds}).");
+
+    /// <summary>The evidence file every node writes after a run (public: signed transcripts, opened contributions; at the
+    /// analyser also the panel and the salt of its commitment).</summary>
+    internal const string EvidenceFileName = "evidence.json";
+
+    /// <summary>The run log of a round in the node's output directory.</summary>
+    internal static string RunLogFileName(string roundId) => $"run-log-{roundId}.jsonl";
 
     internal static async Task<int> RunAsync(NodeConfig c, CancellationToken cancellationToken)
     {
@@ -98,6 +106,25 @@ internal static class ProviderNode
         }
 
         Console.Error.WriteLine($"party {me}: round {round.RoundId[..8]}…, n = {round.CandidateIds.Count}, V = {round.ValueCount}, k = {round.PanelSize}; shares checked");
+
+        // One round, one draw: the run log of this round, kept next to the outputs (owner-only).
+        RunLog log;
+        string logPath = Path.Combine(outDir, RunLogFileName(round.RoundId));
+        try
+        {
+            OwnerOnlyFile.CreateDirectory(outDir);
+            log = RunLog.Open(logPath, round);
+            log.BeginRun(c.NewRun ?? false);
+        }
+        catch (VerificationException e)
+        {
+            return Cli.Fail(5, $"party {me}: {logPath}: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Cli.Fail(2, $"party {me}: cannot open the run log {logPath}: {e.Message}");
+        }
+
         TimeSpan loaded = clock.Elapsed;
 
         string? password = PfxPassword.Get($"for {c.Cert}", out string? passwordError);
@@ -147,6 +174,9 @@ internal static class ProviderNode
                 MaxAttempts = attempts,
                 RevealComposition = c.RevealComposition ?? false,
                 PublicSeed = publicSeed,
+                RunLog = log,
+                NewRun = c.NewRun ?? false,
+                SigningCertificate = own,
                 Progress = new Reporter(p =>
                 {
                     if (p.Stage == ProviderStage.Agreed)
@@ -166,7 +196,14 @@ internal static class ProviderNode
                 CultureInfo.InvariantCulture,
                 $"party {me}: done: attempt {result.Attempts}, selection {result.SelectionTime.TotalSeconds:F2} s, {result.Cost.Rounds} rounds, {result.Cost.BytesSent} bytes sent, {result.Cost.Multiplications} multiplications, {result.Cost.AndGates} AND gates"));
 
-            OwnerOnlyFile.CreateDirectory(outDir);
+            // The evidence of this run: the three signed transcripts (and at the analyser the panel's opening), for `audit`.
+            string evidencePath = Path.Combine(outDir, EvidenceFileName);
+            using (FileStream evidence = File.Create(evidencePath))
+            {
+                RunEvidence.From(result).Save(evidence);
+            }
+
+            Console.Error.WriteLine($"party {me}: {Cli.Clean(result.RunHistory)}; signed transcripts of all three providers in {evidencePath}");
             if (result.TapeContribution is ReadOnlyMemory<byte> contribution)
             {
                 // Private to this provider, like its share file: kept so that the three providers together can later
@@ -181,6 +218,7 @@ internal static class ProviderNode
                     Result = result,
                     Strategy = strategyName,
                     MaxAttempts = attempts,
+                    Evidence = RunEvidence.From(result),
                     Timings = [("check round and share files", loaded), ("connect (TLS, session digest, seed agreement)", connected - loaded), ("secure selection (all attempts)", result.SelectionTime)],
                 };
                 report.Write(outDir);
@@ -208,6 +246,15 @@ internal static class ProviderNode
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException
             or System.Security.Authentication.AuthenticationException or TimeoutException)
         {
+            return Cli.Fail(1, $"party {me}: {e.Message}");
+        }
+        catch (VerificationException e) when (e.Problem == VerificationProblem.RoundAlreadyRun)
+        {
+            return Cli.Fail(5, $"party {me}: {e.Message}");
+        }
+        catch (VerificationException e)
+        {
+            // A peer opened a contribution that does not match its commitment, or sent a malformed transcript.
             return Cli.Fail(1, $"party {me}: {e.Message}");
         }
         catch (OperationCanceledException)

@@ -13,27 +13,36 @@ namespace MpcSortition.Provider;
 /// </summary>
 internal static class Demo
 {
-    public static SignupRound Round(DateTimeOffset deadline) => new(
-        RandomNumberGenerator.GetBytes(16), "Citizens' assembly on climate (demo)", deadline, 30,
+    public static SignupRound Round(DateTimeOffset deadline, int panelSize = 30, byte[]? testSeed = null)
+    {
+        byte[] id = RandomNumberGenerator.GetBytes(16);
+        return Round(id, deadline, panelSize, testSeed is null ? [] : Selection.Providers.RoundDefinition.CommitSeed(id, testSeed));
+    }
+
+    private static SignupRound Round(byte[] id, DateTimeOffset deadline, int k, byte[] testSeedCommitment) => new(
+        id, "Citizens' assembly on climate (demo)", deadline, k,
         [
-            Feature("gender", "What is your gender?", ["female", "male", "other"], 30),
-            Feature("age", "How old are you?", ["16-24", "25-34", "35-44", "45-54", "55-64", "65+"], 30),
-            Feature("region", "Where do you live?", ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west", "centre", "islands"], 30),
-            Feature("education", "What is your highest qualification?", ["none", "school", "vocational", "degree", "postgraduate"], 30),
-            Feature("tenure", "Do you own or rent your home?", ["own outright", "mortgage", "rent private", "rent social", "live with family", "other"], 30),
+            Feature("gender", "What is your gender?", ["female", "male", "other"], k),
+            Feature("age", "How old are you?", ["16-24", "25-34", "35-44", "45-54", "55-64", "65+"], k),
+            Feature("region", "Where do you live?", ["north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west", "centre", "islands"], k),
+            Feature("education", "What is your highest qualification?", ["none", "school", "vocational", "degree", "postgraduate"], k),
+            Feature("tenure", "Do you own or rent your home?", ["own outright", "mortgage", "rent private", "rent social", "live with family", "other"], k),
         ],
         [new ContactField("name", "Full name", 64), new ContactField("email", "E-mail address", 64), new ContactField("phone", "Phone number", 32), new ContactField("address", "Postal address", 96)],
-        RandomNumberGenerator.GetBytes(16), "https://signup.example.org/?code={code}");
+        RandomNumberGenerator.GetBytes(16), "https://signup.example.org/?code={code}", testSeedCommitment);
 
     private static SignupFeature Feature(string name, string question, string[] values, int k) =>
         new(name, question, values.Select(v => new SignupValue(v, char.ToUpperInvariant(v[0]) + v[1..], 0, k)).ToArray());
 
-    /// <summary>Writes everything under <paramref name="dir"/>; returns the operator token.</summary>
-    public static string Write(string dir, int codes, DateTimeOffset deadline, int[] ports, int permitsPerMinute, string? pageOrigin)
+    /// <summary>Writes everything under <paramref name="dir"/>; returns the operator token. MPC ports default to the
+    /// HTTPS ports + 100; <paramref name="testSeed"/> (testing only) makes the round commit to a public test seed.</summary>
+    public static string Write(string dir, int codes, DateTimeOffset deadline, int[] ports, int permitsPerMinute, string? pageOrigin,
+        int[]? mpcPorts = null, int panelSize = 30, byte[]? testSeed = null)
     {
         FileModes.OwnerOnly();
         FileModes.CreateDirectory(dir);
-        SignupRound round = Round(deadline);
+        mpcPorts ??= ports.Select(p => p + 100).ToArray();
+        SignupRound round = Round(deadline, panelSize, testSeed);
         using (FileStream fs = FileModes.CreateOwnerOnly(Path.Combine(dir, "round.json")))
         {
             round.Save(fs);
@@ -57,7 +66,8 @@ internal static class Demo
                 ["round"] = "round.json",
                 ["listen"] = new[] { $"https://127.0.0.1:{ports[p]}" },
                 ["certificate"] = $"party-{p}.pfx",
-                ["peers"] = Enumerable.Range(0, 3).Where(q => q != p).Select(q => new { party = q, url = $"https://127.0.0.1:{ports[q]}", certificate = $"party-{q}.cer" }).ToArray(),
+                ["peers"] = Enumerable.Range(0, 3).Where(q => q != p).Select(q => new { party = q, url = $"https://127.0.0.1:{ports[q]}", certificate = $"party-{q}.cer", mpc = $"127.0.0.1:{mpcPorts[q]}" }).ToArray(),
+                ["mpc"] = $"127.0.0.1:{mpcPorts[p]}",
                 ["database"] = $"provider-{p}/intake.db",
                 ["invitations"] = "code-hashes.txt",
                 ["pageOrigin"] = pageOrigin,

@@ -365,6 +365,34 @@ internal sealed class IntakeStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether a selection of this round completed at this provider (one round, one draw).</summary>
+    public async Task<bool> IsSelectedAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            return Meta("selected") is not null;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>Records durably that the selection of this round completed.</summary>
+    public async Task MarkSelectedAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Exec(_db, "INSERT OR IGNORE INTO meta(key, value) VALUES ('selected', $v)", ("$v", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
     private string? Meta(string key) => Scalar(_db, "SELECT value FROM meta WHERE key = $k", ("$k", key)) as string;
 
     private SqliteCommand Command(string sql, SqliteTransaction? tx, params (string Name, object Value)[] args)

@@ -23,7 +23,8 @@ internal static class Cli
           invite --round round.json --count N --letters letters.csv --hashes code-hashes.txt
           verify-receipt --receipt receipt.json --cert party-i.cer
           token                                               make an operator token and the SHA-256 for the config
-          demo --out DIR [--codes N] [--deadline-minutes M] [--ports P0,P1,P2] [--permits N] [--page-origin URL]
+          demo --out DIR [--codes N] [--deadline-minutes M | --deadline-seconds S] [--ports P0,P1,P2] [--mpc-ports Q0,Q1,Q2]
+               [--permits N] [--page-origin URL] [--panel-size K] [--test-seed HEX (testing only: the round commits to it)]
           demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page, then draw on Enter
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
@@ -100,14 +101,26 @@ internal static class Cli
             case "demo":
             {
                 string dir = Need(o, "out");
-                int[] ports = o.TryGetValue("ports", out string? p) ? p.Split(',').Select(int.Parse).ToArray() : [7443, 7444, 7445];
+                int[] ports = o.TryGetValue("ports", out string? p) ? Ports(p, "ports") : [7443, 7444, 7445];
                 if (o.TryGetValue("page", out string? pageDir))
                 {
                     return await DemoPage.RunAsync(dir, pageDir, ports, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
                 }
 
-                Demo.Write(dir, Int(o, "codes", 100, 1, 10_000_000), DateTimeOffset.UtcNow.AddMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000)) is var d ? new DateTimeOffset(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) : default,
-                    ports, Int(o, "permits", 30, 1, int.MaxValue), o.GetValueOrDefault("page-origin"));
+                int[]? mpcPorts = o.TryGetValue("mpc-ports", out string? q) ? Ports(q, "mpc-ports") : null;
+                TimeSpan open = o.ContainsKey("deadline-seconds") ? TimeSpan.FromSeconds(Int(o, "deadline-seconds", null, 1, 10_000_000)) : TimeSpan.FromMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000));
+                byte[]? seed;
+                try
+                {
+                    seed = o.TryGetValue("test-seed", out string? s) ? Convert.FromHexString(s) : null;
+                }
+                catch (FormatException)
+                {
+                    throw new ConfigException("--test-seed must be hexadecimal.");
+                }
+
+                Demo.Write(dir, Int(o, "codes", 100, 1, 10_000_000), DateTimeOffset.UtcNow.Add(open) is var d ? new DateTimeOffset(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero) : default,
+                    ports, Int(o, "permits", 30, 1, int.MaxValue), o.GetValueOrDefault("page-origin"), mpcPorts, Int(o, "panel-size", 30, 1, 1000), seed);
                 Console.WriteLine($"Wrote a demo round, certificates, operator-token.txt, provider-0..2.json and letters under {dir}.");
                 return 0;
             }
@@ -132,6 +145,14 @@ internal static class Cli
                 Console.Error.WriteLine($"Unknown verb '{args[0]}'.\n{Usage}");
                 return 2;
         }
+    }
+
+    private static int[] Ports(string text, string name)
+    {
+        string[] parts = text.Split(',');
+        return parts.Length == 3 && parts.All(x => int.TryParse(x, out int v) && v is > 0 and < 65536)
+            ? parts.Select(int.Parse).ToArray()
+            : throw new ConfigException($"--{name} must be three port numbers separated by commas, e.g. 7443,7444,7445.");
     }
 
     private static SignupRound LoadRound(string path)

@@ -223,8 +223,7 @@ internal static class ProviderApp
             return Results.Json(new { party = config.Party, round = config.Round.RoundId, valueCount = config.Round.ValueCount, contactBytes = config.Round.ContactBlockLength,
                 rows = rows.Select(r => new { codeHash = r.CodeHash, submission = r.SubmissionId, row = Convert.ToBase64String(r.Row), contact = Convert.ToBase64String(r.Contact) }) }, Json);
         });
-        op.MapPost("/select", () => Error(501, "not_connected",
-            "The selection is run by the library's provider run (MpcSortition.Selection.Providers, issue 10), which this service does not call yet."));
+        SelectEndpoints.Map(op, new ProviderSelection(config, store, log), log, app.Lifetime.ApplicationStopping);
 
         agreement.Start(app.Lifetime.ApplicationStopping);
         await Task.CompletedTask;

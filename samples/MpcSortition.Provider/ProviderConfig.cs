@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -5,8 +6,9 @@ using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Provider;
 
-/// <summary>One peer provider: its public URL and the certificate it must present.</summary>
-internal sealed record PeerConfig(int Party, Uri Url, string CertificatePath);
+/// <summary>One peer provider: its public URL, the certificate it must present (HTTPS and MPC links), and where it
+/// listens for the selection's MPC links (null when not configured: the provider can take sign-ups but not select).</summary>
+internal sealed record PeerConfig(int Party, Uri Url, string CertificatePath, EndPoint? Mpc = null);
 
 /// <summary>
 /// A provider's configuration file (JSON). Paths are relative to the file. Example:
@@ -15,7 +17,12 @@ internal sealed record PeerConfig(int Party, Uri Url, string CertificatePath);
 ///   "certificate": "party-0.pfx", "certificatePasswordEnv": "PROVIDER_PFX_PASSWORD",
 ///   "peers": [ { "party": 1, "url": "https://b.example.org:7443", "certificate": "party-1.cer" }, … ],
 ///   "database": "data/intake.db", "invitations": "code-hashes.txt", "pageOrigin": "https://signup.example.org",
-///   "operatorTokenSha256": "…64 hex…", "submitPermitsPerMinute": 30 }
+///   "operatorTokenSha256": "…64 hex…", "submitPermitsPerMinute": 30,
+///   "mpc": "0.0.0.0:7543", "mpcConnectTimeoutSeconds": 300 }
+/// </code>
+/// Each peer also has <c>"mpc": "host:port"</c>, where it listens for the selection's mutually authenticated TLS links
+/// (the same certificates as HTTPS).
+/// <code>
 /// </code>
 /// </summary>
 internal sealed class ProviderConfig
@@ -30,6 +37,12 @@ internal sealed class ProviderConfig
     public string? PageOrigin { get; init; }
     public required byte[] OperatorTokenSha256 { get; init; }
     public int SubmitPermitsPerMinute { get; init; } = 30;
+
+    /// <summary>Where this provider listens for its peers' MPC links during the selection (null: not configured).</summary>
+    public IPEndPoint? MpcListen { get; init; }
+
+    /// <summary>How long the selection waits for the peers' MPC links (their operators start their selections too).</summary>
+    public TimeSpan MpcConnectTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Test hook: the clock (UTC).</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
@@ -125,7 +138,14 @@ internal sealed class ProviderConfig
                         throw new ConfigException($"{path}: every peer needs \"party\" (another provider's index), an https \"url\" and its \"certificate\".");
                     }
 
-                    peers.Add(new PeerConfig(pIndex, peerUrl, Resolve(pcs)));
+                    EndPoint? mpc = null;
+                    if (p.TryGetProperty("mpc", out JsonElement pm))
+                    {
+                        mpc = ParseEndPoint(pm.ValueKind == JsonValueKind.String ? pm.GetString() : null)
+                            ?? throw new ConfigException($"{path}: peer {pIndex}'s \"mpc\" must be host:port (where it listens for the selection's MPC links).");
+                    }
+
+                    peers.Add(new PeerConfig(pIndex, peerUrl, Resolve(pcs), mpc));
                 }
             }
 
@@ -179,8 +199,23 @@ internal sealed class ProviderConfig
                 throw new ConfigException($"{path}: \"submitPermitsPerMinute\" must be at least 1.");
             }
 
+            IPEndPoint? mpcListen = null;
+            if (Opt("mpc") is { } mpcText)
+            {
+                mpcListen = ParseEndPoint(mpcText) as IPEndPoint
+                    ?? throw new ConfigException($"{path}: \"mpc\" must be an IP address and port (where this provider listens for its peers' MPC links), e.g. 0.0.0.0:7543.");
+            }
+
+            int mpcTimeout = I("mpcConnectTimeoutSeconds", 300);
+            if (mpcTimeout is < 1 or > 86_400)
+            {
+                throw new ConfigException($"{path}: \"mpcConnectTimeoutSeconds\" must be 1 to 86400.");
+            }
+
             return new ProviderConfig
             {
+                MpcListen = mpcListen,
+                MpcConnectTimeout = TimeSpan.FromSeconds(mpcTimeout),
                 Party = party,
                 Round = round,
                 Listen = urls,
@@ -193,6 +228,25 @@ internal sealed class ProviderConfig
                 SubmitPermitsPerMinute = permits,
             };
         }
+    }
+
+    /// <summary>"1.2.3.4:7543", "[::1]:7543" or "host.example.org:7543"; null when it is none of these.</summary>
+    internal static EndPoint? ParseEndPoint(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (IPEndPoint.TryParse(text, out IPEndPoint? ip) && ip.Port > 0)
+        {
+            return ip;
+        }
+
+        int colon = text.LastIndexOf(':');
+        return colon > 0 && int.TryParse(text.AsSpan(colon + 1), out int port) && port is > 0 and < 65536 && Uri.CheckHostName(text[..colon]) == UriHostNameType.Dns
+            ? new DnsEndPoint(text[..colon], port)
+            : null;
     }
 }
 

@@ -140,11 +140,12 @@ public sealed class NodeTests
             nodes.ForEach(n => n.Dispose());
             nodes.Clear();
 
-            // The same inputs again, on fresh ports: a complete run with the expected panel.
+            // The same inputs again, on fresh ports: the round was drawn once already, so every provider asks for a new
+            // run (issue 17: one round, one draw); a complete run with the expected panel, reported as run 2.
             endpoints = Scenario.FreeEndpoints();
             for (int p = 0; p < 3; p++)
             {
-                nodes.Add(CliProcess.Start(scenario.NodeArguments(p, endpoints, seed, 60)));
+                nodes.Add(CliProcess.Start([.. scenario.NodeArguments(p, endpoints, seed, 60), "--new-run"]));
             }
 
             for (int p = 0; p < 3; p++)
@@ -155,6 +156,7 @@ public sealed class NodeTests
 
             (string[] ids, _) = Scenario.ReadPanel(Path.Combine(scenario.Directory, "out-0", "panel.csv"));
             Assert.Equal(await Scenario.InProcessPanelAsync(seed), ids);
+            Assert.Contains("run 2 of round", nodes[0].Error, StringComparison.Ordinal);
         }
         finally
         {

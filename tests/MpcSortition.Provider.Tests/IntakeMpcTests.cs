@@ -144,4 +144,90 @@ public sealed class IntakeMpcTests
             Assert.All(r.Item5.Where(e => e.Recipient is not null), e => Assert.Equal(0, e.Recipient));
         }
     }
+
+    [Fact]
+    public async Task ProviderRunInASessionKeepsThePanelSharedForTheContactOpening()
+    {
+        // Twelve sign-ups and one hand-crafted row; one session per provider runs check, provider run and contact opening.
+        int n = 12;
+        var answers = Enumerable.Range(0, n).Select(i => new[] { (i + 1) % 2, (i * 2) % 3, (i / 3) % 2 }).ToArray();
+        var contacts = Enumerable.Range(0, n).Select(i => new[] { $"Member {i}", $"m{i}@example.org" }).ToArray();
+        var parts = Enumerable.Range(0, n).Select(i => IntakeContribution.Create(Round, InvitationCode.Generate(), answers[i], contacts[i])).ToList();
+        Submission[] bad = IntakeContribution.Create(Round, InvitationCode.Generate(), [1, 1, 1], ["Mallory", "m@example.org"]);
+        bad[2] = new Submission(bad[2].RoundId, 2, bad[2].Code, bad[2].SubmissionId, bad[2].Row.ToArray().Select((x, j) => j == 2 ? x + 1 : x).ToArray(), bad[2].Contact);
+        parts.Insert(5, bad);
+        int total = parts.Count;
+        byte[] roundId = Convert.FromHexString(Round.RoundId);
+        byte[] seed = Encoding.UTF8.GetBytes("in-session tape!");
+        IReadOnlyList<Feature> features = Round.ToFeatures();
+        string[] ids = Enumerable.Range(0, total).Select(i => $"row{i}").ToArray();
+        int[] good = Enumerable.Range(0, total).Where(i => i != 5).ToArray();
+        var problem = new SelectionProblem(features, good.Select(i => new Candidate(ids[i], answers[i < 5 ? i : i - 1].Select((a, f) => Round.Features[f].Values[a].Name))), Round.PanelSize);
+        SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed);
+
+        ITransport[] transports = InMemoryNetwork.Create(3);
+        var results = await Task.WhenAll(transports.Select(plain => Task.Run(async () =>
+        {
+            var t = new Selection.Verification.TranscriptTransport(plain);
+            int me = t.PartyIndex;
+            await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(t);
+            uint[] rows = parts.SelectMany(s => s[me].Row.ToArray()).ToArray();
+            bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(rows), Round.ValueCounts());
+            int[] kept = Enumerable.Range(0, total).Where(i => valid[i]).ToArray();
+            var round = Selection.Providers.RoundDefinition.ForPool(roundId, kept.Select(i => ids[i]), features, Round.PanelSize, Selection.Providers.RoundDefinition.CommitSeed(roundId, seed));
+            uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * Round.ValueCount, Round.ValueCount).ToArray()).ToArray();
+            Selection.Providers.ProviderRunResult run = await Selection.Providers.ProviderRun.RunInSessionAsync(t, abb, round, keptRows, new Selection.Providers.ProviderRunOptions { PublicSeed = seed });
+            Assert.NotNull(run.SharedPanel);
+            BitShareVector contactBits = IntakeChecks.ContactShares(abb, kept.Select(i => parts[i][me].Contact.ToArray()).ToArray(), Round.ContactBlockLength);
+            byte[][]? blocks = await IntakeChecks.OpenPanelContactsAsync(abb, contactBits, run.SharedPanel!, Round.ContactBlockLength);
+            return (valid, kept, run.PanelIds, blocks, abb.Audit.Entries.ToArray());
+        })));
+
+        Assert.All(results, r => Assert.Equal(Enumerable.Range(0, total).Select(i => i != 5), r.valid));
+        var analyser = results[0];
+        Assert.Equal(reference.Panel.Select(i => ids[good[i]]).Order(), analyser.PanelIds!.Order());
+        for (int j = 0; j < analyser.kept.Length; j++)
+        {
+            int person = analyser.kept[j] < 5 ? analyser.kept[j] : analyser.kept[j] - 1;
+            if (analyser.PanelIds!.Contains(ids[analyser.kept[j]]))
+            {
+                Assert.Equal(contacts[person], ContactBlock.Decode(Round, analyser.blocks![j]));
+            }
+            else
+            {
+                Assert.All(analyser.blocks![j], b => Assert.Equal(0, b));
+            }
+        }
+
+        Assert.Null(results[1].blocks);
+        Assert.Null(results[2].blocks);
+        Assert.Null(results[1].PanelIds);
+        foreach (var r in results)
+        {
+            // Openings: masked values, the validity bits and success bits to all; the panel and the contacts to the analyser.
+            Assert.All(r.Item5.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, new[] { IntakeChecks.ValidityLabel, SecureSelector.SuccessLabel }.Concat(Allowed)));
+            Assert.Equal([SecureSelector.PanelLabel, IntakeChecks.ContactsLabel], r.Item5.Where(e => e.Recipient is not null).Select(e => e.Label));
+            Assert.All(r.Item5.Where(e => e.Recipient is not null), e => Assert.Equal(0, e.Recipient));
+        }
+    }
+
+    [Fact]
+    public async Task ProviderRunInASessionRefusesAPeerWithAnotherPool()
+    {
+        byte[] roundId = Convert.FromHexString(Round.RoundId);
+        IReadOnlyList<Feature> features = Round.ToFeatures();
+        ITransport[] transports = InMemoryNetwork.Create(3);
+        var outcomes = await Task.WhenAll(transports.Select(plain => Task.Run(async () =>
+        {
+            var t = new Selection.Verification.TranscriptTransport(plain);
+            await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(t);
+            string[] ids = t.PartyIndex == 2 ? ["a", "b", "c", "x"] : ["a", "b", "c", "d"];
+            var round = Selection.Providers.RoundDefinition.ForPool(roundId, ids, features, Round.PanelSize);
+            uint[] rows = new uint[ids.Length * Round.ValueCount];
+            return await Record.ExceptionAsync(() => Selection.Providers.ProviderRun.RunInSessionAsync(t, abb, round, rows));
+        })));
+
+        Assert.All(outcomes, e => Assert.IsType<Selection.Providers.ProviderMismatchException>(e));
+        Assert.Contains("party 2 runs another session", outcomes[0]!.Message);
+    }
 }

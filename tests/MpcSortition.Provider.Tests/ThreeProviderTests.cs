@@ -13,8 +13,8 @@ namespace MpcSortition.Provider.Tests;
 /// The whole intake with three providers (in memory), driven over HTTP as the page will: a pool signs up, some correct
 /// their answers, some withdraw, some post after the deadline, one page reaches only two providers, two rows are
 /// hand-crafted; the round closes and reconciles through the operator endpoints; the exported shares are checked,
-/// selected with a public test tape and the panel's contacts opened (the selection stands in for the provider run of
-/// issue 10, which will run the same steps between the three processes).
+/// selected with a public test tape and the panel's contacts opened, here in one process from the exported shares (the
+/// service's own <c>POST /operator/select</c> runs these steps between three processes: <see cref="SelectProcessTests"/>).
 /// </summary>
 public sealed class ThreeProviderTests
 {
