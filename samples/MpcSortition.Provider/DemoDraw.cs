@@ -23,8 +23,9 @@ internal sealed record DrawOutcome(string[] PoolHashes, string[] Malformed, stri
 /// <summary>
 /// A demonstration draw after the sign-up: closes, reconciles and exports through each provider's operator endpoints
 /// (as the operators would), then checks the rows, selects with a public test tape and opens the panel's contacts to the
-/// analyser with the three parties in one process. It stands in for the library's provider run between three machines
-/// (issue 10), which runs the same steps; only the analyser's results leave it.
+/// analyser with the three parties in one process. The service's <c>POST /operator/select</c> runs the same steps
+/// between the three provider processes over mutual TLS; this in-process draw serves the quick start and the page's
+/// end-to-end test. Only the analyser's results leave it.
 /// </summary>
 internal static class DemoDraw
 {
