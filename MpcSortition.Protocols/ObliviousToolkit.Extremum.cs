@@ -180,6 +180,14 @@ public static partial class ObliviousToolkit
     /// </remarks>
     private static async ValueTask<ShareVector> RefreshAsync(IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken)
     {
+        if (x.HasCompanion || abb is ReplicatedBlackBox)
+        {
+            // The replicated engine masks every component it sends with a fresh zero sharing of its own (an additive
+            // operand is re-randomised inside AndAsync/MultiplyAsync), so there is nothing to refresh; its InputAsync
+            // is also a round, not free. A handle with a companion only comes from that engine (or is public).
+            return x;
+        }
+
         int m = x.Length;
         var zeros = new uint[m];
         uint[] acc = (uint[])x.Array.Clone();
@@ -195,6 +203,11 @@ public static partial class ObliviousToolkit
     /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
     private static async ValueTask<BitShareVector> RefreshBitsAsync(IArithmeticBlackBox abb, BitShareVector x, CancellationToken cancellationToken)
     {
+        if (x.HasCompanion || abb is ReplicatedBlackBox)
+        {
+            return x; // see RefreshAsync
+        }
+
         var zeros = new ulong[x.Words.Length];
         ulong[] acc = (ulong[])x.Array.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
