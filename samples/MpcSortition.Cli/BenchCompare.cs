@@ -52,7 +52,7 @@ internal static class BenchCompare
         _ => null,
     };
 
-    private static async Task<int> MeasureAsync(SemiHonestBlackBox abb, Settings s, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(IArithmeticBlackBox abb, Settings s, CancellationToken cancellationToken)
     {
         // Public test inputs from a fixed seed: party 0 shares x, party 1 shares y (no communication). A quarter of
         // the pairs are equal so that both outcomes of eq occur.
@@ -119,7 +119,7 @@ internal static class BenchCompare
             }
         }
 
-        Console.WriteLine(BenchHarness.ResultLine(s.Operation == Operation.LessThan ? "lt" : "eq", m, seconds, bytesPerBatch, roundsPerBatch));
+        Console.WriteLine(BenchHarness.ResultLine(s.Operation == Operation.LessThan ? "lt" : "eq", m, seconds, bytesPerBatch, roundsPerBatch, abb));
         return 0;
     }
 }
