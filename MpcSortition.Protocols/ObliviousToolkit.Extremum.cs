@@ -180,11 +180,11 @@ public static partial class ObliviousToolkit
     /// </remarks>
     private static async ValueTask<ShareVector> RefreshAsync(IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken)
     {
-        if (x.HasCompanion || abb is ReplicatedBlackBox)
+        if (x.HasCompanion || IsReplicatedEngine(abb))
         {
             // The replicated engine masks every component it sends with a fresh zero sharing of its own (an additive
             // operand is re-randomised inside AndAsync/MultiplyAsync), so there is nothing to refresh; its InputAsync
-            // is also a round, not free. A handle with a companion only comes from that engine (or is public).
+            // is also a round, not free. Elsewhere a handle with a companion is a public constant.
             return x;
         }
 
@@ -200,10 +200,18 @@ public static partial class ObliviousToolkit
         return new ShareVector(abb.PartyIndex, acc);
     }
 
+    /// <summary>Whether <paramref name="abb"/> (or the engine a decorator forwards to) keeps replicated sharings: its
+    /// random bits carry a companion. No randomness is drawn (zero bits) and nothing is sent.</summary>
+    internal static bool IsReplicatedEngine(IArithmeticBlackBox abb) => abb.PartyCount == 3 && abb.RandomBits(0).HasCompanion;
+
+    /// <summary>Run a circuit in replicated mode (one bit per AND) when the operand is a replicated sharing and the
+    /// engine keeps them; otherwise on this party's additive share alone.</summary>
+    internal static bool UseReplicatedCircuit(IArithmeticBlackBox abb, ShareVector operand) => operand.HasCompanion && IsReplicatedEngine(abb);
+
     /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
     private static async ValueTask<BitShareVector> RefreshBitsAsync(IArithmeticBlackBox abb, BitShareVector x, CancellationToken cancellationToken)
     {
-        if (x.HasCompanion || abb is ReplicatedBlackBox)
+        if (x.HasCompanion || IsReplicatedEngine(abb))
         {
             return x; // see RefreshAsync
         }
@@ -243,7 +251,9 @@ public static partial class ObliviousToolkit
         if (mode == ComparisonMode.SignOfDifference)
         {
             ShareVector fresh = await RefreshAsync(abb, d, cancellationToken).ConfigureAwait(false);
-            result = await circuit.MostSignificantBitAsync(fresh.Array, width).ConfigureAwait(false);
+            var signCircuit = new BitCircuit(abb, m, cancellationToken, UseReplicatedCircuit(abb, fresh));
+            ulong[] sign = await signCircuit.MostSignificantBitAsync(fresh.Array, width, fresh.Next).ConfigureAwait(false);
+            return signCircuit.ToHandle(negate ? signCircuit.Not(sign) : sign);
         }
         else
         {

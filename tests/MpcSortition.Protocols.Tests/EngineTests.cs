@@ -416,6 +416,28 @@ public sealed class EngineTests
         Assert.All(costs, c => Assert.Equal(new SessionCost(1, bytesPerProduct * m, bytesPerProduct * m, m, 0), c));
     }
 
+    [Theory]
+    [InlineData(BlackBoxEngine.Beaver, 114 * 4, 62 * 4)]
+    [InlineData(BlackBoxEngine.Replicated, 114, 62)]
+    public async Task Sign_comparison_and_equality_cost_their_and_gates_at_the_engines_price(BlackBoxEngine engine, int signBits, int equalityBits)
+    {
+        // m a multiple of 64, so no plane padding: bits sent per element = ANDs × (4 on Beaver: d and e to two peers;
+        // 1 on the replicated engine with replicated operands: one resharing bit to one peer).
+        const int m = 640;
+        (long Lt, long Eq, long LtRounds, long EqRounds)[] costs = await RunAsync(engine, async abb =>
+        {
+            ShareVector x = await abb.InputAsync(0, abb.PartyIndex == 0 ? new uint[m] : default, m);
+            ShareVector y = await abb.InputAsync(1, abb.PartyIndex == 1 ? new uint[m] : default, m);
+            SessionCost a = abb.Cost;
+            _ = await abb.LessThanAsync(x, y, ComparisonMode.SignOfDifference);
+            SessionCost b = abb.Cost;
+            _ = await abb.EqualAsync(x, y);
+            SessionCost c = abb.Cost;
+            return ((b - a).BytesSent, (c - b).BytesSent, (b - a).Rounds, (c - b).Rounds);
+        });
+        Assert.All(costs, c => Assert.Equal((signBits * m / 8L, equalityBits * m / 8L, 7L, 6L), c));
+    }
+
     [Fact]
     public async Task Replicated_openings_send_one_component_to_one_peer()
     {
