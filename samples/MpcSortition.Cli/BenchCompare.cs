@@ -91,7 +91,7 @@ internal static class BenchCompare
         result = await Run(); // warm-up: JIT tiers, TCP windows
         var seconds = new double[s.Iterations];
         long bytesBefore = abb.Trace.BytesSent, roundsBefore = abb.Trace.Rounds;
-        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime, kernelBefore = Process.GetCurrentProcess().PrivilegedProcessorTime;
         for (int i = 0; i < s.Iterations; i++)
         {
             abb.Audit.Clear();
@@ -100,7 +100,7 @@ internal static class BenchCompare
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
-        BenchHarness.ReportCpu(abb.PartyIndex, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, s.Iterations);
+        BenchHarness.ReportCpu(abb.PartyIndex, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, Process.GetCurrentProcess().PrivilegedProcessorTime - kernelBefore, s.Iterations);
         long bytesPerBatch = (abb.Trace.BytesSent - bytesBefore) / s.Iterations;
         long roundsPerBatch = (abb.Trace.Rounds - roundsBefore) / s.Iterations;
         ulong[]? opened = await abb.OpenBitsToAsync(result, 0, "bench: comparison results, opened to party 0 for the plaintext check", cancellationToken);

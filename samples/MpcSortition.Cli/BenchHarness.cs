@@ -203,8 +203,11 @@ internal static class BenchHarness
     /// <summary>Writes this party's process CPU time per timed batch to standard error (every party; the result line
     /// on standard output stays one line). CPU time is the figure to compare on a loaded machine: it does not count the
     /// time spent waiting for a core.</summary>
-    internal static void ReportCpu(int party, TimeSpan cpu, int iterations) =>
-        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu party={party} process_cpu_ms_per_batch={cpu.TotalMilliseconds / iterations:0.0}"));
+    internal static void ReportCpu(int party, TimeSpan cpu, int iterations) => ReportCpu(party, cpu, TimeSpan.Zero, iterations);
+
+    /// <summary>As <see cref="ReportCpu(int, TimeSpan, int)"/>, with the kernel-mode part (sockets, TCP) given separately.</summary>
+    internal static void ReportCpu(int party, TimeSpan cpu, TimeSpan kernel, int iterations) =>
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu party={party} process_cpu_ms_per_batch={cpu.TotalMilliseconds / iterations:0.0} kernel_ms_per_batch={kernel.TotalMilliseconds / iterations:0.0}"));
 
     /// <summary>Formats the one result line every bench verb prints.</summary>
     /// <remarks>A run on the replicated engine ends with <c> engine=replicated</c>; the default engine's line is unchanged.</remarks>

@@ -63,7 +63,7 @@ internal static class BenchMul
 
         var seconds = new double[s.Iterations];
         long bytesBefore = abb.Trace.BytesSent, roundsBefore = abb.Trace.Rounds;
-        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime, kernelBefore = Process.GetCurrentProcess().PrivilegedProcessorTime;
         for (int i = 0; i < s.Iterations; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -71,7 +71,7 @@ internal static class BenchMul
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
-        BenchHarness.ReportCpu(abb.PartyIndex, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, s.Iterations);
+        BenchHarness.ReportCpu(abb.PartyIndex, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, Process.GetCurrentProcess().PrivilegedProcessorTime - kernelBefore, s.Iterations);
         long bytesPerBatch = (abb.Trace.BytesSent - bytesBefore) / s.Iterations;
         long roundsPerBatch = (abb.Trace.Rounds - roundsBefore) / s.Iterations;
         uint[]? opened = await abb.OpenToAsync(product, 0, "bench: product, opened to party 0 for the plaintext check", cancellationToken);
