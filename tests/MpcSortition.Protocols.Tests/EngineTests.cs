@@ -118,7 +118,8 @@ public sealed class EngineTests
                 ShareVector cat = abb.Concat(abb.Slice(sx, 0, m / 2), abb.Slice(sx, m / 2, m - (m / 2)));
                 ShareVector pub = abb.Public(x);
                 ShareVector pubProduct = await abb.MultiplyAsync(pub, syR);
-                return new[] { sx, sy, syR, r, lin, xx, xy, yy, chained, cat, pub, pubProduct };
+                ShareVector vectorLin = abb.AddPublic(abb.MultiplyPublic(syR, x), y); // public vectors: y·x + y
+                return new[] { sx, sy, syR, r, lin, xx, xy, yy, chained, cat, pub, pubProduct, vectorLin };
             }).GetAwaiter().GetResult();
 
             uint[] rValues = Reconstruct(Column(results, 3));
@@ -133,11 +134,12 @@ public sealed class EngineTests
                 && Reconstruct(Column(results, 8)).SequenceEqual(Parties.Product(Parties.Product(x, y), y.Select(v => v + 1).ToArray()))
                 && Reconstruct(Column(results, 9)).SequenceEqual(x)
                 && Reconstruct(Column(results, 10)).SequenceEqual(x)
-                && Reconstruct(Column(results, 11)).SequenceEqual(Parties.Product(x, y));
+                && Reconstruct(Column(results, 11)).SequenceEqual(Parties.Product(x, y))
+                && Reconstruct(Column(results, 12)).SequenceEqual(Parties.Product(x, y).Zip(y, (p, v) => unchecked(p + v)));
             if (replicated)
             {
                 // Which handles carry a companion is fixed by how they were made; all must be consistent.
-                bool[] expect = [true, false, true, true, true, true, false, false, true, true, true, true];
+                bool[] expect = [true, false, true, true, true, true, false, false, true, true, true, true, true];
                 for (int k = 0; k < expect.Length; k++)
                 {
                     AssertConsistent(Column(results, k), expect[k]);
