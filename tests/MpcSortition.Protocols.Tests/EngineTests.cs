@@ -419,14 +419,14 @@ public sealed class EngineTests
     }
 
     [Theory]
-    [InlineData(BlackBoxEngine.Beaver, 114 * 4, 62 * 4)]
-    [InlineData(BlackBoxEngine.Replicated, 114, 62)]
-    public async Task Sign_comparison_and_equality_cost_their_and_gates_at_the_engines_price(BlackBoxEngine engine, int signBits, int equalityBits)
+    [InlineData(BlackBoxEngine.Beaver, 114 * 4, 62 * 4, 343 * 4)]
+    [InlineData(BlackBoxEngine.Replicated, 114, 62, 343)]
+    public async Task Comparisons_and_equality_cost_their_and_gates_at_the_engines_price(BlackBoxEngine engine, int signBits, int equalityBits, int exactBits)
     {
         // m a multiple of 64, so no plane padding: bits sent per element = ANDs × (4 on Beaver: d and e to two peers;
         // 1 on the replicated engine with replicated operands: one resharing bit to one peer).
         const int m = 640;
-        (long Lt, long Eq, long LtRounds, long EqRounds)[] costs = await RunAsync(engine, async abb =>
+        (long Lt, long Eq, long LtRounds, long EqRounds, long Exact, long ExactRounds)[] costs = await RunAsync(engine, async abb =>
         {
             ShareVector x = await abb.InputAsync(0, abb.PartyIndex == 0 ? new uint[m] : default, m);
             ShareVector y = await abb.InputAsync(1, abb.PartyIndex == 1 ? new uint[m] : default, m);
@@ -435,9 +435,11 @@ public sealed class EngineTests
             SessionCost b = abb.Cost;
             _ = await abb.EqualAsync(x, y);
             SessionCost c = abb.Cost;
-            return ((b - a).BytesSent, (c - b).BytesSent, (b - a).Rounds, (c - b).Rounds);
+            _ = await abb.LessThanAsync(x, y);
+            SessionCost d = abb.Cost;
+            return ((b - a).BytesSent, (c - b).BytesSent, (b - a).Rounds, (c - b).Rounds, (d - c).BytesSent, (d - c).Rounds);
         });
-        Assert.All(costs, c => Assert.Equal((signBits * m / 8L, equalityBits * m / 8L, 7L, 6L), c));
+        Assert.All(costs, c => Assert.Equal((signBits * m / 8L, equalityBits * m / 8L, 7L, 6L, exactBits * m / 8L, 8L), c));
     }
 
     [Fact]
