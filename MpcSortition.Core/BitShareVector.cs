@@ -7,11 +7,15 @@ namespace MpcSortition.Core;
 /// <remarks>
 /// XOR of two shared vectors and AND with a public mask are local. XOR with a public vector (and NOT) is
 /// applied by party 0 only. Bits past <see cref="BitLength"/> in the last word are always zero.
+/// A handle made by a three-party replicated engine may also carry, internally, the next party's share (the
+/// companion, see <see cref="ShareVector"/>); the operations here keep it in step (public bits go into component 0:
+/// party 0's own share and party 2's companion). <see cref="Words"/> is always this party's XOR share.
 /// <see cref="ToString"/> never shows the bits.
 /// </remarks>
 public sealed class BitShareVector
 {
     private readonly ulong[] _words;
+    private readonly ulong[]? _next;
 
     /// <summary>Creates party <paramref name="partyIndex"/>'s shares of <paramref name="bitLength"/> bits from a copy of <paramref name="words"/>.</summary>
     /// <param name="partyIndex">The holder (0-based).</param>
@@ -23,15 +27,32 @@ public sealed class BitShareVector
     }
 
     internal BitShareVector(int partyIndex, int bitLength, ulong[] words)
+        : this(partyIndex, bitLength, words, null)
+    {
+    }
+
+    internal BitShareVector(int partyIndex, int bitLength, ulong[] words, ulong[]? next)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(partyIndex);
+        if (next is not null && next.Length != words.Length)
+        {
+            ThrowHelper.LengthMismatch(nameof(next), words.Length, next.Length);
+        }
+
         PartyIndex = partyIndex;
         BitLength = bitLength;
         _words = words;
+        _next = next;
     }
 
     /// <summary>The backing array, not copied: for engines in this solution that fill results in place.</summary>
     internal ulong[] Array => _words;
+
+    /// <summary>The companion (the next party's share, replicated engines only), not copied; null when absent.</summary>
+    internal ulong[]? Next => _next;
+
+    /// <summary>Whether this handle carries the next party's share too.</summary>
+    internal bool HasCompanion => _next is not null;
 
     /// <summary>The holder's 0-based party index.</summary>
     public int PartyIndex { get; }
@@ -50,7 +71,14 @@ public sealed class BitShareVector
         CheckCompatible(other);
         var result = new ulong[_words.Length];
         PackedBits.Xor(_words, other._words, result);
-        return new BitShareVector(PartyIndex, BitLength, result);
+        ulong[]? next = null;
+        if (_next is not null && other._next is not null)
+        {
+            next = new ulong[_words.Length];
+            PackedBits.Xor(_next, other._next, next);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result, next);
     }
 
     /// <summary>Share of x AND m for a public mask m (every party masks its own share).</summary>
@@ -61,7 +89,14 @@ public sealed class BitShareVector
         ThrowHelper.CheckSameLength<ulong>(_words, mask, nameof(mask));
         var result = new ulong[_words.Length];
         PackedBits.And(_words, mask, result);
-        return new BitShareVector(PartyIndex, BitLength, result);
+        ulong[]? next = null;
+        if (_next is not null)
+        {
+            next = new ulong[_words.Length];
+            PackedBits.And(_next, mask, next);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result, next);
     }
 
     /// <summary>Share of x XOR c for public bits c: party 0 applies c, the others copy their shares.</summary>
@@ -77,7 +112,14 @@ public sealed class BitShareVector
             PackedBits.ClearTail(result, BitLength);
         }
 
-        return new BitShareVector(PartyIndex, BitLength, result);
+        ulong[]? next = (ulong[]?)_next?.Clone();
+        if (next is not null && PartyIndex == ShareVector.CompanionConstantHolder)
+        {
+            PackedBits.Xor(next, bits, next);
+            PackedBits.ClearTail(next, BitLength);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result, next);
     }
 
     /// <summary>Share of NOT x: party 0 flips its bits, the others copy their shares.</summary>
@@ -91,7 +133,14 @@ public sealed class BitShareVector
             PackedBits.ClearTail(result, BitLength);
         }
 
-        return new BitShareVector(PartyIndex, BitLength, result);
+        ulong[]? next = (ulong[]?)_next?.Clone();
+        if (next is not null && PartyIndex == ShareVector.CompanionConstantHolder)
+        {
+            PackedBits.Not(next, next);
+            PackedBits.ClearTail(next, BitLength);
+        }
+
+        return new BitShareVector(PartyIndex, BitLength, result, next);
     }
 
     /// <summary>The shares of the bits x[start .. start + bitLength).</summary>
@@ -104,7 +153,14 @@ public sealed class BitShareVector
         ThrowHelper.CheckRange(BitLength, start, bitLength);
         var result = new ulong[PackedBits.WordCount(bitLength)];
         PackedBits.CopyBits(_words, start, result, 0, bitLength);
-        return new BitShareVector(PartyIndex, bitLength, result);
+        ulong[]? next = null;
+        if (_next is not null)
+        {
+            next = new ulong[result.Length];
+            PackedBits.CopyBits(_next, start, next, 0, bitLength);
+        }
+
+        return new BitShareVector(PartyIndex, bitLength, result, next);
     }
 
     /// <summary>The concatenation of bit share vectors of one party, in order (bit offsets need not be multiples of 64).</summary>
@@ -133,14 +189,26 @@ public sealed class BitShareVector
 
         int bits = checked((int)total);
         var result = new ulong[PackedBits.WordCount(bits)];
+        bool companions = true;
+        foreach (BitShareVector p in parts)
+        {
+            companions &= p._next is not null;
+        }
+
+        ulong[]? next = companions ? new ulong[result.Length] : null;
         int at = 0;
         foreach (BitShareVector p in parts)
         {
             PackedBits.CopyBits(p._words, 0, result, at, p.BitLength);
+            if (next is not null)
+            {
+                PackedBits.CopyBits(p._next!, 0, next, at, p.BitLength);
+            }
+
             at += p.BitLength;
         }
 
-        return new BitShareVector(party, bits, result);
+        return new BitShareVector(party, bits, result, next);
     }
 
     /// <summary>Party <paramref name="partyIndex"/>'s share of a trivial sharing of public bits: party 0 holds the
@@ -163,6 +231,18 @@ public sealed class BitShareVector
 
     /// <summary>Wraps an array without copying it (the caller gives up the array; bits past the end must be zero).</summary>
     internal static BitShareVector Own(int partyIndex, int bitLength, ulong[] words) => new(partyIndex, bitLength, words);
+
+    /// <summary>Wraps this party's share and the next party's share without copying (bits past the end must be zero).</summary>
+    internal static BitShareVector Own(int partyIndex, int bitLength, ulong[] words, ulong[]? next) => new(partyIndex, bitLength, words, next);
+
+    /// <summary>A trivial replicated sharing of public bits among three parties: party 0's share and party 2's companion.</summary>
+    internal static BitShareVector PublicReplicated(int partyIndex, int bitLength, ReadOnlySpan<ulong> words)
+    {
+        ulong[] copy = CopyWords(bitLength, words);
+        ulong[] mine = partyIndex == AdditiveSharing.ConstantHolder ? copy : new ulong[copy.Length];
+        ulong[] next = partyIndex == ShareVector.CompanionConstantHolder ? (ulong[])copy.Clone() : new ulong[copy.Length];
+        return new BitShareVector(partyIndex, bitLength, mine, next);
+    }
 
     /// <summary>Describes the vector (party and bit length) without showing any share.</summary>
     /// <returns>For example <c>BitShareVector(party 2, 128 bits)</c>.</returns>

@@ -14,19 +14,33 @@ namespace MpcSortition.Protocols;
 /// Every control-flow decision depends only on the public count and width: the sequence of rounds and message
 /// sizes is the same for every secret input. The only openings are those inside
 /// <see cref="IArithmeticBlackBox.AndAsync"/> (Beaver-masked).
+/// <para><b>Replicated mode</b> (three parties, an input that carries companions, see <see cref="ReplicatedBlackBox"/>):
+/// each plane holds two halves of <see cref="Stride"/> words, this party's component and the next party's. XOR acts on
+/// both halves, public constants go into component 0 (party 0's first half, party 2's second half), and the AND levels
+/// hand replicated handles to the engine, so an AND costs one bit to one peer instead of the additive path.</para>
 /// </remarks>
 internal sealed class BitCircuit
 {
     private readonly IArithmeticBlackBox _abb;
     private readonly CancellationToken _cancellationToken;
 
-    internal BitCircuit(IArithmeticBlackBox abb, int count, CancellationToken cancellationToken)
+    internal BitCircuit(IArithmeticBlackBox abb, int count, CancellationToken cancellationToken, bool replicated = false)
     {
         _abb = abb;
         Count = count;
         Stride = BitSlicing.Stride(count);
         _cancellationToken = cancellationToken;
+        Replicated = replicated && abb.PartyCount == 3;
     }
+
+    /// <summary>Whether planes carry the next party's component too (see the remarks).</summary>
+    internal bool Replicated { get; }
+
+    /// <summary>Words per plane array: <see cref="Stride"/>, or twice that in replicated mode.</summary>
+    internal int PlaneWords => Replicated ? 2 * Stride : Stride;
+
+    /// <summary>Whether this party holds component 0 (where public constants go) as its second half.</summary>
+    private bool IsCompanionConstantHolder => Replicated && _abb.PartyIndex == 2;
 
     /// <summary>Number of elements per plane.</summary>
     internal int Count { get; }
@@ -41,7 +55,42 @@ internal sealed class BitCircuit
 
     // ------------------------------------------------------------------ local gates
 
-    internal ulong[] Zero() => new ulong[Stride];
+    internal ulong[] Zero() => new ulong[PlaneWords];
+
+    /// <summary>The trivial sharing whose component <paramref name="j"/> is that component of <paramref name="plane"/>
+    /// and whose other components are zero (party i holds components i and, in replicated mode, i + 1).</summary>
+    internal ulong[] Component(ulong[] plane, int j)
+    {
+        ulong[] r = Zero();
+        int me = PartyIndex;
+        if (me == j)
+        {
+            plane.AsSpan(0, Stride).CopyTo(r);
+        }
+
+        if (Replicated && (me + 1) % 3 == j)
+        {
+            plane.AsSpan(Stride, Stride).CopyTo(r.AsSpan(Stride));
+        }
+
+        return r;
+    }
+
+    /// <summary>The first <see cref="Count"/> bits of a plane as a handle (with its companion in replicated mode).</summary>
+    internal BitShareVector ToHandle(ulong[] plane)
+    {
+        int words = PackedBits.WordCount(Count);
+        var mine = new ulong[words];
+        PackedBits.CopyBits(plane, 0, mine, 0, Count);
+        if (!Replicated)
+        {
+            return BitShareVector.Own(PartyIndex, Count, mine);
+        }
+
+        var next = new ulong[words];
+        PackedBits.CopyBits(plane.AsSpan(Stride), 0, next, 0, Count);
+        return BitShareVector.Own(PartyIndex, Count, mine, next);
+    }
 
     internal static ulong[] Xor(ulong[] a, ulong[] b)
     {
@@ -64,7 +113,12 @@ internal sealed class BitCircuit
         var r = (ulong[])a.Clone();
         if (IsConstantHolder)
         {
-            TensorPrimitives.OnesComplement(r, r);
+            TensorPrimitives.OnesComplement(r.AsSpan(0, Stride), r.AsSpan(0, Stride));
+        }
+
+        if (IsCompanionConstantHolder)
+        {
+            TensorPrimitives.OnesComplement(r.AsSpan(Stride), r.AsSpan(Stride));
         }
 
         return r;
@@ -73,24 +127,39 @@ internal sealed class BitCircuit
     /// <summary>A public plane (all elements the same bit) as a trivial sharing.</summary>
     internal ulong[] Constant(bool bit)
     {
-        var r = new ulong[Stride];
+        ulong[] r = Zero();
         if (bit && IsConstantHolder)
         {
-            r.AsSpan().Fill(ulong.MaxValue);
+            r.AsSpan(0, Stride).Fill(ulong.MaxValue);
+        }
+
+        if (bit && IsCompanionConstantHolder)
+        {
+            r.AsSpan(Stride).Fill(ulong.MaxValue);
         }
 
         return r;
     }
 
-    /// <summary>Slices this party's arithmetic shares into <paramref name="width"/> planes (bit j of every share).</summary>
-    internal ulong[][] SliceShares(ReadOnlyMemory<uint> shares, int width)
+    /// <summary>Slices this party's arithmetic shares into <paramref name="width"/> planes (bit j of every share); in
+    /// replicated mode the companion's planes form each plane's second half.</summary>
+    internal ulong[][] SliceShares(ReadOnlyMemory<uint> shares, int width, ReadOnlyMemory<uint> companion = default)
     {
         var flat = new ulong[width * Stride];
         BitSlicing.ToPaddedPlanes(shares.Span, width, flat);
+        ulong[]? flatNext = null;
+        if (Replicated)
+        {
+            flatNext = new ulong[width * Stride];
+            BitSlicing.ToPaddedPlanes(companion.Span, width, flatNext);
+        }
+
         var planes = new ulong[width][];
         for (int j = 0; j < width; j++)
         {
-            planes[j] = flat.AsSpan(j * Stride, Stride).ToArray();
+            planes[j] = Zero();
+            flat.AsSpan(j * Stride, Stride).CopyTo(planes[j]);
+            flatNext?.AsSpan(j * Stride, Stride).CopyTo(planes[j].AsSpan(Stride));
         }
 
         return planes;
@@ -111,20 +180,34 @@ internal sealed class BitCircuit
         int s = Stride;
         var xs = new ulong[k * s];
         var ys = new ulong[k * s];
+        ulong[]? xn = Replicated ? new ulong[k * s] : null, yn = Replicated ? new ulong[k * s] : null;
         for (int i = 0; i < k; i++)
         {
-            x[i].CopyTo(xs, i * s);
-            y[i].CopyTo(ys, i * s);
+            x[i].AsSpan(0, s).CopyTo(xs.AsSpan(i * s));
+            y[i].AsSpan(0, s).CopyTo(ys.AsSpan(i * s));
+            if (Replicated)
+            {
+                x[i].AsSpan(s, s).CopyTo(xn.AsSpan(i * s));
+                y[i].AsSpan(s, s).CopyTo(yn.AsSpan(i * s));
+            }
         }
 
         // Whole words, so no tail to clear: wrap the fresh arrays without the copy FromBitShares would make.
-        var bx = new BitShareVector(PartyIndex, 64 * xs.Length, xs);
-        var by = new BitShareVector(PartyIndex, 64 * ys.Length, ys);
+        var bx = new BitShareVector(PartyIndex, 64 * xs.Length, xs, xn);
+        var by = new BitShareVector(PartyIndex, 64 * ys.Length, ys, yn);
         BitShareVector z = await _abb.AndAsync(bx, by, _cancellationToken).ConfigureAwait(false);
         ReadOnlySpan<ulong> zs = z.Words;
+        ulong[]? zn = z.Next;
+        if (Replicated && zn is null)
+        {
+            throw new InvalidOperationException("The black box returned an AND of replicated operands without its second component.");
+        }
+
         for (int i = 0; i < k; i++)
         {
-            result[i] = zs.Slice(i * s, s).ToArray();
+            result[i] = Zero();
+            zs.Slice(i * s, s).CopyTo(result[i]);
+            zn?.AsSpan(i * s, s).CopyTo(result[i].AsSpan(s));
         }
 
         return result;
@@ -170,20 +253,21 @@ internal sealed class BitCircuit
     /// planes) and B = maj(x₀, x₁, x₂) shifted left by one (B₀ = 0 public), so that A + B ≡ x. One AND round
     /// (width − 1 ANDs per element: the carry out of the top bit is dropped).
     /// </summary>
-    internal async ValueTask<(ulong[][] A, ulong[][] B)> CarrySaveAsync(ReadOnlyMemory<uint> shares, int width)
+    internal async ValueTask<(ulong[][] A, ulong[][] B)> CarrySaveAsync(ReadOnlyMemory<uint> shares, int width, ReadOnlyMemory<uint> companion = default)
     {
         RequireThreeParties();
-        ulong[][] mine = SliceShares(shares, width);
+        ulong[][] mine = SliceShares(shares, width, companion);
 
-        // Trivial sharings X_i (owner i). A = X0⊕X1⊕X2 has share `mine` at every party.
+        // Sharings X_j whose component j is party j's share (trivial sharings in additive mode; in replicated mode
+        // X_j's component j is known to parties j and j − 1). A = X0⊕X1⊕X2 has share `mine` at every party.
         // maj(X0, X1, X2) = ((X0⊕X2) ∧ (X1⊕X2)) ⊕ X2.
-        int me = PartyIndex;
         var u = new ulong[width - 1][];
         var v = new ulong[width - 1][];
         for (int j = 0; j < width - 1; j++)
         {
-            u[j] = me is 0 or 2 ? mine[j] : Zero();
-            v[j] = me is 1 or 2 ? mine[j] : Zero();
+            ulong[] x2 = Component(mine[j], 2);
+            u[j] = Xor(Component(mine[j], 0), x2);
+            v[j] = Xor(Component(mine[j], 1), x2);
         }
 
         ulong[][] uv = await AndLevelAsync(u, v).ConfigureAwait(false);
@@ -191,7 +275,7 @@ internal sealed class BitCircuit
         b[0] = Zero();
         for (int j = 1; j < width; j++)
         {
-            b[j] = me == 2 ? Xor(uv[j - 1], mine[j - 1]) : uv[j - 1];
+            b[j] = Xor(uv[j - 1], Component(mine[j - 1], 2));
         }
 
         return (mine, b);
@@ -201,15 +285,15 @@ internal sealed class BitCircuit
     /// The top bit (bit width − 1) of x = Σ shares mod 2^width: carry-save (1 round), generate (1 round), then a
     /// tree of group generate/propagate over bits 1..width−2 (⌈log2(width − 2)⌉ rounds). For width 32: 7 rounds.
     /// </summary>
-    internal async ValueTask<ulong[]> MostSignificantBitAsync(ReadOnlyMemory<uint> shares, int width)
+    internal async ValueTask<ulong[]> MostSignificantBitAsync(ReadOnlyMemory<uint> shares, int width, ReadOnlyMemory<uint> companion = default)
     {
         if (width == 1)
         {
             RequireThreeParties();
-            return SliceShares(shares, 1)[0]; // the parity bit is linear: x₀⊕x₁⊕x₂
+            return SliceShares(shares, 1, companion)[0]; // the parity bit is linear: x₀⊕x₁⊕x₂
         }
 
-        (ulong[][] a, ulong[][] b) = await CarrySaveAsync(shares, width).ConfigureAwait(false);
+        (ulong[][] a, ulong[][] b) = await CarrySaveAsync(shares, width, companion).ConfigureAwait(false);
         ulong[] top = Xor(a[width - 1], b[width - 1]);
         int leaves = width - 2; // bits 1..width−2 (bit 0 cannot generate: B₀ = 0)
         if (leaves == 0)
@@ -380,29 +464,37 @@ internal sealed class BitCircuit
     /// all j (t is then exactly the carry vector of a + b). maj costs one AND per bit, all in one round; the AND of
     /// the width equality bits takes ⌈log2 width⌉ rounds. For width 32: 6 rounds, 62 ANDs per element.
     /// </summary>
-    internal async ValueTask<ulong[]> IsZeroAsync(ReadOnlyMemory<uint> shares, int width)
+    internal async ValueTask<ulong[]> IsZeroAsync(ReadOnlyMemory<uint> shares, int width, ReadOnlyMemory<uint> companion = default)
     {
         RequireThreeParties();
         int me = PartyIndex;
-        ulong[][] mine;
+
+        // w = −z₂: party 2 negates its own component, and in replicated mode party 1 its companion (component 2).
+        ReadOnlyMemory<uint> own = shares, next = companion;
         if (me == 2)
         {
             var negated = new uint[shares.Length];
             TensorPrimitives.Negate(shares.Span, negated);
-            mine = SliceShares(negated, width);
+            own = negated;
         }
-        else
+
+        if (Replicated && me == 1)
         {
-            mine = SliceShares(shares, width);
+            var negated = new uint[companion.Length];
+            TensorPrimitives.Negate(companion.Span, negated);
+            next = negated;
         }
+
+        ulong[][] mine = SliceShares(own, width, next);
 
         // t has share `mine` everywhere. maj(a, b, t) = ((b ⊕ w) ∧ (a ⊕ w)) ⊕ t since a ⊕ t = b ⊕ w, b ⊕ t = a ⊕ w.
         var left = new ulong[width - 1][];
         var right = new ulong[width - 1][];
         for (int j = 0; j < width - 1; j++)
         {
-            left[j] = me is 1 or 2 ? mine[j] : Zero();
-            right[j] = me is 0 or 2 ? mine[j] : Zero();
+            ulong[] w = Component(mine[j], 2);
+            left[j] = Xor(Component(mine[j], 1), w);
+            right[j] = Xor(Component(mine[j], 0), w);
         }
 
         ulong[][] products = await AndLevelAsync(left, right).ConfigureAwait(false);

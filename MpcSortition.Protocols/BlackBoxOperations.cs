@@ -17,10 +17,11 @@ public static class BlackBoxOperations
         /// <returns>The handle.</returns>
         public ShareVector FromShares(ReadOnlySpan<uint> shares) => new(Party(abb), shares);
 
-        /// <summary>A trivial sharing of public values (party 0 holds them, the others hold zeros).</summary>
+        /// <summary>A trivial sharing of public values (party 0 holds them, the others hold zeros; with three parties the
+        /// handle is also a trivial replicated sharing, party 2 holding the values as its second component).</summary>
         /// <param name="values">The public values, the same at every party.</param>
         /// <returns>The handle.</returns>
-        public ShareVector Public(ReadOnlySpan<uint> values) => ShareVector.Public(Party(abb), values);
+        public ShareVector Public(ReadOnlySpan<uint> values) => abb.PartyCount == 3 ? ShareVector.PublicReplicated(Party(abb), values) : ShareVector.Public(Party(abb), values);
 
         /// <summary>x + y element-wise, mod 2^32.</summary>
         /// <param name="x">First operand.</param>
@@ -93,7 +94,7 @@ public static class BlackBoxOperations
         /// <param name="words">The public packed bits.</param>
         /// <param name="bitLength">Number of bits.</param>
         /// <returns>The handle.</returns>
-        public BitShareVector PublicBits(ReadOnlySpan<ulong> words, int bitLength) => BitShareVector.Public(Party(abb), bitLength, words);
+        public BitShareVector PublicBits(ReadOnlySpan<ulong> words, int bitLength) => abb.PartyCount == 3 ? BitShareVector.PublicReplicated(Party(abb), bitLength, words) : BitShareVector.Public(Party(abb), bitLength, words);
 
         /// <summary>x ⊕ y.</summary>
         /// <param name="x">First operand.</param>
@@ -136,6 +137,39 @@ public static class BlackBoxOperations
             }
 
             return BitShareVector.Concat(parts);
+        }
+    }
+
+    /// <summary>The inner products as m·L multiplications and a local sum per row: the default of
+    /// <see cref="IArithmeticBlackBox.InnerProductAsync"/> and the Beaver engine's implementation.</summary>
+    internal static async ValueTask<ShareVector> InnerProductByMultiplicationAsync(IArithmeticBlackBox abb, ShareVector x, ShareVector y, int length, CancellationToken cancellationToken)
+    {
+        Mine(abb, x);
+        Mine(abb, y);
+        if (x.Length != y.Length)
+        {
+            throw new ArgumentException($"Length mismatch: x has {x.Length} values, y has {y.Length}.", nameof(y));
+        }
+
+        CheckRows(x.Length, length);
+        ShareVector products = await abb.MultiplyAsync(x, y, cancellationToken).ConfigureAwait(false);
+        ReadOnlySpan<uint> p = products.Values;
+        var sums = new uint[x.Length / length];
+        for (int r = 0; r < sums.Length; r++)
+        {
+            sums[r] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(p.Slice(r * length, length));
+        }
+
+        return ShareVector.Own(abb.PartyIndex, sums);
+    }
+
+    /// <summary>Checks an inner product's row length against its operands' length.</summary>
+    internal static void CheckRows(int total, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(length, 1);
+        if (total % length != 0)
+        {
+            throw new ArgumentException($"The operands' length {total} is not a multiple of the row length {length}.", nameof(length));
         }
     }
 

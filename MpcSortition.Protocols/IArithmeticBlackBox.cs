@@ -61,6 +61,22 @@ public interface IArithmeticBlackBox : IAsyncDisposable
     /// <returns>The product.</returns>
     ValueTask<ShareVector> MultiplyAsync(ShareVector x, ShareVector y, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Inner products of rows: output r is Σ_k x[r·L + k] · y[r·L + k] (mod 2^32) for L = <paramref name="length"/>, so
+    /// x and y hold m·L values and the result m. One round whatever L. On <see cref="ReplicatedBlackBox"/> with
+    /// replicated operands it costs one element of traffic per output (the price of m multiplications); on
+    /// <see cref="SemiHonestBlackBox"/> it is m·L Beaver multiplications in one round and a local sum (16 bytes per term
+    /// per party: each term needs its own masked opening). The default implementation, for engines written elsewhere,
+    /// is the latter over <see cref="MultiplyAsync"/>.
+    /// </summary>
+    /// <param name="x">m·L values, row by row.</param>
+    /// <param name="y">m·L values, the same layout.</param>
+    /// <param name="length">The row length L, at least 1; must divide the operands' length.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The m inner products.</returns>
+    ValueTask<ShareVector> InnerProductAsync(ShareVector x, ShareVector y, int length, CancellationToken cancellationToken = default) =>
+        BlackBoxOperations.InnerProductByMultiplicationAsync(this, x, y, length, cancellationToken);
+
     /// <summary>Reveals x to every party (one round) and records the opening under <paramref name="label"/>.</summary>
     /// <param name="x">The values to reveal.</param>
     /// <param name="label">What is opened and why; non-empty.</param>

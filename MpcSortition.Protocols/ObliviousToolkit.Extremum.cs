@@ -180,6 +180,14 @@ public static partial class ObliviousToolkit
     /// </remarks>
     private static async ValueTask<ShareVector> RefreshAsync(IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken)
     {
+        if (x.HasCompanion || IsReplicatedEngine(abb))
+        {
+            // The replicated engine masks every component it sends with a fresh zero sharing of its own (an additive
+            // operand is re-randomised inside AndAsync/MultiplyAsync), so there is nothing to refresh; its InputAsync
+            // is also a round, not free. Elsewhere a handle with a companion is a public constant.
+            return x;
+        }
+
         int m = x.Length;
         var zeros = new uint[m];
         uint[] acc = (uint[])x.Array.Clone();
@@ -192,9 +200,22 @@ public static partial class ObliviousToolkit
         return new ShareVector(abb.PartyIndex, acc);
     }
 
+    /// <summary>Whether <paramref name="abb"/> (or the engine a decorator forwards to) keeps replicated sharings: its
+    /// random bits carry a companion. No randomness is drawn (zero bits) and nothing is sent.</summary>
+    internal static bool IsReplicatedEngine(IArithmeticBlackBox abb) => abb.PartyCount == 3 && abb.RandomBits(0).HasCompanion;
+
+    /// <summary>Run a circuit in replicated mode (one bit per AND) when the operand is a replicated sharing and the
+    /// engine keeps them; otherwise on this party's additive share alone.</summary>
+    internal static bool UseReplicatedCircuit(IArithmeticBlackBox abb, ShareVector operand) => operand.HasCompanion && IsReplicatedEngine(abb);
+
     /// <summary>The boolean counterpart of <see cref="RefreshAsync"/>: XOR with a fresh sharing of zero bits.</summary>
     private static async ValueTask<BitShareVector> RefreshBitsAsync(IArithmeticBlackBox abb, BitShareVector x, CancellationToken cancellationToken)
     {
+        if (x.HasCompanion || IsReplicatedEngine(abb))
+        {
+            return x; // see RefreshAsync
+        }
+
         var zeros = new ulong[x.Words.Length];
         ulong[] acc = (ulong[])x.Array.Clone();
         for (int owner = 0; owner < abb.PartyCount; owner++)
@@ -230,7 +251,9 @@ public static partial class ObliviousToolkit
         if (mode == ComparisonMode.SignOfDifference)
         {
             ShareVector fresh = await RefreshAsync(abb, d, cancellationToken).ConfigureAwait(false);
-            result = await circuit.MostSignificantBitAsync(fresh.Array, width).ConfigureAwait(false);
+            var signCircuit = new BitCircuit(abb, m, cancellationToken, UseReplicatedCircuit(abb, fresh));
+            ulong[] sign = await signCircuit.MostSignificantBitAsync(fresh.Array, width, fresh.Next).ConfigureAwait(false);
+            return signCircuit.ToHandle(negate ? signCircuit.Not(sign) : sign);
         }
         else
         {
@@ -248,12 +271,14 @@ public static partial class ObliviousToolkit
 
             batch.Add(d);
             ShareVector all = await RefreshAsync(abb, abb.Concat(batch.ToArray()), cancellationToken).ConfigureAwait(false);
-            var wide = new BitCircuit(abb, all.Length, cancellationToken);
-            ulong[] msb = await wide.MostSignificantBitAsync(all.Array, width).ConfigureAwait(false);
+            bool replicated = UseReplicatedCircuit(abb, all);
+            var wide = new BitCircuit(abb, all.Length, cancellationToken, replicated);
+            circuit = new BitCircuit(abb, m, cancellationToken, replicated);
+            ulong[] msb = await wide.MostSignificantBitAsync(all.Array, width, all.Next).ConfigureAwait(false);
             int part = 0;
-            ulong[] lTop = left.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(left.Public!, width, circuit);
-            ulong[] rTop = right.Shared is not null ? Extract(msb, part++, m, circuit) : PublicSignBits(right.Public!, width, circuit);
-            ulong[] dTop = Extract(msb, part, m, circuit);
+            ulong[] lTop = left.Shared is not null ? Extract(msb, part++, m, circuit, wide) : PublicSignBits(left.Public!, width, circuit);
+            ulong[] rTop = right.Shared is not null ? Extract(msb, part++, m, circuit, wide) : PublicSignBits(right.Public!, width, circuit);
+            ulong[] dTop = Extract(msb, part, m, circuit, wide);
 
             // l < r = (l₃₁ ≠ r₃₁) ? r₃₁ : d₃₁ = d₃₁ ⊕ ((l₃₁ ⊕ r₃₁) ∧ (r₃₁ ⊕ d₃₁)).
             ulong[][] mux = await circuit.AndLevelAsync([BitCircuit.Xor(lTop, rTop)], [BitCircuit.Xor(rTop, dTop)]).ConfigureAwait(false);
@@ -265,7 +290,7 @@ public static partial class ObliviousToolkit
             result = circuit.Not(result);
         }
 
-        return abb.FromBitShares(result, m);
+        return circuit.ToHandle(result);
     }
 
     private static Operand FlipSign(IArithmeticBlackBox abb, Operand o, int width)
@@ -286,13 +311,19 @@ public static partial class ObliviousToolkit
     }
 
     /// <summary>Elements [part·m, (part+1)·m) of a plane of a wider batch, as a plane of m elements.</summary>
-    private static ulong[] Extract(ulong[] plane, int part, int m, BitCircuit target) => Extract(plane, part, m, m, target);
+    private static ulong[] Extract(ulong[] plane, int part, int m, BitCircuit target, BitCircuit? source = null) => Extract(plane, part, m, m, target, source);
 
-    /// <summary>Elements [part·stride, part·stride + m) of a plane of a wider batch, as a plane of m elements.</summary>
-    private static ulong[] Extract(ulong[] plane, int part, int stride, int m, BitCircuit target)
+    /// <summary>Elements [part·stride, part·stride + m) of a plane of a wider batch (of circuit <paramref name="source"/>;
+    /// needed in replicated mode, where each plane has two halves), as a plane of m elements.</summary>
+    private static ulong[] Extract(ulong[] plane, int part, int stride, int m, BitCircuit target, BitCircuit? source = null)
     {
         ulong[] r = target.Zero();
-        PackedBits.CopyBits(plane, part * stride, r, 0, m);
+        PackedBits.CopyBits(plane.AsSpan(0, source?.Stride ?? plane.Length), part * stride, r, 0, m);
+        if (target.Replicated)
+        {
+            PackedBits.CopyBits(plane.AsSpan(source!.Stride), part * stride, r.AsSpan(target.Stride), 0, m);
+        }
+
         return r;
     }
 
@@ -300,12 +331,21 @@ public static partial class ObliviousToolkit
     private static ulong[] PublicSignBits(uint[] values, int width, BitCircuit circuit)
     {
         ulong[] r = circuit.Zero();
+        var bits = new ulong[circuit.Stride];
+        for (int i = 0; i < values.Length; i++)
+        {
+            bits[i >> 6] |= (ulong)((values[i] >> (width - 1)) & 1u) << (i & 63);
+        }
+
+        // Component 0: party 0's own half and, in replicated mode, party 2's second half.
         if (circuit.IsConstantHolder)
         {
-            for (int i = 0; i < values.Length; i++)
-            {
-                r[i >> 6] |= (ulong)((values[i] >> (width - 1)) & 1u) << (i & 63);
-            }
+            bits.CopyTo(r, 0);
+        }
+
+        if (circuit.Replicated && circuit.PartyIndex == 2)
+        {
+            bits.CopyTo(r, circuit.Stride);
         }
 
         return r;

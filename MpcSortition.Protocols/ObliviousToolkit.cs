@@ -89,10 +89,10 @@ public static partial class ObliviousToolkit
     public static async ValueTask<BitShareVector> IsNegativeAsync(this IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
-        var circuit = new BitCircuit(abb, x.Length, cancellationToken);
         ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[] msb = await circuit.MostSignificantBitAsync(fresh.Array, Width).ConfigureAwait(false);
-        return abb.FromBitShares(msb, x.Length);
+        var circuit = new BitCircuit(abb, x.Length, cancellationToken, UseReplicatedCircuit(abb, fresh));
+        ulong[] msb = await circuit.MostSignificantBitAsync(fresh.Array, Width, fresh.Next).ConfigureAwait(false);
+        return circuit.ToHandle(msb);
     }
 
     /// <summary>
@@ -279,10 +279,10 @@ public static partial class ObliviousToolkit
     public static async ValueTask<BitShareVector> IsZeroAsync(this IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken = default)
     {
         CheckHandle(abb, x, nameof(x));
-        var circuit = new BitCircuit(abb, x.Length, cancellationToken);
         ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[] zero = await circuit.IsZeroAsync(fresh.Array, Width).ConfigureAwait(false);
-        return abb.FromBitShares(zero, x.Length);
+        var circuit = new BitCircuit(abb, x.Length, cancellationToken, UseReplicatedCircuit(abb, fresh));
+        ulong[] zero = await circuit.IsZeroAsync(fresh.Array, Width, fresh.Next).ConfigureAwait(false);
+        return circuit.ToHandle(zero);
     }
 
     /// <summary>x = y element-wise: <see cref="IsZeroAsync"/> of x − y (6 rounds).</summary>

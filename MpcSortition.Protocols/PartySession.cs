@@ -196,6 +196,30 @@ public sealed class PartySession : IAsyncDisposable
         await WhenAllAsync(tasks).ConfigureAwait(false);
     }
 
+    /// <summary>One round in which this party sends <paramref name="mine"/> to <paramref name="to"/> (if it is a peer) and
+    /// receives <paramref name="received"/> from <paramref name="from"/> (if it is a peer); either may be −1 for none.
+    /// The replicated engine's rounds: every party passes one message around the ring.</summary>
+    internal async ValueTask PassAsync(int to, ReadOnlyMemory<byte> mine, int from, Memory<byte> received, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        Trace.BeginRound();
+        Task? receive = null;
+        if (from >= 0)
+        {
+            Trace.Record(from, TraceDirection.Received, received.Length);
+            receive = Transport.ReceiveAsync(from, received, cancellationToken).AsTask();
+        }
+
+        Task? send = null;
+        if (to >= 0)
+        {
+            Trace.Record(to, TraceDirection.Sent, mine.Length);
+            send = Transport.SendAsync(to, mine, cancellationToken).AsTask();
+        }
+
+        await WhenAllAsync([receive ?? Task.CompletedTask, send ?? Task.CompletedTask]).ConfigureAwait(false);
+    }
+
     /// <summary>One round: every party except <paramref name="recipient"/> sends <paramref name="mine"/> to it; the recipient receives from all.</summary>
     internal async ValueTask GatherAsync(int recipient, ReadOnlyMemory<byte> mine, Memory<byte>[] received, CancellationToken cancellationToken)
     {

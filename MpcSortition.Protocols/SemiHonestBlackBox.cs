@@ -176,6 +176,12 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     }
 
     /// <inheritdoc/>
+    /// <remarks>m·L Beaver multiplications in one round (16 bytes per term per party: every term needs its own masked
+    /// d and e, so a Beaver inner product costs as much traffic as its multiplications), then a local sum per row.</remarks>
+    public ValueTask<ShareVector> InnerProductAsync(ShareVector x, ShareVector y, int length, CancellationToken cancellationToken = default) =>
+        BlackBoxOperations.InnerProductByMultiplicationAsync(this, x, y, length, cancellationToken);
+
+    /// <inheritdoc/>
     public async ValueTask<BitShareVector> AndAsync(BitShareVector x, BitShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);

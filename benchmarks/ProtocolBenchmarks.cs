@@ -5,8 +5,10 @@ using MpcSortition.Protocols;
 namespace MpcSortition.Benchmarks;
 
 /// <summary>
-/// Beaver multiplication of a whole batch by all three parties in one process (in-memory transport, dealer-free
-/// replicated triples): one round, including triple generation, d/e masking, the exchange and the output shares.
+/// Multiplication of a whole batch by all three parties in one process (in-memory transport), on either engine: Beaver
+/// (dealer-free replicated triples; one round including triple generation, d/e masking, the exchange and the output
+/// shares) or replicated (cross terms, a zero sharing and the resharing to one peer). <see cref="InnerProduct30"/> is
+/// Batch inner products of 30 terms.
 /// Throughput = Batch / mean time. On a 2-core machine the three parties share the cores, so this is the total CPU
 /// cost of a multiplication for all parties, not a network figure (see <c>bench mul</c> in the CLI for that).
 /// </summary>
@@ -17,17 +19,26 @@ public class ProtocolMultiplyBenchmarks
     private ShareVector[] _x = null!;
     private ShareVector[] _y = null!;
 
+    private ShareVector[] _rowsX = null!;
+    private ShareVector[] _rowsY = null!;
+
     /// <summary>Multiplications per batch.</summary>
     [Params(1_000, 100_000, 1_000_000)]
     public int Batch { get; set; }
+
+    /// <summary>The black box.</summary>
+    [Params(BlackBoxEngine.Beaver, BlackBoxEngine.Replicated)]
+    public BlackBoxEngine Engine { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         ITransport[] transports = InMemoryNetwork.Create(3, Timeout.InfiniteTimeSpan);
-        _boxes = Task.WhenAll(transports.Select(async t => (IArithmeticBlackBox)await SemiHonestBlackBox.CreateAsync(t))).GetAwaiter().GetResult();
+        _boxes = Task.WhenAll(transports.Select(t => BlackBoxEngines.CreateAsync(t, Engine))).GetAwaiter().GetResult();
         _x = _boxes.Select(b => b.Random(Batch)).ToArray();
         _y = _boxes.Select(b => b.Random(Batch)).ToArray();
+        _rowsX = _boxes.Select(b => b.Random(30 * Batch)).ToArray();
+        _rowsY = _boxes.Select(b => b.Random(30 * Batch)).ToArray();
     }
 
     [GlobalCleanup]
@@ -39,6 +50,13 @@ public class ProtocolMultiplyBenchmarks
         _boxes[0].MultiplyAsync(_x[0], _y[0]).AsTask(),
         _boxes[1].MultiplyAsync(_x[1], _y[1]).AsTask(),
         _boxes[2].MultiplyAsync(_x[2], _y[2]).AsTask());
+
+    /// <summary>Batch inner products of 30 terms at all three parties.</summary>
+    [Benchmark]
+    public Task InnerProduct30() => Task.WhenAll(
+        _boxes[0].InnerProductAsync(_rowsX[0], _rowsY[0], 30).AsTask(),
+        _boxes[1].InnerProductAsync(_rowsX[1], _rowsY[1], 30).AsTask(),
+        _boxes[2].InnerProductAsync(_rowsX[2], _rowsY[2], 30).AsTask());
 }
 
 /// <summary>Generation of this party's shares of 1 M Beaver triples from pairwise seeds (no communication).</summary>

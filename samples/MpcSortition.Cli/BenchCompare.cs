@@ -52,7 +52,7 @@ internal static class BenchCompare
         _ => null,
     };
 
-    private static async Task<int> MeasureAsync(SemiHonestBlackBox abb, Settings s, CancellationToken cancellationToken)
+    private static async Task<int> MeasureAsync(IArithmeticBlackBox abb, Settings s, CancellationToken cancellationToken)
     {
         // Public test inputs from a fixed seed: party 0 shares x, party 1 shares y (no communication). A quarter of
         // the pairs are equal so that both outcomes of eq occur.
@@ -91,6 +91,7 @@ internal static class BenchCompare
         result = await Run(); // warm-up: JIT tiers, TCP windows
         var seconds = new double[s.Iterations];
         long bytesBefore = abb.Trace.BytesSent, roundsBefore = abb.Trace.Rounds;
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime, kernelBefore = Process.GetCurrentProcess().PrivilegedProcessorTime;
         for (int i = 0; i < s.Iterations; i++)
         {
             abb.Audit.Clear();
@@ -99,6 +100,7 @@ internal static class BenchCompare
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
+        BenchHarness.ReportCpu(abb.PartyIndex, Process.GetCurrentProcess().TotalProcessorTime - cpuBefore, Process.GetCurrentProcess().PrivilegedProcessorTime - kernelBefore, s.Iterations);
         long bytesPerBatch = (abb.Trace.BytesSent - bytesBefore) / s.Iterations;
         long roundsPerBatch = (abb.Trace.Rounds - roundsBefore) / s.Iterations;
         ulong[]? opened = await abb.OpenBitsToAsync(result, 0, "bench: comparison results, opened to party 0 for the plaintext check", cancellationToken);
@@ -119,7 +121,7 @@ internal static class BenchCompare
             }
         }
 
-        Console.WriteLine(BenchHarness.ResultLine(s.Operation == Operation.LessThan ? "lt" : "eq", m, seconds, bytesPerBatch, roundsPerBatch));
+        Console.WriteLine(BenchHarness.ResultLine(s.Operation == Operation.LessThan ? "lt" : "eq", m, seconds, bytesPerBatch, roundsPerBatch, abb));
         return 0;
     }
 }

@@ -16,13 +16,13 @@ namespace MpcSortition.Cli;
 internal static class BenchHarness
 {
     /// <summary>Where the parties are and how to authenticate them (the <c>--party</c> group of options).</summary>
-    internal sealed record Connection(int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout)
+    internal sealed record Connection(int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout, string Engine = "beaver")
     {
         /// <summary>The options that make a child process join as <paramref name="party"/>.</summary>
         internal IEnumerable<string> JoinArguments(int party) =>
         [
             "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", Endpoints!, "--cert", Cert!, "--peer-certs", PeerCerts!,
-            "--timeout", Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            "--timeout", Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--engine", Engine,
         ];
     }
 
@@ -34,6 +34,7 @@ internal static class BenchHarness
         private readonly Option<string?> _cert = new("--cert") { Description = "This party's certificate with private key, PKCS#12 (.pfx) (with --party)." };
         private readonly Option<string?> _peerCerts = new("--peer-certs") { Description = "Pinned certificates (.cer) of parties 0,1,2, comma-separated (with --party)." };
         private readonly Option<double> _timeout = new("--timeout") { Description = "Seconds a send/receive or the set-up may take before the run fails.", DefaultValueFactory = _ => 60 };
+        private readonly Option<string> _engine = new("--engine") { Description = "The black box: beaver (additive shares, Beaver triples; default) or replicated (replicated shares).", DefaultValueFactory = _ => "beaver" };
 
         /// <summary>Adds the options to <paramref name="command"/>.</summary>
         internal void AddTo(Command command)
@@ -43,11 +44,12 @@ internal static class BenchHarness
             command.Add(_cert);
             command.Add(_peerCerts);
             command.Add(_timeout);
+            command.Add(_engine);
         }
 
         /// <summary>Reads the options' values.</summary>
         internal Connection Read(ParseResult parse) =>
-            new(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)));
+            new(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_engine) ?? "beaver");
     }
 
     /// <summary>Runs a benchmark as a joining party or as the coordinator of three local processes.</summary>
@@ -56,11 +58,17 @@ internal static class BenchHarness
     /// <param name="measure">What each party does once connected; returns the exit code.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>0 on success, 1 on a failure, 2 on bad options.</returns>
-    internal static async Task<int> RunAsync(Connection connection, IReadOnlyList<string> verbArguments, Func<SemiHonestBlackBox, Task<int>> measure, CancellationToken cancellationToken)
+    internal static async Task<int> RunAsync(Connection connection, IReadOnlyList<string> verbArguments, Func<IArithmeticBlackBox, Task<int>> measure, CancellationToken cancellationToken)
     {
         if (connection.Timeout <= TimeSpan.Zero)
         {
             Console.Error.WriteLine("error: --timeout must be positive.");
+            return 2;
+        }
+
+        if (!BlackBoxEngines.TryParse(connection.Engine, out _))
+        {
+            Console.Error.WriteLine("error: --engine must be beaver or replicated.");
             return 2;
         }
 
@@ -77,7 +85,7 @@ internal static class BenchHarness
         }
     }
 
-    private static async Task<int> CoordinateAsync(Connection connection, IReadOnlyList<string> verbArguments, Func<SemiHonestBlackBox, Task<int>> measure, CancellationToken cancellationToken)
+    private static async Task<int> CoordinateAsync(Connection connection, IReadOnlyList<string> verbArguments, Func<IArithmeticBlackBox, Task<int>> measure, CancellationToken cancellationToken)
     {
         string dir = Directory.CreateTempSubdirectory("mpcsortition-bench-").FullName;
         var children = new List<Process>();
@@ -148,7 +156,7 @@ internal static class BenchHarness
         }
     }
 
-    private static async Task<int> JoinAsync(Connection connection, int party, Func<SemiHonestBlackBox, Task<int>> measure, CancellationToken cancellationToken)
+    private static async Task<int> JoinAsync(Connection connection, int party, Func<IArithmeticBlackBox, Task<int>> measure, CancellationToken cancellationToken)
     {
         if ((uint)party >= LocalParties.Parties || connection.Endpoints is null || connection.Cert is null || connection.PeerCerts is null)
         {
@@ -178,8 +186,9 @@ internal static class BenchHarness
                 OperationTimeout = connection.Timeout,
             };
             ITransport transport = await TlsTransport.ConnectAsync(options, cancellationToken);
-            await using SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(transport, cancellationToken);
-            Console.Error.WriteLine($"party {party}: connected");
+            BlackBoxEngines.TryParse(connection.Engine, out BlackBoxEngine engine);
+            await using IArithmeticBlackBox abb = await BlackBoxEngines.CreateAsync(transport, engine, cancellationToken);
+            Console.Error.WriteLine($"party {party}: connected ({engine})");
             return await measure(abb);
         }
         finally
@@ -191,12 +200,23 @@ internal static class BenchHarness
         }
     }
 
+    /// <summary>Writes this party's process CPU time per timed batch to standard error (every party; the result line
+    /// on standard output stays one line). CPU time is the figure to compare on a loaded machine: it does not count the
+    /// time spent waiting for a core.</summary>
+    internal static void ReportCpu(int party, TimeSpan cpu, int iterations) => ReportCpu(party, cpu, TimeSpan.Zero, iterations);
+
+    /// <summary>As <see cref="ReportCpu(int, TimeSpan, int)"/>, with the kernel-mode part (sockets, TCP) given separately.</summary>
+    internal static void ReportCpu(int party, TimeSpan cpu, TimeSpan kernel, int iterations) =>
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu party={party} process_cpu_ms_per_batch={cpu.TotalMilliseconds / iterations:0.0} kernel_ms_per_batch={kernel.TotalMilliseconds / iterations:0.0}"));
+
     /// <summary>Formats the one result line every bench verb prints.</summary>
-    internal static string ResultLine(string name, int batch, double[] seconds, long bytesPerBatch, long roundsPerBatch)
+    /// <remarks>A run on the replicated engine ends with <c> engine=replicated</c>; the default engine's line is unchanged.</remarks>
+    internal static string ResultLine(string name, int batch, double[] seconds, long bytesPerBatch, long roundsPerBatch, IArithmeticBlackBox? abb = null, string? extra = null)
     {
         Array.Sort(seconds);
         double median = seconds[seconds.Length / 2];
+        string engine = abb is ReplicatedBlackBox ? " engine=replicated" : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name} batch={batch} seconds={median:0.000000} ops_per_s={batch / median:0} bytes_per_party={bytesPerBatch} rounds={roundsPerBatch}");
+            $"{name} batch={batch} seconds={median:0.000000} ops_per_s={batch / median:0} bytes_per_party={bytesPerBatch} rounds={roundsPerBatch}{extra}{engine}");
     }
 }

@@ -122,6 +122,7 @@ public sealed class CustomTransportTests
         var wrappers = new List<DelayingTransport>();
         var options = new InProcessOptions
         {
+            Engine = BlackBoxEngine.Beaver, // counts messages to both peers per round
             TransportDecorator = t =>
             {
                 var d = new DelayingTransport(t, TimeSpan.FromMilliseconds(2));

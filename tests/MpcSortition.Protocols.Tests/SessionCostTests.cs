@@ -19,7 +19,7 @@ public sealed class SessionCostTests
             _ = await abb.AndAsync(b, b);
             SessionCost and = abb.Cost - setUp - mul;
             return (setUp, entries, mul, and);
-        });
+        }, new InProcessOptions { Engine = BlackBoxEngine.Beaver }); // the Beaver engine's costs (the replicated engine's: EngineTests)
 
         foreach (var r in runs)
         {

@@ -79,7 +79,7 @@ internal static class SecureHarness
     internal sealed record Run(SecureSelectionResult[] Results, Exception? Failure, Recorder Recorder, AuditEntry[][] Audits, TraceEntry[][] Traces);
 
     /// <summary>Runs a full secure selection (jointly random tape) at three parties.</summary>
-    internal static async Task<Run> SelectAsync(SelectionProblem problem, string strategy, int maxAttempts, bool pickOrder = true, bool composition = false, ISharedTape[]? tapes = null)
+    internal static async Task<Run> SelectAsync(SelectionProblem problem, string strategy, int maxAttempts, bool pickOrder = true, bool composition = false, ISharedTape[]? tapes = null, BlackBoxEngine engine = BlackBoxEngine.Beaver)
     {
         var recorder = new Recorder();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
@@ -107,7 +107,7 @@ internal static class SecureHarness
                     audits[abb.PartyIndex] = [.. abb.Audit.Entries];
                     traces[abb.PartyIndex] = [.. abb.Trace.Entries];
                 }
-            });
+            }, new InProcessOptions { Engine = engine });
             return new Run(results, null, recorder, audits, traces);
         }
         catch (SecureSelectionFailedException e)

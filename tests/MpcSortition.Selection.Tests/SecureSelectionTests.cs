@@ -15,9 +15,9 @@ public sealed class SecureSelectionTests
 {
     public static TheoryData<string> Strategies => new(SecureHarness.StrategyNames);
 
-    private static async Task CheckAsync(SelectionProblem problem, string strategy, int maxAttempts, bool expectSuccess = true)
+    private static async Task CheckAsync(SelectionProblem problem, string strategy, int maxAttempts, bool expectSuccess = true, BlackBoxEngine engine = BlackBoxEngine.Beaver)
     {
-        SecureHarness.Run run = await SecureHarness.SelectAsync(problem, strategy, maxAttempts);
+        SecureHarness.Run run = await SecureHarness.SelectAsync(problem, strategy, maxAttempts, engine: engine);
         int compared = SecureHarness.AssertMatchesReference(problem, strategy, run, maxAttempts);
         if (expectSuccess)
         {
@@ -31,6 +31,20 @@ public sealed class SecureSelectionTests
     [MemberData(nameof(Strategies))]
     public Task ExampleSmall20MatchesTheReferenceStepByStep(string strategy) =>
         CheckAsync(Instances.ExampleSmall20(), strategy, 100);
+
+    /// <summary>The same step-by-step differential check with every provider on the replicated engine: the selection
+    /// code does not know which engine runs, and must return the reference panel on either.</summary>
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public Task OnTheReplicatedEngineExampleSmall20AndCouplesMatchTheReferenceStepByStep(string strategy) =>
+        Task.WhenAll(
+            CheckAsync(Instances.ExampleSmall20(), strategy, 100, engine: BlackBoxEngine.Replicated),
+            CheckAsync(Couples(), strategy, 100, engine: BlackBoxEngine.Replicated));
+
+    [Theory]
+    [MemberData(nameof(Strategies))]
+    public Task OnTheReplicatedEngineFixture150MatchesTheReference(string strategy) =>
+        CheckAsync(Instances.ReadFixture150().ToProblem(22), strategy, 200, engine: BlackBoxEngine.Replicated);
 
     [Theory]
     [MemberData(nameof(Strategies))]
