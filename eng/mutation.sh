@@ -10,6 +10,7 @@
 #   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
 #   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs'
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
+#   eng/mutation.sh --tag NAME ...       write to artifacts/mutation/<library>-NAME (keeps per-file runs apart)
 #
 # Runs with --concurrency 1 (the build machine's cores are shared); see docs/testing.md for run times.
 set -uo pipefail
@@ -20,6 +21,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 since=""
 file=""
 break_at=0
+tag=""
 libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,8 +32,10 @@ while [ $# -gt 0 ]; do
     --file=*) file="${1#--file=}" ;;
     --break-at) break_at="$2"; shift ;;
     --break-at=*) break_at="${1#--break-at=}" ;;
+    --tag) tag="$2"; shift ;;
+    --tag=*) tag="${1#--tag=}" ;;
     core|selection|protocols) libs+=("$1") ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,8 +55,9 @@ dotnet tool restore >/dev/null || { echo "dotnet tool restore failed" >&2; exit 
 status=0
 summary=()
 for lib in "${libs[@]}"; do
-  out="$root/artifacts/mutation/$lib"
-  log="$root/artifacts/mutation/$lib.log"
+  name="$lib${tag:+-$tag}"
+  out="$root/artifacts/mutation/$name"
+  log="$root/artifacts/mutation/$name.log"
   rm -rf "$out"
   mkdir -p "$out"
   args=(-f "$root/eng/stryker/$lib.json" -O "$out" --skip-version-check --concurrency 1)
@@ -84,7 +89,7 @@ for lib in "${libs[@]}"; do
     | ($s | map(select(. == "NoCoverage")) | length) as $nc
     | ($k + $t + $sv + $nc) as $d
     | "\(if $d == 0 then "n/a" else ((($k + $t) * 1000 / $d | floor) / 10 | tostring) + " %" end) (killed \($k), timeout \($t), survived \($sv), no coverage \($nc))"' "$report")
-  summary+=("mutation score $lib: $line, ${seconds}s")
+  summary+=("mutation score $name: $line, ${seconds}s")
   jq -r '.files | to_entries[] | .key as $f | .value.mutants[] | select(.status == "Survived" or .status == "NoCoverage")
     | "  \(.status) \($f | sub(".*/MpcSortition\\.[A-Za-z]+/"; "")):\(.location.start.line) \(.mutatorName): \(.replacement // "" | gsub("\n"; " ") | .[0:80])"' "$report" >"$out/survivors.txt"
   score=$(sed -n 's/^\([0-9.]*\) %.*/\1/p' <<<"$line")
@@ -93,6 +98,7 @@ done
 
 printf '%s\n' "${summary[@]}"
 for lib in "${libs[@]}"; do
-  [ -s "$root/artifacts/mutation/$lib/survivors.txt" ] && echo "survivors ($lib): artifacts/mutation/$lib/survivors.txt"
+  name="$lib${tag:+-$tag}"
+  [ -s "$root/artifacts/mutation/$name/survivors.txt" ] && echo "survivors ($name): artifacts/mutation/$name/survivors.txt"
 done
 exit $status
