@@ -11,6 +11,8 @@
 #   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs'
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
 #   eng/mutation.sh --tag NAME ...       write to artifacts/mutation/<library>-NAME (keeps per-file runs apart)
+#   eng/mutation.sh --tests FILTER ...   run only the tests matching a VSTest filter (replaces the config's
+#                                        test-case-filter; a fast mode whose score is a lower bound)
 #
 # Runs with --concurrency 1 (the build machine's cores are shared); see docs/testing.md for run times.
 set -uo pipefail
@@ -22,6 +24,7 @@ since=""
 file=""
 break_at=0
 tag=""
+tests=""
 libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,8 +37,10 @@ while [ $# -gt 0 ]; do
     --break-at=*) break_at="${1#--break-at=}" ;;
     --tag) tag="$2"; shift ;;
     --tag=*) tag="${1#--tag=}" ;;
+    --tests) tests="$2"; shift ;;
+    --tests=*) tests="${1#--tests=}" ;;
     core|selection|protocols) libs+=("$1") ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,7 +65,12 @@ for lib in "${libs[@]}"; do
   log="$root/artifacts/mutation/$name.log"
   rm -rf "$out"
   mkdir -p "$out"
-  args=(-f "$root/eng/stryker/$lib.json" -O "$out" --skip-version-check --concurrency 1)
+  config="$root/eng/stryker/$lib.json"
+  if [ -n "$tests" ]; then
+    config="$out/stryker-config.json"
+    jq --arg f "$tests" '."stryker-config"."test-case-filter" = $f' "$root/eng/stryker/$lib.json" >"$config"
+  fi
+  args=(-f "$config" -O "$out" --skip-version-check --concurrency 1)
   [ -n "$since" ] && args+=("--since:$since")
   [ -n "$file" ] && args+=(-m "$file")
   echo "== mutation testing: $lib ($(test_project "$lib")) -> $out"
