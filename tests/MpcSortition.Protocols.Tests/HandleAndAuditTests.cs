@@ -55,6 +55,48 @@ public sealed class HandleAndAuditTests
         await SeededSessions.DisposeAllAsync(boxes);
     }
 
+    [Theory]
+    [InlineData("Open", "")]
+    [InlineData("OpenTo", " ")]
+    [InlineData("OpenBits", "\t")]
+    [InlineData("OpenBitsTo", "")]
+    [InlineData("OpenBitsTo", null)]
+    public async Task An_opening_without_a_label_is_refused_before_anything_is_sent(string operation, string? label)
+    {
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 42);
+        SemiHonestBlackBox[] boxes = sessions.Select(s => new SemiHonestBlackBox(s)).ToArray();
+        SemiHonestBlackBox abb = boxes[2];
+        long sent = abb.Trace.BytesSent;
+        Func<Task> call = operation switch
+        {
+            "Open" => () => abb.OpenAsync(abb.Random(2), label!).AsTask(),
+            "OpenTo" => () => abb.OpenToAsync(abb.Random(2), 1, label!).AsTask(),
+            "OpenBits" => () => abb.OpenBitsAsync(abb.RandomBits(2), label!).AsTask(),
+            _ => () => abb.OpenBitsToAsync(abb.RandomBits(2), 1, label!).AsTask(),
+        };
+        ArgumentException e = await Assert.ThrowsAnyAsync<ArgumentException>(call);
+        Assert.Equal("label", e.ParamName);
+        Assert.Equal(sent, abb.Trace.BytesSent);
+        Assert.Empty(abb.Audit.Entries);
+        await SeededSessions.DisposeAllAsync(boxes);
+    }
+
+    [Theory]
+    [InlineData("OpenTo")]
+    [InlineData("OpenBitsTo")]
+    public async Task An_opening_to_a_party_that_does_not_exist_is_refused_by_name(string operation)
+    {
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 43);
+        SemiHonestBlackBox[] boxes = sessions.Select(s => new SemiHonestBlackBox(s)).ToArray();
+        SemiHonestBlackBox abb = boxes[0];
+        Func<Task> call = operation == "OpenTo"
+            ? () => abb.OpenToAsync(abb.Random(2), 3, "test").AsTask()
+            : () => abb.OpenBitsToAsync(abb.RandomBits(2), -1, "test").AsTask();
+        Assert.Equal("recipient", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(call)).ParamName);
+        Assert.Empty(abb.Audit.Entries);
+        await SeededSessions.DisposeAllAsync(boxes);
+    }
+
     [Fact]
     public async Task Null_handles_are_refused_by_name()
     {
