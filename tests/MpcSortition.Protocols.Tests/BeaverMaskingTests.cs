@@ -9,7 +9,7 @@ namespace MpcSortition.Protocols.Tests;
 /// them, are uniform whatever x and y are: for constant secrets (all zero, all ones) and, for independence, jointly with
 /// a varying secret (the pair (high nibble of x, high nibble of d) over 256 cells). χ² at the 10^-6 quantile on 2^16
 /// bytes or more per statistic; fixed pairwise seeds, so deterministic; a correct protocol on a random seed would fail
-/// one of the 60 statistics with probability below 10^-4.
+/// one of the 52 statistics with probability below 5.2·10^-5.
 /// </summary>
 public sealed class BeaverMaskingTests
 {

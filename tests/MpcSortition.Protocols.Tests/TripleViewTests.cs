@@ -10,7 +10,7 @@ namespace MpcSortition.Protocols.Tests;
 /// tests take the best guess party i can make of each share and check that the error of the guess is uniform: a
 /// χ² test over 256 byte values on 2^17 bytes (AND) or 2^16 (arithmetic) per component, bound at the 10^-6 quantile.
 /// Sessions use fixed pairwise seeds (<see cref="SeededSessions"/>), so the tests are deterministic; for a random seed
-/// a correct source would fail one of the 18 statistics with probability below 2·10^-5.
+/// a correct source would fail one of the 21 statistics with probability below 2.1·10^-5.
 /// </summary>
 public sealed class TripleViewTests
 {
