@@ -153,6 +153,18 @@ public sealed class TripleViewTests
         await SeededSessions.DisposeAllAsync(sessions);
     }
 
+    [Fact]
+    public async Task A_disposed_source_draws_no_more_triples_and_a_missing_session_is_refused()
+    {
+        Assert.Equal("session", Assert.Throws<ArgumentNullException>(() => new ReplicatedTripleSource(null!)).ParamName);
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 22);
+        var source = new ReplicatedTripleSource(sessions[1]);
+        source.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => source.FillBeaverTriples(new uint[1], new uint[1], new uint[1]));
+        Assert.Throws<ObjectDisposedException>(() => source.FillAndTriples(new ulong[1], new ulong[1], new ulong[1]));
+        await SeededSessions.DisposeAllAsync(sessions);
+    }
+
     private static ulong[] Stream(PartySession session, int peer, string purpose)
     {
         var words = new ulong[AndWords];
