@@ -98,6 +98,38 @@ public sealed class HandleAndAuditTests
     }
 
     [Fact]
+    public async Task Inputs_from_a_party_that_does_not_exist_or_of_the_wrong_size_are_refused_by_name()
+    {
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 44);
+        SemiHonestBlackBox[] boxes = sessions.Select(s => new SemiHonestBlackBox(s)).ToArray();
+        SemiHonestBlackBox abb = boxes[1];
+        Assert.Equal("owner", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => abb.InputAsync(3, default, 2).AsTask())).ParamName);
+        Assert.Equal("owner", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => abb.InputBitsAsync(-1, default, 2).AsTask())).ParamName);
+        Assert.Equal("length", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => abb.InputAsync(0, default, -1).AsTask())).ParamName);
+        Assert.Equal("words", (await Assert.ThrowsAsync<ArgumentException>(() => abb.InputBitsAsync(1, new ulong[1], 65).AsTask())).ParamName);
+        Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => abb.Random(-1)).ParamName);
+
+        // The party that is not the owner passes nothing and still gets its share.
+        Assert.Equal(65, (await abb.InputBitsAsync(0, default, 65)).BitLength);
+        Assert.Equal("SemiHonestBlackBox(party 1 of 3)", abb.ToString());
+        Assert.Equal((1, 3), (abb.PartyIndex, abb.PartyCount));
+        await SeededSessions.DisposeAllAsync(boxes);
+    }
+
+    [Fact]
+    public async Task Empty_multiplications_and_ANDs_take_no_round()
+    {
+        var results = await Parties.RunInMemoryAsync(async abb =>
+        {
+            long rounds = abb.Trace.Rounds;
+            ShareVector z = await abb.MultiplyAsync(abb.Random(0), abb.Random(0));
+            BitShareVector w = await abb.AndAsync(abb.RandomBits(0), abb.RandomBits(0));
+            return (z.Length, w.BitLength, Rounds: abb.Trace.Rounds - rounds, abb.Audit.Count, abb.Cost.Multiplications, abb.Cost.AndGates);
+        });
+        Assert.All(results, r => Assert.Equal((0, 0, 0L, 0, 0L, 0L), r));
+    }
+
+    [Fact]
     public async Task Null_handles_are_refused_by_name()
     {
         (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 41);
