@@ -154,6 +154,29 @@ public sealed class TripleViewTests
     }
 
     [Fact]
+    public async Task The_first_triples_from_fixed_seeds_are_the_known_answers()
+    {
+        // Computed outside .NET (Python hmac/hashlib for HKDF-SHA-256, `openssl enc -aes-128-ecb` for the AES-CTR
+        // keystream) from the construction in the source's remarks: pair key = HKDF-Extract("MpcSortition pairwise seed
+        // v1", low ‖ high contribution), stream seed = HKDF-Expand(key, "MpcSortition stream: <ring> <purpose>", 16);
+        // party 0's first triple a = a_0 + Fa1 − Fa0 (refresh), b likewise, c = z + a_0(b_0 + b_1) + a_1 b_0. It pins the
+        // stream labels and order, which make the triples bit-identical to the original per-ring code.
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 23);
+        using var source = new ReplicatedTripleSource(sessions[0]);
+        var a = new uint[1];
+        var b = new uint[1];
+        var c = new uint[1];
+        var x = new ulong[1];
+        var y = new ulong[1];
+        var z = new ulong[1];
+        source.FillBeaverTriples(a, b, c);
+        source.FillAndTriples(x, y, z);
+        Assert.Equal((0x89f9862cu, 0xf4ca7b31u, 0x1fc99768u), (a[0], b[0], c[0]));
+        Assert.Equal((0x0cf2fda56ed17e39UL, 0xffd41d7b5b2e3eb5UL, 0x39285f5b6944717bUL), (x[0], y[0], z[0]));
+        await SeededSessions.DisposeAllAsync(sessions);
+    }
+
+    [Fact]
     public async Task A_disposed_source_draws_no_more_triples_and_a_missing_session_is_refused()
     {
         Assert.Equal("session", Assert.Throws<ArgumentNullException>(() => new ReplicatedTripleSource(null!)).ParamName);
