@@ -10,6 +10,9 @@
 #   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
 #   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs'
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
+#   eng/mutation.sh --tag NAME ...       write to artifacts/mutation/<library>-NAME (keeps per-file runs apart)
+#   eng/mutation.sh --tests FILTER ...   run only the tests matching a VSTest filter (replaces the config's
+#                                        test-case-filter; a fast mode whose score is a lower bound)
 #
 # Runs with --concurrency 1 (the build machine's cores are shared); see docs/testing.md for run times.
 set -uo pipefail
@@ -20,6 +23,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 since=""
 file=""
 break_at=0
+tag=""
+tests=""
 libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,8 +35,12 @@ while [ $# -gt 0 ]; do
     --file=*) file="${1#--file=}" ;;
     --break-at) break_at="$2"; shift ;;
     --break-at=*) break_at="${1#--break-at=}" ;;
+    --tag) tag="$2"; shift ;;
+    --tag=*) tag="${1#--tag=}" ;;
+    --tests) tests="$2"; shift ;;
+    --tests=*) tests="${1#--tests=}" ;;
     core|selection|protocols) libs+=("$1") ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,11 +60,17 @@ dotnet tool restore >/dev/null || { echo "dotnet tool restore failed" >&2; exit 
 status=0
 summary=()
 for lib in "${libs[@]}"; do
-  out="$root/artifacts/mutation/$lib"
-  log="$root/artifacts/mutation/$lib.log"
+  name="$lib${tag:+-$tag}"
+  out="$root/artifacts/mutation/$name"
+  log="$root/artifacts/mutation/$name.log"
   rm -rf "$out"
   mkdir -p "$out"
-  args=(-f "$root/eng/stryker/$lib.json" -O "$out" --skip-version-check --concurrency 1)
+  config="$root/eng/stryker/$lib.json"
+  if [ -n "$tests" ]; then
+    config="$out/stryker-config.json"
+    jq --arg f "$tests" '."stryker-config"."test-case-filter" = $f' "$root/eng/stryker/$lib.json" >"$config"
+  fi
+  args=(-f "$config" -O "$out" --skip-version-check --concurrency 1)
   [ -n "$since" ] && args+=("--since:$since")
   [ -n "$file" ] && args+=(-m "$file")
   echo "== mutation testing: $lib ($(test_project "$lib")) -> $out"
@@ -84,7 +99,7 @@ for lib in "${libs[@]}"; do
     | ($s | map(select(. == "NoCoverage")) | length) as $nc
     | ($k + $t + $sv + $nc) as $d
     | "\(if $d == 0 then "n/a" else ((($k + $t) * 1000 / $d | floor) / 10 | tostring) + " %" end) (killed \($k), timeout \($t), survived \($sv), no coverage \($nc))"' "$report")
-  summary+=("mutation score $lib: $line, ${seconds}s")
+  summary+=("mutation score $name: $line, ${seconds}s")
   jq -r '.files | to_entries[] | .key as $f | .value.mutants[] | select(.status == "Survived" or .status == "NoCoverage")
     | "  \(.status) \($f | sub(".*/MpcSortition\\.[A-Za-z]+/"; "")):\(.location.start.line) \(.mutatorName): \(.replacement // "" | gsub("\n"; " ") | .[0:80])"' "$report" >"$out/survivors.txt"
   score=$(sed -n 's/^\([0-9.]*\) %.*/\1/p' <<<"$line")
@@ -93,6 +108,7 @@ done
 
 printf '%s\n' "${summary[@]}"
 for lib in "${libs[@]}"; do
-  [ -s "$root/artifacts/mutation/$lib/survivors.txt" ] && echo "survivors ($lib): artifacts/mutation/$lib/survivors.txt"
+  name="$lib${tag:+-$tag}"
+  [ -s "$root/artifacts/mutation/$name/survivors.txt" ] && echo "survivors ($name): artifacts/mutation/$name/survivors.txt"
 done
 exit $status
