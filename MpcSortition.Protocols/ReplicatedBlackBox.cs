@@ -35,7 +35,7 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     private readonly int _next;
     private readonly int _prev;
     private readonly StreamPair _random, _randomBits, _input, _inputBits, _mulZero, _andZero, _reshare, _reshareBits;
-    private int _busy;
+    private readonly OperationGate _gate = new();
     private long _multiplications;
     private long _andGates;
 
@@ -122,13 +122,13 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     {
         CheckParty(owner, nameof(owner));
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        CheckBatch(length);
+        OperationGate.CheckBatch(length, MaxBatch);
         if (_me == owner && values.Length != length)
         {
             throw new ArgumentException($"The owner must supply exactly {length} values; got {values.Length}.", nameof(values));
         }
 
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         (uint[] mine, uint[] next) = await InputCoreAsync<uint, ArithmeticRing>(owner, values, length, _input, cancellationToken).ConfigureAwait(false);
         return ShareVector.Own(_me, mine, next);
     }
@@ -155,10 +155,10 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
             throw new ArgumentException($"The owner must supply exactly {count} words for {bitLength} bits; got {words.Length}.", nameof(words));
         }
 
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         (ulong[] mine, ulong[] next) = await InputCoreAsync<ulong, BooleanRing>(owner, words, count, _inputBits, cancellationToken).ConfigureAwait(false);
-        ClearTail(mine, bitLength);
-        ClearTail(next, bitLength);
+        PackedBits.ClearTail(mine, bitLength);
+        PackedBits.ClearTail(next, bitLength);
         return BitShareVector.Own(_me, bitLength, mine, next);
     }
 
@@ -170,8 +170,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
         var next = new ulong[count];
         _randomBits.Own.Fill(mine);
         _randomBits.Next.Fill(next);
-        ClearTail(mine, bitLength);
-        ClearTail(next, bitLength);
+        PackedBits.ClearTail(mine, bitLength);
+        PackedBits.ClearTail(next, bitLength);
         return BitShareVector.Own(_me, bitLength, mine, next);
     }
 
@@ -181,8 +181,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public async ValueTask<ShareVector> MultiplyAsync(ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
-        CheckBatch(x.Length);
-        using Exclusive busy = Enter();
+        OperationGate.CheckBatch(x.Length, MaxBatch);
+        using OperationGate.Scope busy = _gate.Enter(_me);
         (uint[] z, uint[]? zNext) = await ProductAsync<uint, ArithmeticRing>(x.Array, x.Next, y.Array, y.Next, 1, _mulZero, _reshare, cancellationToken).ConfigureAwait(false);
         _multiplications += x.Length;
         return ShareVector.Own(_me, z, zNext);
@@ -199,8 +199,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     {
         CheckPair(x, y);
         BlackBoxOperations.CheckRows(x.Length, length);
-        CheckBatch(x.Length);
-        using Exclusive busy = Enter();
+        OperationGate.CheckBatch(x.Length, MaxBatch);
+        using OperationGate.Scope busy = _gate.Enter(_me);
         (uint[] z, uint[]? zNext) = await ProductAsync<uint, ArithmeticRing>(x.Array, x.Next, y.Array, y.Next, length, _mulZero, _reshare, cancellationToken).ConfigureAwait(false);
         _multiplications += x.Length;
         return ShareVector.Own(_me, z, zNext);
@@ -210,12 +210,12 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public async ValueTask<BitShareVector> AndAsync(BitShareVector x, BitShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         (ulong[] z, ulong[]? zNext) = await ProductAsync<ulong, BooleanRing>(x.Array, x.Next, y.Array, y.Next, 1, _andZero, _reshareBits, cancellationToken).ConfigureAwait(false);
-        ClearTail(z, x.BitLength);
+        PackedBits.ClearTail(z, x.BitLength);
         if (zNext is not null)
         {
-            ClearTail(zNext, x.BitLength);
+            PackedBits.ClearTail(zNext, x.BitLength);
         }
 
         _andGates += x.BitLength;
@@ -226,9 +226,9 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]> OpenAsync(ShareVector x, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
-        CheckBatch(x.Length);
+        OperationGate.CheckBatch(x.Length, MaxBatch);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         return await OpenAllAsync<uint, ArithmeticRing>(x.Array, x.Next, label, x.Length, cancellationToken).ConfigureAwait(false);
     }
 
@@ -236,10 +236,10 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]?> OpenToAsync(ShareVector x, int recipient, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
-        CheckBatch(x.Length);
+        OperationGate.CheckBatch(x.Length, MaxBatch);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         return await OpenToOneAsync<uint, ArithmeticRing>(x.Array, x.Next, recipient, label, x.Length, cancellationToken).ConfigureAwait(false);
     }
 
@@ -248,9 +248,9 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     {
         Check(x);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         ulong[] r = await OpenAllAsync<ulong, BooleanRing>(x.Array, x.Next, label, x.BitLength, cancellationToken).ConfigureAwait(false);
-        ClearTail(r, x.BitLength);
+        PackedBits.ClearTail(r, x.BitLength);
         return r;
     }
 
@@ -260,11 +260,11 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
         Check(x);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         ulong[]? r = await OpenToOneAsync<ulong, BooleanRing>(x.Array, x.Next, recipient, label, x.BitLength, cancellationToken).ConfigureAwait(false);
         if (r is not null)
         {
-            ClearTail(r, x.BitLength);
+            PackedBits.ClearTail(r, x.BitLength);
         }
 
         return r;

@@ -196,39 +196,6 @@ public sealed partial class SemiHonestBlackBox
 
     // ------------------------------------------------------------------ helpers
 
-    /// <summary>Interactive operations must not overlap: their messages would interleave on the links.</summary>
-    private Exclusive Enter()
-    {
-        if (Interlocked.Exchange(ref _busy, 1) != 0)
-        {
-            throw new InvalidOperationException($"Party {_me}: another interactive operation of this black box is still running; await each operation before starting the next (batch independent work with Concat instead).");
-        }
-
-        return new Exclusive(this);
-    }
-
-    private readonly struct Exclusive(SemiHonestBlackBox owner) : IDisposable
-    {
-        public void Dispose() => Volatile.Write(ref owner._busy, 0);
-    }
-
-    private static void ClearTail(Span<ulong> words, int bitLength)
-    {
-        int rem = bitLength % 64;
-        if (rem != 0 && words.Length > 0)
-        {
-            words[^1] &= (1UL << rem) - 1;
-        }
-    }
-
-    private static void CheckBatch(int length)
-    {
-        if (length > MaxBatch)
-        {
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"At most {MaxBatch} values per interactive call (1 GiB messages); split the batch.");
-        }
-    }
-
     private static void CheckLength(int expected, int actual, string paramName)
     {
         if (expected != actual)

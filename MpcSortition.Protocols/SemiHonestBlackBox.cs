@@ -32,7 +32,7 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     private readonly AesCtrPrg?[] _inputBitStreams;
     private readonly int _me;
     private readonly int _n;
-    private int _busy;
+    private readonly OperationGate _gate = new();
     private long _multiplications;
     private long _andGates;
 
@@ -149,7 +149,7 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
         }
 
         ulong[] shares = ShareInput<ulong, BooleanRing>(owner, words.Span, count, _inputBitStreams);
-        ClearTail(shares, bitLength);
+        PackedBits.ClearTail(shares, bitLength);
         return ValueTask.FromResult(BitShareVector.Own(_me, bitLength, shares));
     }
 
@@ -158,7 +158,7 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     {
         var shares = new ulong[PackedBits.WordCount(bitLength)];
         _session.Private.Fill(shares);
-        ClearTail(shares, bitLength);
+        PackedBits.ClearTail(shares, bitLength);
         return BitShareVector.Own(_me, bitLength, shares);
     }
 
@@ -168,8 +168,8 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<ShareVector> MultiplyAsync(ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
-        CheckBatch(x.Length);
-        using Exclusive busy = Enter();
+        OperationGate.CheckBatch(x.Length, MaxBatch);
+        using OperationGate.Scope busy = _gate.Enter(_me);
         uint[] result = await BeaverAsync<uint, ArithmeticRing>(x.Array, y.Array, BeaverOpenLabel, 2 * x.Length, cancellationToken).ConfigureAwait(false);
         _multiplications += x.Length;
         return ShareVector.Own(_me, result);
@@ -185,9 +185,9 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<BitShareVector> AndAsync(BitShareVector x, BitShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(x, y);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         ulong[] result = await BeaverAsync<ulong, BooleanRing>(x.Array, y.Array, AndOpenLabel, 2 * x.BitLength, cancellationToken).ConfigureAwait(false);
-        ClearTail(result, x.BitLength);
+        PackedBits.ClearTail(result, x.BitLength);
         _andGates += x.BitLength;
         return BitShareVector.Own(_me, x.BitLength, result);
     }
@@ -196,9 +196,9 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]> OpenAsync(ShareVector x, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
-        CheckBatch(x.Length);
+        OperationGate.CheckBatch(x.Length, MaxBatch);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         return await OpenAllAsync<uint, ArithmeticRing>(x.Array, label, x.Length, cancellationToken).ConfigureAwait(false);
     }
 
@@ -206,10 +206,10 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     public async ValueTask<uint[]?> OpenToAsync(ShareVector x, int recipient, string label, CancellationToken cancellationToken = default)
     {
         Check(x);
-        CheckBatch(x.Length);
+        OperationGate.CheckBatch(x.Length, MaxBatch);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         return await OpenToOneAsync<uint, ArithmeticRing>(x.Array, recipient, label, x.Length, cancellationToken).ConfigureAwait(false);
     }
 
@@ -218,9 +218,9 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     {
         Check(x);
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         ulong[] r = await OpenAllAsync<ulong, BooleanRing>(x.Array, label, x.BitLength, cancellationToken).ConfigureAwait(false);
-        ClearTail(r, x.BitLength);
+        PackedBits.ClearTail(r, x.BitLength);
         return r;
     }
 
@@ -230,11 +230,11 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
         Check(x);
         CheckParty(recipient, nameof(recipient));
         ArgumentException.ThrowIfNullOrWhiteSpace(label);
-        using Exclusive busy = Enter();
+        using OperationGate.Scope busy = _gate.Enter(_me);
         ulong[]? r = await OpenToOneAsync<ulong, BooleanRing>(x.Array, recipient, label, x.BitLength, cancellationToken).ConfigureAwait(false);
         if (r is not null)
         {
-            ClearTail(r, x.BitLength);
+            PackedBits.ClearTail(r, x.BitLength);
         }
 
         return r;
