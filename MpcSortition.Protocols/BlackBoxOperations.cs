@@ -179,25 +179,9 @@ public static class BlackBoxOperations
         return abb.PartyIndex;
     }
 
-    private static ShareVector Mine(IArithmeticBlackBox abb, ShareVector x, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(x))] string paramName = "x")
-    {
-        ArgumentNullException.ThrowIfNull(x, paramName);
-        if (x.PartyIndex != Party(abb))
-        {
-            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {abb.PartyIndex}.", paramName);
-        }
+    private static ShareVector Mine(IArithmeticBlackBox abb, ShareVector x, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(x))] string paramName = "x") =>
+        HandleCheck.Mine(Party(abb), x, paramName);
 
-        return x;
-    }
-
-    private static BitShareVector Mine(IArithmeticBlackBox abb, BitShareVector x, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(x))] string paramName = "x")
-    {
-        ArgumentNullException.ThrowIfNull(x, paramName);
-        if (x.PartyIndex != Party(abb))
-        {
-            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {abb.PartyIndex}.", paramName);
-        }
-
-        return x;
-    }
+    private static BitShareVector Mine(IArithmeticBlackBox abb, BitShareVector x, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(x))] string paramName = "x") =>
+        HandleCheck.Mine(Party(abb), x, paramName);
 }

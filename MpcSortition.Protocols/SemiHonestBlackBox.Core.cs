@@ -248,23 +248,9 @@ public sealed partial class SemiHonestBlackBox
         }
     }
 
-    private void Check(ShareVector x, string paramName = "x")
-    {
-        ArgumentNullException.ThrowIfNull(x, paramName);
-        if (x.PartyIndex != _me)
-        {
-            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {_me}.", paramName);
-        }
-    }
+    private void Check(ShareVector x, string paramName = "x") => HandleCheck.Mine(_me, x, paramName);
 
-    private void Check(BitShareVector x, string paramName = "x")
-    {
-        ArgumentNullException.ThrowIfNull(x, paramName);
-        if (x.PartyIndex != _me)
-        {
-            throw new ArgumentException($"This handle holds party {x.PartyIndex}'s shares; this black box is party {_me}.", paramName);
-        }
-    }
+    private void Check(BitShareVector x, string paramName = "x") => HandleCheck.Mine(_me, x, paramName);
 
     private void CheckPair(ShareVector x, ShareVector y)
     {
