@@ -13,7 +13,7 @@ namespace MpcSortition.Provider;
 
 /// <summary>
 /// The provider's web service. Public endpoints (CORS for the page's origin only): <c>GET /api/v1/round</c>,
-/// <c>GET /api/v1/status</c>, <c>POST /api/v1/submissions</c>, <c>POST /api/v1/withdrawals</c>. Operator endpoints
+/// <c>GET /api/v1/status</c>, <c>POST /api/v1/submissions</c>, <c>POST /api/v1/withdrawals</c>,
 /// <c>GET /api/v1/root</c> (the signed root of the accepted submissions), <c>GET /api/v1/receipts/{submissionId}</c> and
 /// <c>POST /api/v1/receipts</c> (by code, in the body: a volunteer's inclusion proof). Operator endpoints
 /// (<c>/operator/…</c>): need <c>Authorization: Bearer &lt;token&gt;</c>, have no CORS, and refuse any request that

@@ -81,6 +81,10 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     /// its salt), for <c>mpcsortition audit</c>.</summary>
     public string EvidencePath(int run) => Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $"evidence-run-{run}.json"));
 
+    /// <summary>The round definition run <paramref name="run"/> selected from (the well-formed rows' code hashes in pool
+    /// order, features and quotas; public), for <c>mpcsortition audit --round</c>.</summary>
+    public string RoundPath(int run) => Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $"round-run-{run}.json"));
+
     /// <summary>At the analyser: the panel members' contact details as CSV (owner-only).</summary>
     public string PanelCsvPath => Path.Combine(DataDirectory, "panel.csv");
 
@@ -218,6 +222,10 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 throw new SelectException(409, "pool_out_of_bounds", "The pool does not fit the secure selector: " + e.Message);
             }
 
+            // The round of this run (public: round id, candidates' code hashes, quotas), for mpcsortition audit --round.
+            var definition = new MemoryStream();
+            selectionRound.Save(definition);
+            FileModes.WriteOwnerOnly(RoundPath(runNumber), definition.ToArray());
             uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
             ProviderRunResult run;
             try
@@ -237,7 +245,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             catch (SecureSelectionFailedException f)
             {
                 throw new SelectException(409, "no_panel",
-                    $"{f.Message} Run {runNumber} of this round is used up (one round, one draw): {runLog.Describe(runNumber)}. The three providers signed the failed run's transcripts ({Path.GetFileName(EvidencePath(runNumber))}, check with mpcsortition audit); a new run needs all three operators to ask for it (\"newRun\": true).");
+                    $"{f.Message} Run {runNumber} of this round is used up (one round, one draw). The three providers signed the failed run's transcripts ({Path.GetFileName(EvidencePath(runNumber))}, check with mpcsortition audit); a new run needs all three operators to ask for it (\"newRun\": true).");
             }
 
             SaveEvidence(runNumber, RunEvidence.From(run));
@@ -300,6 +308,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 quotas = run.Quotas.Rows.Select(r => new { feature = r.Feature, value = r.Value, min = r.Min, max = r.Max, selected = r.Selected }),
                 tapeCommitments = run.TapeCommitments?.Select(c => Convert.ToHexStringLower(c.Span)),
                 evidence = Path.GetFileName(EvidencePath(run.Run)),
+                roundDefinition = Path.GetFileName(RoundPath(run.Run)),
                 signatures = run.Transcripts.Select(t => Convert.ToHexStringLower(t.Signature.Span)),
                 seconds = new { total = Math.Round(total.TotalSeconds, 2), connect = Math.Round(connected.TotalSeconds, 2), check = Math.Round(checkTime.TotalSeconds, 2), selection = Math.Round(run.SelectionTime.TotalSeconds, 2), contacts = Math.Round(contactsTime.TotalSeconds, 2) },
                 traffic = new { rounds = cost.Rounds, bytesSent = cost.BytesSent, bytesReceived = cost.BytesReceived },
