@@ -28,7 +28,8 @@ internal static class Cli
           token                                               make an operator token and the SHA-256 for the config
           demo --out DIR [--codes N] [--deadline-minutes M | --deadline-seconds S] [--ports P0,P1,P2] [--mpc-ports Q0,Q1,Q2]
                [--permits N] [--page-origin URL] [--panel-size K] [--test-seed HEX (testing only: the round commits to it)]
-          demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page, then draw on Enter
+          demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page; on Enter the
+                                                              three select through their own /operator/select
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
           bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
@@ -84,12 +85,12 @@ internal static class Cli
             {
                 string dir = Need(o, "out");
                 int[] ports = o.TryGetValue("ports", out string? p) ? Ports(p, "ports") : [7443, 7444, 7445];
+                int[]? mpcPorts = o.TryGetValue("mpc-ports", out string? q) ? Ports(q, "mpc-ports") : null;
                 if (o.TryGetValue("page", out string? pageDir))
                 {
-                    return await DemoPage.RunAsync(dir, pageDir, ports, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
+                    return await DemoPage.RunAsync(dir, pageDir, ports, mpcPorts, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
                 }
 
-                int[]? mpcPorts = o.TryGetValue("mpc-ports", out string? q) ? Ports(q, "mpc-ports") : null;
                 TimeSpan open = o.ContainsKey("deadline-seconds") ? TimeSpan.FromSeconds(Int(o, "deadline-seconds", null, 1, 10_000_000)) : TimeSpan.FromMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000));
                 byte[]? seed;
                 try
