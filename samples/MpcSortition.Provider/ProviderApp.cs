@@ -149,7 +149,7 @@ internal static class ProviderApp
                 return Error(400, "bad_submission_id", "A submission id is 32 hex digits (it is on your receipt).");
             }
 
-            return await InclusionProof(roots, l => string.Equals(l.SubmissionId, submissionId, StringComparison.OrdinalIgnoreCase));
+            return await InclusionProof(roots, "this id", l => string.Equals(l.SubmissionId, submissionId, StringComparison.OrdinalIgnoreCase));
         }).RequireRateLimiting(SubmitLimiter);
         api.MapPost("/receipts", async (HttpContext ctx) =>
         {
@@ -172,7 +172,7 @@ internal static class ProviderApp
                 return;
             }
 
-            IResult result = await InclusionProof(roots, l => string.Equals(l.CodeHash, codeHash, StringComparison.OrdinalIgnoreCase));
+            IResult result = await InclusionProof(roots, "this code", l => string.Equals(l.CodeHash, codeHash, StringComparison.OrdinalIgnoreCase));
             await result.ExecuteAsync(ctx);
         }).RequireRateLimiting(SubmitLimiter);
         api.MapPost("/withdrawals", async (HttpContext ctx) =>
@@ -379,7 +379,7 @@ internal static class ProviderApp
     /// <summary>The inclusion proof (<see cref="SubmissionReceipt"/> JSON) of the accepted submission that
     /// <paramref name="match"/> finds under the published root. It reveals the submission's own leaf and sibling hashes
     /// only (each a hash of a code hash and a submission id), never another volunteer's id or code hash.</summary>
-    private static async Task<IResult> InclusionProof(SubmissionRoots roots, Func<SubmissionLeaf, bool> match)
+    private static async Task<IResult> InclusionProof(SubmissionRoots roots, string asked, Func<SubmissionLeaf, bool> match)
     {
         if (await roots.GetAsync() is not { } published)
         {
@@ -388,7 +388,7 @@ internal static class ProviderApp
 
         SubmissionLeaf? leaf = published.Tree.Leaves.FirstOrDefault(match);
         return leaf is null
-            ? Error(404, "not_accepted", "No accepted submission under the published root has this id: it was replaced by a later correction, withdrawn, or did not reach all three providers (only submissions held by all three count). A later submission of the same code has its own id.")
+            ? Error(404, "not_accepted", $"No accepted submission under the published root has {asked}: the submission was replaced by a later correction, withdrawn, never sent, or did not reach all three providers (only submissions held by all three count). A correction has its own submission id.")
             : Results.Text(published.Tree.Receipt(leaf.SubmissionId).ToJson(), "application/json");
     }
 

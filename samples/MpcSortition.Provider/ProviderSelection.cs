@@ -327,9 +327,9 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
 
             await store.MarkSelectedAsync();
             log.LogInformation(
-                "Selected ({History}): {Rows} pool rows ({Dropped} codes dropped, {Superseded} superseded), {Excluded} malformed rows excluded, panel of {K} at attempt {Attempts}, {Seconds:F1} s; {Held}.",
-                run.RunHistory, pool.Rows.Count, pool.DroppedCodes, pool.SupersededRows, excluded.Length, k, run.Attempts, total.TotalSeconds,
-                panel is null ? "no panel or contacts at this provider" : "panel and contacts written owner-only");
+                "Selected: {Rows} pool rows ({Dropped} codes dropped, {Superseded} superseded), {Excluded} malformed rows excluded, panel of {K} at attempt {Attempts}, {Seconds:F1} s; {Held}; {History}.",
+                pool.Rows.Count, pool.DroppedCodes, pool.SupersededRows, excluded.Length, k, run.Attempts, total.TotalSeconds,
+                panel is null ? "no panel or contacts at this provider" : "panel and contacts written owner-only", run.RunHistory);
             return json;
         }
         catch (Exception e) when (e is PeerException or OperationCanceledException or VerificationException && runLog.Runs.LastOrDefault() is { Run: var r, Drawn: true } && r == runNumber)
