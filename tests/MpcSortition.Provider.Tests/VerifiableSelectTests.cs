@@ -125,6 +125,15 @@ public sealed class VerifiableSelectTests(ITestOutputHelper output)
             Assert.Equal(1, await Cli.RunAsync(["verify-receipt", "--receipt", receiptFile, "--cert", cert, "--proof", Write(dir, "other.json", notUnder.ToJson()), "--root", rootFile]));
             Assert.Equal(1, await Cli.RunAsync(["verify-receipt", "--receipt", receiptFile, "--cert", cert, "--proof", proofFile, "--root", Write(dir, "forged.json", forged.ToJson())]));
             Assert.Equal(2, await Cli.RunAsync(["verify-receipt", "--receipt", receiptFile, "--cert", cert, "--proof", proofFile]));
+
+            // A run log edited in place: the service refuses to select until it is restored, and says where it breaks.
+            string logPath = Path.Combine(dir, "p0", $"run-log-{round.RoundId}.jsonl");
+            string[] lines = File.ReadAllLines(logPath);
+            lines[1] = lines[1].Replace("\"run\":1", "\"run\":7", StringComparison.Ordinal);
+            File.WriteAllLines(logPath, lines);
+            (HttpStatusCode logStatus, string logCode, string logMessage) = await Error(await Select(providers[0], "{\"newRun\":true}"));
+            Assert.Equal((HttpStatusCode.InternalServerError, "run_log"), (logStatus, logCode));
+            Assert.Contains("hash chain breaks at line 2", logMessage);
         }
         finally
         {
