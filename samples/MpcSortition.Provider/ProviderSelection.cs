@@ -140,7 +140,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         {
             throw new SelectException(409, request.NewRun ? "no_earlier_run" : "already_run", e.Message + (request.NewRun ? string.Empty : " GET /operator/result shows the last result."));
         }
-        catch (VerificationException e)
+        catch (Exception e) when (e is VerificationException or IOException or UnauthorizedAccessException)
         {
             throw new SelectException(500, "run_log", $"{RunLogPath}: {e.Message} The selection is refused until the log is restored.");
         }
@@ -387,7 +387,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     }
 
     /// <summary>Sends this provider's history to both peers and receives theirs: a 4-byte length, then JSON
-    /// <c>{"party","roundHash","entries":[[codeHash, submission, sequence], …]}</c>. Checks party and round.</summary>
+    /// <c>{"party","roundHash","run","entries":[[codeHash, submission, sequence], …]}</c>. Checks party, round and run number.</summary>
     private async Task<List<HistoryEntry>[]> ExchangeHistoriesAsync(ITransport transport, List<HistoryEntry> mine, int run, CancellationToken ct)
     {
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new

@@ -100,6 +100,15 @@ public sealed class VerifiableSelectTests(ITestOutputHelper output)
             Assert.All(await Task.WhenAll(two.Select(async t => await Error(await t))), r => Assert.Equal((HttpStatusCode.BadGateway, "peer_failed"), Short(r)));
             Assert.All(Logs(dir, round), log => Assert.Equal(1, log.Runs.Count(r => r.Drawn)));
 
+            // A provider that lost its log (it would start run 1 again) cannot join the others' run 2: named before anything is computed.
+            string lost = Path.Combine(dir, "p2", $"run-log-{round.RoundId}.jsonl");
+            File.Move(lost, lost + ".aside");
+            var mismatch = await Task.WhenAll(providers.Select(async p => await Error(await Select(p, p.Config.Party == 2 ? "" : "{\"newRun\":true}"))));
+            Assert.All(mismatch, r => Assert.Equal((HttpStatusCode.Conflict, "peer_run"), Short(r)));
+            Assert.Contains("Provider 2 is at run 1 of this round, this provider at run 2", mismatch[0].Message);
+            File.Delete(lost);
+            File.Move(lost + ".aside", lost);
+
             // All three ask: run 2, and the report says so.
             JsonElement[] second = await SelectAll(providers, "{\"newRun\":true}");
             foreach (JsonElement r in second)
