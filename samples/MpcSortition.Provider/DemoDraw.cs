@@ -20,8 +20,10 @@ namespace MpcSortition.Provider;
 /// <param name="Seed">The public test seed of the tape.</param>
 /// <param name="RunHistory">The run log's sentence for this run ("run 1 of round …").</param>
 /// <param name="SubmissionRoot">The signed root of the accepted submissions (the same at all three providers).</param>
+/// <param name="Signatures">The three providers' signatures over their run transcripts (hex, party order).</param>
+/// <param name="Evidence">The evidence file (the three signed transcripts) in each provider's data directory.</param>
 internal sealed record DrawOutcome(string[] PoolHashes, string[] Malformed, string[] PanelHashes, string[][] PanelContacts, int[] Composition, byte[] Seed,
-    string RunHistory = "", string SubmissionRoot = "");
+    string RunHistory = "", string SubmissionRoot = "", string[]? Signatures = null, string Evidence = "");
 
 /// <summary>
 /// A demonstration draw after the sign-up, through the three provider services as their operators would run it: each
@@ -54,7 +56,9 @@ internal static class DemoDraw
             [.. r.GetProperty("quotas").EnumerateArray().Select(q => q.GetProperty("selected").GetInt32())],
             seed,
             r.GetProperty("runHistory").GetString()!,
-            r.GetProperty("submissionRoot").GetProperty("root").GetString()!);
+            r.GetProperty("submissionRoot").GetProperty("root").GetString()!,
+            [.. r.GetProperty("signatures").EnumerateArray().Select(e => e.GetString()!)],
+            r.GetProperty("evidence").GetString()!);
     }
 
     /// <summary>The analyser's report: one self-contained HTML file (inline CSS, no script, nothing fetched).</summary>
@@ -72,6 +76,18 @@ internal static class DemoDraw
             .Append("Tape: public test seed <code>").Append(Convert.ToHexStringLower(outcome.Seed)).Append("</code> (for demonstrations only: a real draw uses joint randomness).</p>\n");
         b.Append("<p>").Append(H(outcome.RunHistory)).Append(". Signed root of the accepted submissions (the same at all three providers): <code>")
             .Append(H(outcome.SubmissionRoot)).Append("</code>.</p>\n");
+        if (outcome.Signatures is { Length: > 0 } signatures)
+        {
+            b.Append("<p>The three providers signed their transcripts of this run (").Append(H(outcome.Evidence))
+                .Append(" in each provider's directory; check with <code>mpcsortition audit</code>):</p>\n<ul>");
+            for (int p = 0; p < signatures.Length; p++)
+            {
+                b.Append(CultureInfo.InvariantCulture, $"<li>provider {p}: <code>{H(signatures[p][..Math.Min(32, signatures[p].Length)])}…</code></li>");
+            }
+
+            b.Append("</ul>\n");
+        }
+
         b.Append("<h2>Panel</h2>\n<table><thead><tr><th>#</th><th>code hash</th>");
         foreach (ContactField f in round.ContactFields)
         {

@@ -35,6 +35,8 @@ public sealed class EndToEndTests(BrowserFixture browser)
         Assert.Equal(new[] { 30, 30, 30 }, await providers.CountsAsync());
         DrawOutcome outcome = await DemoDraw.RunAsync(round, providers.Operators, seed); // each provider's own POST /operator/select
         Assert.StartsWith("run 1 of round", outcome.RunHistory, StringComparison.Ordinal);
+        Assert.Equal(3, outcome.Signatures!.Length);
+        Assert.Equal("evidence-run-1.json", outcome.Evidence);
 
         // The plaintext reference on the same answers, in the pool's order, with the same public tape.
         Assert.Equal(typed.Keys.Order(StringComparer.Ordinal), outcome.PoolHashes);
@@ -69,6 +71,7 @@ public sealed class EndToEndTests(BrowserFixture browser)
         IPage report = await v.Page.Context.NewPageAsync();
         await report.SetContentAsync(html);
         Assert.Equal(round.PanelSize, await report.Locator("h2:text('Panel') + table tbody tr").CountAsync());
+        Assert.Contains("The three providers signed their transcripts of this run", await report.ContentAsync(), StringComparison.Ordinal);
         await report.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Paths.Artifacts, "analyser-report.png"), FullPage = true });
         await v.CloseAsync();
     }
