@@ -128,11 +128,13 @@ internal static class BallotCount
     }
 
     /// <summary>Step 3: this counter's report (an honest counter computes it exactly like this).</summary>
-    public static CounterReport Report(int party, int m, ReconciledPool pool, IReadOnlyList<CounterBallot> rows, bool[] valid)
+    /// <param name="summed">Tests only: the ballots a cheating counter sums instead of the valid ones.</param>
+    public static CounterReport Report(int party, int m, ReconciledPool pool, IReadOnlyList<CounterBallot> rows, bool[] valid, bool[]? summed = null)
     {
+        bool[] counted = summed ?? valid;
         ColumnReport Column(Func<CounterBallot, ShareColumn> pick, int column)
         {
-            (ulong[] sums, BigInteger r) = Sum(rows.Where((_, b) => valid[b]).Select(pick), m);
+            (ulong[] sums, BigInteger r) = Sum(rows.Where((_, b) => counted[b]).Select(pick), m);
             return new ColumnReport(column, CopyDigest(column, rows.Select(pick)), sums, r);
         }
 
