@@ -119,34 +119,49 @@ internal static class ShareCommitment
         return c > 1 && c < P;
     }
 
-    /// <summary>Fixed-base exponentiation with 4-bit windows: table[i][d] = base^(d·16^i).</summary>
+    /// <summary>
+    /// Fixed-base exponentiation with 8-bit windows: row i holds base^(d·256^i) for d = 1..255, computed on first use
+    /// (a share word touches only the 4 low bytes of its 64-bit slot, so only those rows of g are ever built).
+    /// </summary>
     private sealed class FixedBase
     {
-        private readonly BigInteger[][] _table;
+        private readonly BigInteger[] _bases;
+        private readonly Lazy<BigInteger[]>[] _rows;
 
         public FixedBase(BigInteger b, int bits)
         {
-            int windows = (bits + 3) / 4;
-            _table = new BigInteger[windows][];
+            int windows = (bits + 7) / 8;
+            _bases = new BigInteger[windows];
+            _rows = new Lazy<BigInteger[]>[windows];
             BigInteger w = b;
             for (int i = 0; i < windows; i++)
             {
-                var row = new BigInteger[16];
-                row[0] = BigInteger.One;
-                for (int d = 1; d < 16; d++)
+                _bases[i] = w;
+                int row = i;
+                _rows[i] = new Lazy<BigInteger[]>(() => Row(_bases[row]));
+                for (int k = 0; k < 8; k++)
                 {
-                    row[d] = row[d - 1] * w % P;
+                    w = w * w % P;
                 }
-
-                _table[i] = row;
-                w = row[15] * w % P;
             }
+        }
+
+        private static BigInteger[] Row(BigInteger w)
+        {
+            var row = new BigInteger[256];
+            row[0] = BigInteger.One;
+            for (int d = 1; d < 256; d++)
+            {
+                row[d] = row[d - 1] * w % P;
+            }
+
+            return row;
         }
 
         public BigInteger Pow(BigInteger e)
         {
             byte[] bytes = e.ToByteArray(isUnsigned: true, isBigEndian: false);
-            if (bytes.Length * 2 > _table.Length)
+            if (bytes.Length > _rows.Length)
             {
                 throw new ArgumentOutOfRangeException(nameof(e), "The exponent is longer than the table.");
             }
@@ -154,15 +169,9 @@ internal static class ShareCommitment
             BigInteger acc = BigInteger.One;
             for (int i = 0; i < bytes.Length; i++)
             {
-                int lo = bytes[i] & 15, hi = bytes[i] >> 4;
-                if (lo != 0)
+                if (bytes[i] != 0)
                 {
-                    acc = acc * _table[2 * i][lo] % P;
-                }
-
-                if (hi != 0)
-                {
-                    acc = acc * _table[2 * i + 1][hi] % P;
+                    acc = acc * _rows[i].Value[bytes[i]] % P;
                 }
             }
 
