@@ -49,37 +49,19 @@ internal static class CountRun
             throw new ArgumentException("The exports of counters 0, 1 and 2 of this round, in that order.", nameof(counters));
         }
 
-        // Step 1: histories are public metadata; every counter reconciles the same three.
-        ReconciledPool pool = BallotCount.Pool([.. counters.Select(c => c.History)]);
-        CounterBallot[][] rows = [.. counters.Select(c => BallotCount.PoolRows(c.Party, pool, c.Ballots))];
-
-        // Step 2: the validity bits under MPC.
-        bool[][] valid = await InProcessParties.RunAsync(async abb => await BallotCount.ValidityAsync(abb, rows[abb.PartyIndex], round.M));
-
-        // A cheating counter alters the shares it tallies (what it fed into the semi-honest check is another matter: docs/voting.md).
-        for (int p = 0; p < 3; p++)
+        ITransport[] network = InMemoryNetwork.Create(3);
+        try
         {
-            if (cheats?.GetValueOrDefault(p)?.AlterRows is { } alter)
+            CounterResult[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(p =>
+                Task.Run(() => CounterSession.RunAsync(network[p], p, round, counters[p].Ballots, cheats?.GetValueOrDefault(p)))));
+            return new Result(results[0].Pool, results[0].Valid, results[0].Reports, [.. results.Select(r => r.Outcome)]);
+        }
+        finally
+        {
+            foreach (ITransport t in network)
             {
-                rows[p] = alter(rows[p]);
+                await t.DisposeAsync();
             }
         }
-
-        // Step 3: the reports, opened to all three.
-        var reports = new CounterReport[3];
-        for (int p = 0; p < 3; p++)
-        {
-            Cheat? cheat = cheats?.GetValueOrDefault(p);
-            bool[]? summed = cheat?.AlterCounted is { } ac ? ac((bool[])valid[p].Clone()) : null;
-            reports[p] = BallotCount.Report(p, round.M, pool, rows[p], valid[p], summed);
-            if (cheat?.AlterReport is { } ar)
-            {
-                reports[p] = ar(reports[p]);
-            }
-        }
-
-        // Step 4: every counter judges with its own data.
-        TallyOutcome[] outcomes = [.. Enumerable.Range(0, 3).Select(p => BallotCount.Judge(p, round.M, pool, rows[p], valid[p], reports))];
-        return new Result(pool, valid[0], reports, outcomes);
     }
 }
