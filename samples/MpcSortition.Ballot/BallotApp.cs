@@ -6,6 +6,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.FileProviders;
+using MpcSortition.Protocols;
 using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Ballot;
@@ -228,8 +229,93 @@ internal static class BallotApp
             }, Json);
         });
 
+        int counting = 0;
+        op.MapPost("/count", async () =>
+        {
+            if (IsOpen(config, store))
+            {
+                return Error(409, "still_open", $"Close the vote first (the deadline is {config.Round.DeadlineUtc:u}).");
+            }
+
+            if (config.MpcListen is null || config.Peers.Count != 2 || config.Peers.Any(p => p.Mpc is null))
+            {
+                return Error(409, "not_configured", "Counting needs \"mpc\" (this counter's listening address) and both peers' \"mpc\" addresses in the configuration.");
+            }
+
+            if (Interlocked.Exchange(ref counting, 1) == 1)
+            {
+                return Error(409, "count_running", "A count is already running at this counter.");
+            }
+
+            try
+            {
+                return Results.Json(await CountAsync(config, store, log, app.Lifetime.ApplicationStopping), Json);
+            }
+            catch (CountException e)
+            {
+                return Error(409, e.Code, e.Message);
+            }
+            catch (PeerException e)
+            {
+                return Error(502, "peer_failed", e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref counting, 0);
+            }
+        });
+
         agreement.Start(app.Lifetime.ApplicationStopping);
         return app;
+    }
+
+    /// <summary>The count at this counter: links to both peers over mutual TLS, <see cref="CounterSession.RunAsync"/>, the result written owner-only next to the database.</summary>
+    private static async Task<object> CountAsync(BallotConfig config, BallotStore store, ILogger log, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var endpoints = new EndPoint[3];
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2[3];
+        endpoints[config.Party] = config.MpcListen!;
+        certificates[config.Party] = config.Certificate;
+        foreach (PeerCounter p in config.Peers)
+        {
+            endpoints[p.Party] = p.Mpc!;
+            certificates[p.Party] = p.Certificate;
+        }
+
+        int me = config.Party;
+        CounterBallot[] mine = [.. (await store.ReadAllAsync()).Select(b => new CounterBallot(b.CodeHash, b.SubmissionId, b.CommitDigest, b.Sequence,
+            b.Own with { Column = me }, b.Previous with { Column = (me + 2) % 3 }, b.Commitments))];
+        log.LogInformation("Count: waiting up to {Seconds} s for the peers' MPC links.", (int)config.MpcConnectTimeout.TotalSeconds);
+        ITransport transport = await TlsTransport.ConnectAsync(new TlsTransportOptions
+        {
+            PartyIndex = me,
+            Endpoints = endpoints,
+            ListenEndPoint = config.MpcListen,
+            Certificate = config.Certificate,
+            PeerCertificates = certificates,
+            ConnectTimeout = config.MpcConnectTimeout,
+            ConnectionRefused = r => log.LogWarning("Count: dropped a connection to the MPC port that is not a peer ({Refused}).", r.ToString()),
+        }, ct);
+        CounterResult r = await CounterSession.RunAsync(transport, me, config.Round, mine, ct: ct);
+        TallyOutcome o = r.Outcome;
+        var result = new
+        {
+            round = config.Round.RoundId,
+            roundHash = config.Round.Hash,
+            party = me,
+            pool = new { rows = r.Pool.Rows.Count, dropped = r.Pool.DroppedCodes, superseded = r.Pool.SupersededRows, partial = r.Pool.PartialRows },
+            validBallots = o.CountedBallots,
+            excluded = new { count = r.Valid.Count(v => !v), codeHashes = r.Rows.Where((_, i) => !r.Valid[i]).Select(b => b.CodeHash) },
+            tally = o.Tally is null ? null : config.Round.Options.Select((opt, k) => new { option = opt.Name, label = opt.Label, votes = o.Tally[k] }),
+            named = o.Named.Select(a => new { party = a.Party, reason = a.Reason }),
+            notes = o.Notes,
+            seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+        };
+        string file = Path.Combine(Path.GetDirectoryName(config.DatabasePath)!, "count-result.json");
+        Selection.Providers.OwnerOnlyFile.Write(file, s => JsonSerializer.Serialize(s, result, Json));
+        log.LogInformation("Count: {Valid} valid ballots counted, {Excluded} excluded, {Named} counter(s) named, {Seconds:F2} s.", o.CountedBallots, r.Valid.Count(v => !v), o.NamedParties.Count, clock.Elapsed.TotalSeconds);
+        return result;
     }
 
     private static void MapPage(WebApplication app, BallotConfig config)

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace MpcSortition.Ballot;
 
 /// <summary>A peer counter: its index, its HTTPS URL and its pinned certificate (public part).</summary>
-internal sealed record PeerCounter(int Party, Uri Url, X509Certificate2 Certificate);
+internal sealed record PeerCounter(int Party, Uri Url, X509Certificate2 Certificate, System.Net.EndPoint? Mpc = null);
 
 /// <summary>
 /// One counter's configuration. From a file (<c>serve --config counter-1.json</c>, paths relative to the file):
@@ -36,6 +36,12 @@ internal sealed class BallotConfig
     public required byte[] OperatorTokenSha256 { get; init; }
 
     public int SubmitPermitsPerMinute { get; init; } = 30;
+
+    /// <summary>Where this counter listens for the count's MPC links (mutual TLS with the peers' pinned certificates), or null.</summary>
+    public System.Net.IPEndPoint? MpcListen { get; init; }
+
+    /// <summary>How long <c>POST /operator/count</c> waits for both peers to connect.</summary>
+    public TimeSpan MpcConnectTimeout { get; init; } = TimeSpan.FromSeconds(300);
 
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 
@@ -95,7 +101,8 @@ internal sealed class BallotConfig
             foreach (JsonElement p in ps.EnumerateArray())
             {
                 peers.Add(new PeerCounter(p.GetProperty("party").GetInt32(), new Uri(p.GetProperty("url").GetString()!),
-                    X509CertificateLoader.LoadCertificateFromFile(Rel(p.GetProperty("certificate").GetString()!))));
+                    X509CertificateLoader.LoadCertificateFromFile(Rel(p.GetProperty("certificate").GetString()!)),
+                    p.TryGetProperty("mpc", out JsonElement mpc) ? EndPointOf(path, mpc.GetString()) : null));
             }
         }
 
@@ -114,6 +121,21 @@ internal sealed class BallotConfig
             PageDirectory = root.TryGetProperty("page", out JsonElement pg) && pg.GetString() is { } pd ? Rel(pd) : null,
             OperatorTokenSha256 = Convert.FromHexString(Str("operatorTokenSha256")),
             SubmitPermitsPerMinute = root.TryGetProperty("submitPermitsPerMinute", out JsonElement sp) ? sp.GetInt32() : 30,
+            MpcListen = root.TryGetProperty("mpc", out JsonElement ml) ? EndPointOf(path, ml.GetString()) as System.Net.IPEndPoint
+                ?? throw new BallotFileException($"{path}: \"mpc\": give this counter's listening address as IP:port.") : null,
         };
+    }
+
+    private static System.Net.EndPoint EndPointOf(string path, string? text)
+    {
+        if (System.Net.IPEndPoint.TryParse(text ?? "", out System.Net.IPEndPoint? ip) && ip.Port > 0)
+        {
+            return ip;
+        }
+
+        int colon = text?.LastIndexOf(':') ?? -1;
+        return colon > 0 && int.TryParse(text![(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out int port)
+            ? new System.Net.DnsEndPoint(text[..colon], port)
+            : throw new BallotFileException($"{path}: \"mpc\": host:port expected, not '{text}'.");
     }
 }

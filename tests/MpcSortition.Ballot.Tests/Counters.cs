@@ -30,8 +30,9 @@ internal sealed class Counters : IAsyncDisposable
         Round = round;
         Codes = codes;
         Directory = dir;
-        int[] ports = FreePorts(3);
-        Urls = [.. ports.Select(p => new Uri($"https://127.0.0.1:{p}"))];
+        int[] ports = FreePorts(6);
+        Urls = [.. ports.Take(3).Select(p => new Uri($"https://127.0.0.1:{p}"))];
+        IPEndPoint[] mpc = [.. ports.Skip(3).Select(p => new IPEndPoint(IPAddress.Loopback, p))];
         var hashes = codes.Select(c => InvitationCode.Hash(round.CodeSalt, c)).ToHashSet(StringComparer.Ordinal);
         Configs = [.. Enumerable.Range(0, 3).Select(p => new BallotConfig
         {
@@ -39,7 +40,9 @@ internal sealed class Counters : IAsyncDisposable
             Round = round,
             Listen = [Urls[p]],
             Certificate = Certs.Value[p],
-            Peers = [.. Enumerable.Range(0, 3).Where(q => q != p).Select(q => new PeerCounter(q, Urls[q], Certificate(q)))],
+            Peers = [.. Enumerable.Range(0, 3).Where(q => q != p).Select(q => new PeerCounter(q, Urls[q], Certificate(q), mpc[q]))],
+            MpcListen = mpc[p],
+            MpcConnectTimeout = TimeSpan.FromSeconds(60),
             DatabasePath = Path.Combine(dir, $"counter-{p}", "ballots.db"),
             VoterCodeHashes = hashes,
             PageOrigin = Urls[0].GetLeftPart(UriPartial.Authority),
@@ -50,7 +53,7 @@ internal sealed class Counters : IAsyncDisposable
         })];
         Operators = [.. Enumerable.Range(0, 3).Select(p =>
         {
-            HttpClient c = Pinned(p, Urls[p]);
+            HttpClient c = Pinned(p, Urls[p], TimeSpan.FromMinutes(5));
             c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
             return c;
         })];
@@ -147,6 +150,23 @@ internal sealed class Counters : IAsyncDisposable
         return data;
     }
 
+    /// <summary>Closes the vote and asks the three operators to count at once (POST /operator/count: mutual TLS between the counters); the three answers.</summary>
+    public async Task<JsonElement[]> CountOverTlsAsync()
+    {
+        for (int p = 0; p < 3; p++)
+        {
+            (await Operators[p].PostAsync("/operator/close", new StringContent("{}", Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        }
+
+        return await Task.WhenAll(Operators.Select(async op =>
+        {
+            using HttpResponseMessage r = await op.PostAsync("/operator/count", new StringContent("{}", Encoding.UTF8, "application/json"));
+            string body = await r.Content.ReadAsStringAsync();
+            Assert.True(r.IsSuccessStatusCode, body);
+            return JsonDocument.Parse(body).RootElement.Clone();
+        }));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (WebApplication app in _apps)
@@ -173,7 +193,7 @@ internal sealed class Counters : IAsyncDisposable
         }
     }
 
-    private static HttpClient Pinned(int party, Uri url)
+    private static HttpClient Pinned(int party, Uri url, TimeSpan? timeout = null)
     {
         string expected = TlsCertificates.Thumbprint(Certs.Value[party]);
         var handler = new SocketsHttpHandler
@@ -181,7 +201,7 @@ internal sealed class Counters : IAsyncDisposable
             MaxConnectionsPerServer = 32,
             SslOptions = { RemoteCertificateValidationCallback = (_, cert, _, _) => cert is not null && TlsCertificates.Thumbprint(cert) == expected },
         };
-        return new HttpClient(handler) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        return new HttpClient(handler) { BaseAddress = url, Timeout = timeout ?? TimeSpan.FromSeconds(60) };
     }
 
     private static int[] FreePorts(int n)

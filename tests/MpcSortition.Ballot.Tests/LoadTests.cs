@@ -83,19 +83,27 @@ public sealed class LoadTests(ITestOutputHelper output)
 
         sw.Restart();
         cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-        CounterData[] data = await c.CloseAndExportAsync();
-        CountRun.Result r = await CountRun.RunInProcessAsync(round, data);
+        System.Text.Json.JsonElement[] results = await c.CountOverTlsAsync();
         double countSeconds = sw.Elapsed.TotalSeconds;
         TimeSpan countCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
-
-        Assert.Equal(last.Count, r.Pool.Rows.Count);
-        Assert.Equal(last.Count - valid, r.Valid.Count(v => !v));
-        foreach (TallyOutcome o in r.Outcomes)
+        foreach (System.Text.Json.JsonElement result in results)
         {
-            Assert.Empty(o.Named);
-            Assert.Empty(o.Notes);
-            Assert.Equal(expected, o.Tally);
-            Assert.Equal(valid, o.CountedBallots);
+            Assert.Equal(last.Count, result.GetProperty("pool").GetProperty("rows").GetInt32());
+            Assert.Equal(casts.Count(x => last.ContainsKey(x.Code)) - last.Count, result.GetProperty("pool").GetProperty("superseded").GetInt32());
+            Assert.Equal(valid, result.GetProperty("validBallots").GetInt32());
+            Assert.Equal(last.Count - valid, result.GetProperty("excluded").GetProperty("count").GetInt32());
+            Assert.Equal(expected, result.GetProperty("tally").EnumerateArray().Select(t => t.GetProperty("votes").GetUInt32()).ToArray());
+            Assert.Equal(0, result.GetProperty("named").GetArrayLength());
+            Assert.Equal(0, result.GetProperty("notes").GetArrayLength());
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            foreach (BallotConfig config in c.Configs)
+            {
+                string file = Path.Combine(Path.GetDirectoryName(config.DatabasePath)!, "count-result.json");
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            }
         }
 
         // Nothing secret in what the three services logged: no code (any spelling), no share, no nonce.
@@ -109,7 +117,7 @@ public sealed class LoadTests(ITestOutputHelper output)
 
         Assert.All(sharesSent.Where(s => s.Length > 6), s => Assert.DoesNotContain(s, log, StringComparison.Ordinal));
         output.WriteLine($"1000 ballots (3 000 HTTPS posts, 16 voters at a time): {intakeSeconds:F1} s wall, {intakeCpu.TotalSeconds:F1} s CPU of this process (voters' sharing and commitments + three counters); " +
-            $"count of {r.Pool.Rows.Count} ballots (m = 4): {countSeconds:F1} s wall, {countCpu.TotalSeconds:F1} s CPU; load {File.ReadAllText("/proc/loadavg").Trim()}");
+            $"count of {last.Count} ballots (m = 4) over mutual TLS between the three counters: {countSeconds:F1} s wall, {countCpu.TotalSeconds:F1} s CPU; load {File.ReadAllText("/proc/loadavg").Trim()}");
         File.WriteAllText(Path.Combine(Paths.Artifacts, "load-test.txt"), $"{DateTime.UtcNow:u} intake {intakeSeconds:F1} s wall {intakeCpu.TotalSeconds:F1} s CPU; count {countSeconds:F1} s wall {countCpu.TotalSeconds:F1} s CPU; tally {string.Join(",", expected)}; load {File.ReadAllText("/proc/loadavg").Trim()}\n");
     }
 
