@@ -45,6 +45,11 @@ public sealed class IntakeTests
         Assert.Equal(new[] { 200, 200, 200 }, await c.WithdrawAsync(c.Codes[2]));
         Assert.Equal(new[] { 404, 404, 404 }, await c.WithdrawAsync(c.Codes[2]));
 
+        // Past the deadline by the counters' clock (before any operator closes): refused everywhere, votes and withdrawals alike.
+        c.Now = c.Round.DeadlineUtc.AddSeconds(1);
+        Assert.Equal(new[] { 403, 403, 403 }, await c.CastAsync(BallotContribution.Create(c.Round, c.Codes[1], 0)));
+        Assert.Equal(new[] { 403, 403, 403 }, await c.WithdrawAsync(c.Codes[1]));
+
         CounterData[] data = await c.CloseAndExportAsync();
         CountRun.Result r = await CountRun.RunInProcessAsync(c.Round, data);
         Assert.Equal(2, r.Pool.Rows.Count);
