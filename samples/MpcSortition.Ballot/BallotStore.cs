@@ -87,7 +87,10 @@ internal sealed class BallotStore : IAsyncDisposable
         string? stored = Scalar(db, "SELECT value FROM meta WHERE key = 'round_hash'") as string;
         if (stored is null)
         {
-            Exec(db, $"INSERT INTO meta(key, value) VALUES ('round_hash', '{roundHash}')");
+            using SqliteCommand insert = db.CreateCommand();
+            insert.CommandText = "INSERT INTO meta(key, value) VALUES ('round_hash', $v)";
+            insert.Parameters.AddWithValue("$v", roundHash);
+            insert.ExecuteNonQuery();
         }
         else if (stored != roundHash)
         {

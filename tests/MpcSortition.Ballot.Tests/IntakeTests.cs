@@ -160,4 +160,22 @@ public sealed class IntakeTests
         Assert.Equal(HttpStatusCode.Forbidden, (await c.Operators[0].SendAsync(fromPage)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await c.Operators[0].GetAsync("/operator/export")).StatusCode); // still open
     }
+
+    [Fact]
+    public async Task DatabaseOfAnotherRoundIsRefusedWithItsPath()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ballot-store-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)));
+        string path = Path.Combine(dir, "ballots.db");
+        try
+        {
+            BallotStore store = BallotStore.Open(path, Counters.NewRound().Hash);
+            await store.DisposeAsync();
+            BallotFileException e = Assert.Throws<BallotFileException>(() => BallotStore.Open(path, Counters.NewRound().Hash));
+            Assert.StartsWith(path + ": this database belongs to another ballot round", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
