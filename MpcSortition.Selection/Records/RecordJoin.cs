@@ -119,6 +119,8 @@ public static class RecordJoin
     /// <summary>Audit label of the band counts over the sign-ups (to the analyser).</summary>
     public const string SignupCountsLabel = "RecordJoin.sign-up band counts";
 
+    private const int InnerProductSegment = 256;
+
     /// <summary>Joins the records to the sign-ups at this provider (see the remarks).</summary>
     /// <param name="abb">This provider's black box (three parties).</param>
     /// <param name="signups">This provider's view of the sign-ups.</param>
@@ -393,6 +395,12 @@ public static class RecordJoin
         ShareVector rHigh = abb.Concat(Enumerable.Range(0, bigN).Select(i => abb.Slice(rKeys, 2 * i, 1)).ToArray());
         ShareVector rLow = abb.Concat(Enumerable.Range(0, bigN).Select(i => abb.Slice(rKeys, (2 * i) + 1, 1)).ToArray());
         ShareVector bands = abb.Concat(bandColumns);          // W′ columns of N
+        int segment = Math.Min(bigN, InnerProductSegment);
+        int segments = (bigN + segment - 1) / segment, pad = (segments * segment) - bigN;
+        ShareVector? zeros = pad > 0 ? abb.Public(new uint[pad]) : null;
+        ShareVector[] paddedBands = Enumerable.Range(0, bandWidth)
+            .Select(c => pad > 0 ? abb.Concat(abb.Slice(bands, c * bigN, bigN), zeros!) : abb.Slice(bands, c * bigN, bigN))
+            .ToArray();
         var rows = new List<ShareVector>();
         var counts = new uint[who.Length];
         for (int start = 0; start < who.Length; start += batch)
@@ -426,19 +434,29 @@ public static class RecordJoin
                 counts[start + j] = Sum(ev.Slice(j * bigN, bigN));
             }
 
+            // Inner products in segments of at most 256 terms (the rows padded with public zeros), summed locally: the
+            // engine's per-call scratch grows with the row length, and a few more outputs cost nothing next to the tests.
             var xs = new ShareVector[b * bandWidth];
             var ys = new ShareVector[b * bandWidth];
             for (int j = 0; j < b; j++)
             {
-                ShareVector row = abb.Slice(e, j * bigN, bigN);
+                ShareVector row = pad > 0 ? abb.Concat(abb.Slice(e, j * bigN, bigN), zeros!) : abb.Slice(e, j * bigN, bigN);
                 for (int c = 0; c < bandWidth; c++)
                 {
                     xs[(j * bandWidth) + c] = row;
-                    ys[(j * bandWidth) + c] = abb.Slice(bands, c * bigN, bigN);
+                    ys[(j * bandWidth) + c] = paddedBands[c];
                 }
             }
 
-            rows.Add(await abb.InnerProductAsync(abb.Concat(xs), abb.Concat(ys), bigN, ct).ConfigureAwait(false));
+            ShareVector partial = await abb.InnerProductAsync(abb.Concat(xs), abb.Concat(ys), segment, ct).ConfigureAwait(false);
+            var sums = new uint[b * bandWidth];
+            ReadOnlySpan<uint> pv = partial.Values;
+            for (int r = 0; r < sums.Length; r++)
+            {
+                sums[r] = Sum(pv.Slice(r * segments, segments));
+            }
+
+            rows.Add(abb.FromShares(sums));
         }
 
         // u = [count = 1]; the rows are gated by u, "unknown" = 1 − u.
