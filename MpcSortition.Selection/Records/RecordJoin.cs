@@ -139,7 +139,7 @@ public static class RecordJoin
         Validate(abb, signups, records, options);
         var clock = Stopwatch.StartNew();
         SessionCost before = abb.Cost;
-        int me = abb.PartyIndex, n = signups.Count, bigN = records.Count, a = records.AttributeNames.Count;
+        int me = abb.PartyIndex, n = signups.Count, bigN = records.Count;
         AttributeBands[] bands = [.. options.Bands];
 
         // 1. The band columns of every record: per band feature, B columns of N values (replicated where the engine is).
@@ -155,12 +155,14 @@ public static class RecordJoin
             var index = new Dictionary<string, int>(StringComparer.Ordinal);
             for (int i = 0; i < bigN; i++)
             {
-                index[records.CodeHashes![i]] = i;
+                // A code hash held by two records (possible only in shares built without the CSV reader) matches nothing.
+                string hash = records.CodeHashes![i];
+                index[hash] = index.ContainsKey(hash) ? -1 : i;
             }
 
             for (int j = 0; j < n; j++)
             {
-                if (signups.CodeHashes[j] is string h && index.TryGetValue(h, out int i))
+                if (signups.CodeHashes[j] is string h && index.TryGetValue(h, out int i) && i >= 0)
                 {
                     byCode[j] = i;
                 }
