@@ -96,7 +96,7 @@ public static class RecordShareFile
         }
 
         using var rest = new MemoryStream();
-        long bound = (64L * (a + 1) * 130) + (32L * n) + (8L * n) + (4L * n * a) + 64;
+        long bound = (a * (2L + ushort.MaxValue)) + (32L * n) + (8L * n) + (4L * n * a) + 32;
         var buffer = new byte[1 << 16];
         int read;
         while ((read = stream.Read(buffer)) > 0)

@@ -160,6 +160,27 @@ public sealed class RecordJoinTests
     }
 
     [Fact]
+    public async Task ACodeHeldByTwoRecordsMatchesNothing()
+    {
+        // Shares built without the CSV reader (which refuses duplicates): codes c0, c0, c1; sign-ups with c0, c1 and no code.
+        byte[] roundId = new byte[16];
+        string c0 = new('a', 64), c1 = new('b', 64);
+        Core.ShareVector[] incomes = Core.AdditiveSharing.Split([10_000u, 90_000u, 50_000u], 3);
+        RecordShares[] parts = Enumerable.Range(0, 3).Select(p => new RecordShares(p, roundId, ["income"], 3, [c0, c0, c1], default, incomes[p].Values)).ToArray();
+        Feature[] features = [new("x", [new FeatureValue("a", 0, 3)])];
+        uint[][] rows = ContributorEncoding.ShareRows(features, Enumerable.Range(0, 3).Select(_ => (IReadOnlyList<string>)["a"]));
+        AttributeBands bands = IncomeBands(3);
+        var join = new RecordJoinOptions { Bands = [bands] };
+        RecordJoinResult[] results = await InProcessParties.RunAsync(abb =>
+            RecordJoin.JoinAsync(abb, new SignupShares(["p", "q", "r"], [c0, c1, null], features, rows[abb.PartyIndex]), parts[abb.PartyIndex], join));
+        int w = results[0].Width;
+        int[] value = Enumerable.Range(0, 3).Select(j => Enumerable.Range(0, w).Single(c => results.Sum(r => (long)r.Columns.Span[(j * w) + c]) % (1L << 32) == 1)).ToArray();
+        Assert.Equal([bands.BandCount, bands.BandOf(50_000), bands.BandCount], value);
+        Assert.Equal([false, true, false], results[0].MatchedByCode);
+        Assert.Equal(0, results[0].MatchedUnderMpc);
+    }
+
+    [Fact]
     public async Task AProviderWithOtherRecordsIsRefusedBeforeTheJoin()
     {
         var town = new Town(40, 10, 2, seed: 3, withoutRecordPercent: 0);
