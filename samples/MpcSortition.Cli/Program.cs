@@ -14,6 +14,7 @@ var root = new RootCommand("MpcSortition: secure sortition of a citizens' assemb
     QuickstartCommand.Create(),
     AuditCommand.Create(),
     VerifyReceiptCommand.Create(),
+    RecordsCommand.Create(),
 };
 
 ParseResult parse = root.Parse(args);

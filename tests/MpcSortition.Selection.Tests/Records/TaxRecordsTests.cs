@@ -1,0 +1,161 @@
+using MpcSortition.Selection.Intake;
+using MpcSortition.Selection.Providers;
+using MpcSortition.Selection.Records;
+
+namespace MpcSortition.Selection.Tests.Records;
+
+/// <summary>The tax office's side: normalisation and person keys, the CSV and its refusals (file:line), the records
+/// share file and its refusals.</summary>
+public sealed class TaxRecordsTests
+{
+    private static readonly byte[] RoundId = Enumerable.Range(1, 16).Select(i => (byte)i).ToArray();
+    private static readonly byte[] Salt = Enumerable.Range(100, 16).Select(i => (byte)i).ToArray();
+
+    [Theory]
+    [InlineData("Zoë  MÜLLER", "zoe muller")]
+    [InlineData("José García-Núñez", "jose garcia nunez")]
+    [InlineData("Hauptstraße 12a", "hauptstrasse 12a")]
+    [InlineData("HAUPTSTRASSE 12 A", "hauptstrasse 12a")]
+    [InlineData("Hauptstrasse 12-A, 79100 Freiburg", "hauptstrasse 12a 79100 freiburg")]
+    [InlineData("  Søren \t Kierkegård ", "soren kierkegard")]
+    [InlineData("Łukasz Weiß", "lukasz weiss")]
+    [InlineData("Rue de l'Église 3", "rue de l eglise 3")]
+    [InlineData("ﬁfth Avenue ２", "fifth avenue 2")]
+    [InlineData("12 a street", "12a street")]
+    public void NormalisationFollowsTheDocumentedRules(string text, string expected) => Assert.Equal(expected, PersonKey.Normalise(text));
+
+    [Fact]
+    public void PersonKeysAgreeAcrossSpellingsAndDependOnSaltNameAndAddress()
+    {
+        ulong key = PersonKey.Compute(Salt, "Zoë Müller", "Hauptstraße 12a");
+        Assert.Equal(key, PersonKey.Compute(Salt, "ZOE  MULLER", "hauptstrasse 12-A"));
+        Assert.NotEqual(key, PersonKey.Compute(Salt, "Zoë Mueller", "Hauptstraße 12a"));    // transliteration is not normalised
+        Assert.NotEqual(key, PersonKey.Compute(Salt, "Zoë Müller", "Hauptstraße 12b"));
+        Assert.NotEqual(key, PersonKey.Compute(Salt, "Zoë", "Müller Hauptstraße 12a"));     // the field boundary counts
+        Assert.NotEqual(key, PersonKey.Compute(Salt.Reverse().ToArray(), "Zoë Müller", "Hauptstraße 12a"));
+        uint[][] shares = PersonKey.Share(Salt, "Zoë Müller", "Hauptstraße 12a");
+        (uint high, uint low) = PersonKey.Words(key);
+        Assert.Equal(high, shares[0][0] + shares[1][0] + shares[2][0]);
+        Assert.Equal(low, shares[0][1] + shares[1][1] + shares[2][1]);
+        Assert.Throws<ArgumentException>(() => PersonKey.Compute(Salt, " - ", "Hauptstraße 1"));
+        Assert.Throws<ArgumentException>(() => PersonKey.Compute(new byte[8], "A", "B"));
+    }
+
+    [Fact]
+    public void AValidFileGivesCodeHashesKeysAndAttributes()
+    {
+        string code = InvitationCode.Generate();
+        string csv = $"Name,Address,Code,Income,Children\n\"Zoë Müller\",\"Hauptstraße 12a, Freiburg\",{InvitationCode.Format(code).ToLowerInvariant()},42000,2\nAnn Lee,Mill Lane 3,{InvitationCode.Generate()},0,0\n";
+        TaxRecords records = TaxRecords.Parse(new StringReader(csv), "t.csv", RoundId, Salt);
+        Assert.Equal(2, records.Count);
+        Assert.Equal(["income", "children"], records.AttributeNames);
+        Assert.Equal(InvitationCode.Hash(Salt, code), records.CodeHashOf(0));
+        Assert.Equal(PersonKey.Compute(Salt, "zoe muller", "hauptstrasse 12 A freiburg"), records.PersonKeyOf(0));
+        Assert.Equal(42000u, records.ValueOf(0, 0));
+        Assert.Equal(2u, records.ValueOf(0, 1));
+        RecordShares[] parts = records.Share();
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.Equal(i switch { 0 => 42000u, 1 => 2u, 2 => 0u, _ => 0u }, parts[0].AttributeShares.Span[i] + parts[1].AttributeShares.Span[i] + parts[2].AttributeShares.Span[i]);
+        }
+
+        Assert.Equal(parts[0].PublicDigest(), parts[2].PublicDigest());
+        Assert.NotEqual(parts[0].AttributeShares.ToArray(), parts[1].AttributeShares.ToArray());
+    }
+
+    [Theory]
+    [InlineData("code,income\n{C1},100\n{C1},200\n", "r.csv:3:1 (column 'code'): duplicate identifier: the same invitation code is also on line 2")]
+    [InlineData("name,address,income\nAnn Lee,Mill Lane 3a,100\nANN  LEE,\"Mill Lane 3 A\",200\n", "r.csv:3:1 (column 'name'): duplicate identifier: the same name and address (after normalisation) are also on line 2")]
+    [InlineData("code,income\n{C1},-5\n", "r.csv:2:2 (column 'income'): 'income' is negative: -5")]
+    [InlineData("code,income\n{C1},2147483648\n", "r.csv:2:2 (column 'income'): 'income' is too large: 2147483648 (at most 2147483647)")]
+    [InlineData("code,income\n{C1},99999999999999999999999\n", "r.csv:2:2 (column 'income'): 'income' is too large (at most 2147483647)")]
+    [InlineData("code,income\n{C1},12.5\n", "r.csv:2:2 (column 'income'): 'income' is not a whole number: '12.5'")]
+    [InlineData("code,income\n{C1},\n", "r.csv:2:2 (column 'income'): 'income' is blank")]
+    [InlineData("code,income,children\n{C1},1\n", "r.csv:2: the row has 2 fields; the header has 3")]
+    [InlineData("code,income\nNOT-A-CODE,1\n", "r.csv:2:1 (column 'code'): the code is not a valid invitation code (17 characters with a check character)")]
+    [InlineData("code,income\n,1\n", "r.csv:2:1 (column 'code'): the code is blank")]
+    [InlineData("code,salary\n{C1},1\n", "r.csv:1: there is no 'income' column")]
+    [InlineData("name,income\nAnn,1\n", "r.csv:1: there is a 'name' column but no 'address' column (a person key needs both)")]
+    [InlineData("income,children\n1,2\n", "r.csv:1: there is no identifier column: give 'code' (the invitation code) and/or 'name' and 'address'")]
+    [InlineData("code,income,Income\n{C1},1,2\n", "r.csv:1:3 (column 'income'): the column 'income' appears twice (also column 2)")]
+    [InlineData("code,income\n", "r.csv:1: the file holds no record (only the header row)")]
+    [InlineData("", "r.csv: the file is empty (a header row is needed: code and/or name,address, then income and any further numeric columns)")]
+    [InlineData("name,address,income\n\"Ann,Mill Lane,1\n", "r.csv:2: malformed CSV quoting")]
+    [InlineData("name,address,income\n  ,Mill Lane 3,1\n", "r.csv:2:1 (column 'name'): the name is blank (nothing is left after normalisation)")]
+    public void RefusalsNameFileLineAndColumn(string template, string expected)
+    {
+        string text = template.Replace("{C1}", InvitationCode.Format(InvitationCode.Generate()), StringComparison.Ordinal);
+        SelectionInputException e = Assert.Throws<SelectionInputException>(() => TaxRecords.Parse(new StringReader(text), "r.csv", RoundId, Salt));
+        Assert.StartsWith(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RefusalsDoNotQuoteCodesNamesOrAddresses()
+    {
+        string code = InvitationCode.Generate();
+        string text = $"code,name,address,income\n{code},Ann Secret,Hidden Road 1,5\n{code},Ann Secret,Hidden Road 1,x\n";
+        SelectionInputException e = Assert.Throws<SelectionInputException>(() => TaxRecords.Parse(new StringReader(text), "r.csv", RoundId, Salt));
+        Assert.Equal(3, e.Problems.Count);
+        Assert.DoesNotContain(code, e.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.All(e.Problems, p => Assert.DoesNotContain("Secret", p.Message, StringComparison.Ordinal));
+        Assert.All(e.Problems, p => Assert.DoesNotContain("Hidden", p.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheShareFileRoundTripsIsOwnerOnlyAndRefusesOtherFiles()
+    {
+        string csv = $"code,name,address,income,flat\n{InvitationCode.Generate()},Ann Lee,Mill Lane 3,100,1\n{InvitationCode.Generate()},Bo Lee,Mill Lane 4,200,0\n";
+        RecordShares[] parts = TaxRecords.Parse(new StringReader(csv), "t.csv", RoundId, Salt).Share();
+        string dir = Path.Combine(Path.GetTempPath(), "records-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "records-1.shares");
+            RecordShareFile.WriteFile(path, parts[1]);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+            }
+
+            RecordShares back;
+            using (FileStream f = File.OpenRead(path))
+            {
+                back = RecordShareFile.Read(f, 1, RoundId);
+            }
+
+            Assert.Equal(parts[1].AttributeShares.ToArray(), back.AttributeShares.ToArray());
+            Assert.Equal(parts[1].PersonKeyShares.ToArray(), back.PersonKeyShares.ToArray());
+            Assert.Equal(parts[1].CodeHashes, back.CodeHashes);
+            Assert.Equal(parts[1].AttributeNames, back.AttributeNames);
+            Assert.Equal(parts[1].PublicDigest(), back.PublicDigest());
+
+            byte[] bytes = File.ReadAllBytes(path);
+            ProviderFileProblem Refusal(byte[] b, int party, byte[] round) =>
+                Assert.Throws<ProviderFileException>(() => RecordShareFile.Read(new MemoryStream(b), party, round)).Problem;
+            Assert.Equal(ProviderFileProblem.OtherParty, Refusal(bytes, 2, RoundId));
+            Assert.Equal(ProviderFileProblem.OtherRound, Refusal(bytes, 1, new byte[16]));
+            Assert.Equal(ProviderFileProblem.Malformed, Refusal([.. "MPCSHR01"u8, .. new byte[60]], 1, RoundId));
+            Assert.Equal(ProviderFileProblem.WrongLength, Refusal(bytes[..^1], 1, RoundId));
+            Assert.Equal(ProviderFileProblem.WrongLength, Refusal([.. bytes, 0], 1, RoundId));
+            byte[] flipped = bytes.ToArray();
+            flipped[^40] ^= 1;
+            Assert.Equal(ProviderFileProblem.ChecksumMismatch, Refusal(flipped, 1, RoundId));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void BandsAreCheckedAndNamed()
+    {
+        AttributeBands bands = AttributeBands.Create("Income", "income band", [20_000, 45_000], [(0, 5), (0, 5), (0, 5), (0, 5)]);
+        Assert.Equal("income", bands.Attribute);
+        Assert.Equal(["below 20000", "20000-44999", "45000 and above", "unknown"], bands.Feature.Values.Select(v => v.Name));
+        Assert.Equal([0, 1, 1, 2], new uint[] { 19_999, 20_000, 44_999, 45_000 }.Select(bands.BandOf));
+        Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [45_000, 20_000], [(0, 5), (0, 5), (0, 5), (0, 5)]));
+        Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [0], [(0, 5), (0, 5), (0, 5)]));
+        Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [10], [(0, 5), (0, 5)]));
+    }
+}
