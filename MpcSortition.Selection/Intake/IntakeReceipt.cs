@@ -73,6 +73,25 @@ public sealed class IntakeReceipt
         return Sign(certificate, "stored", submission.RoundId, submission.Party, codeHash, submission.SubmissionId, submission.StoredDigest(codeHash), timeUtc);
     }
 
+    /// <summary>
+    /// Signs a receipt for a stored part whose stored digest the host computed itself (another wire format on the same
+    /// receipts, e.g. a ballot: the host defines what <paramref name="storedSha256"/> covers).
+    /// </summary>
+    /// <param name="certificate">The provider's certificate with its private key (ECDSA or RSA).</param>
+    /// <param name="roundId">The round id.</param>
+    /// <param name="party">This provider.</param>
+    /// <param name="codeHash">The code's salted hash.</param>
+    /// <param name="submissionId">The submission id.</param>
+    /// <param name="storedSha256">SHA-256 (64 lowercase hex digits) of exactly what was stored.</param>
+    /// <param name="timeUtc">When it was stored.</param>
+    /// <returns>The signed receipt.</returns>
+    public static IntakeReceipt SignStored(X509Certificate2 certificate, string roundId, int party, string codeHash, string submissionId, string storedSha256, DateTimeOffset timeUtc)
+    {
+        ArgumentNullException.ThrowIfNull(submissionId);
+        ArgumentNullException.ThrowIfNull(storedSha256);
+        return Sign(certificate, "stored", roundId, party, codeHash, submissionId, storedSha256, timeUtc);
+    }
+
     /// <summary>Signs a receipt for a withdrawal (the provider deleted every share it held for the code).</summary>
     /// <param name="certificate">The provider's certificate with its private key.</param>
     /// <param name="roundId">The round id.</param>

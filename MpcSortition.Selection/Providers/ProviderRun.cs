@@ -36,7 +36,7 @@ public sealed class ProviderRunOptions
     /// own thread, synchronously.</summary>
     public IProgress<ProviderProgress>? Progress { get; init; }
 
-    /// <summary>This provider's run log of the round (<see cref="Verification.RunLog.Open"/>): the run is refused when the
+    /// <summary>This provider's run log of the round (<see cref="Verification.RunLog.Open(string, RoundDefinition)"/>): the run is refused when the
     /// round ran before and <see cref="NewRun"/> is not set, and every step is appended. Default <see langword="null"/>:
     /// no log, the run counts as run 1 (tests and hosts that keep their own record).</summary>
     public RunLog? RunLog { get; init; }
@@ -54,6 +54,14 @@ public sealed class ProviderRunOptions
     /// provider nodes with the same rounds and half the traffic (docs/benchmarks.md, "Engines"). With
     /// <see cref="ProviderRun.RunInSessionAsync"/> the caller's black box is used and this value only enters the agreed settings.</summary>
     public BlackBoxEngine Engine { get; init; } = BlackBoxEngine.Replicated;
+
+    /// <summary>Called when a run ends without a panel after every attempt (before
+    /// <see cref="SecureSelectionFailedException"/> is thrown), with the evidence of that failed run: the three providers
+    /// still open their contributions and exchange their transcripts (success bits all 0, no panel commitment), signed
+    /// with <see cref="SigningCertificate"/>, so that a failed run is as checkable as a successful one (<c>audit</c>).
+    /// A run that stops because a link failed cannot close like this; its provider's run log records it (not signed).
+    /// Default <see langword="null"/>: the failure evidence is not kept.</summary>
+    public Action<RunEvidence>? FailureEvidence { get; init; }
 }
 
 /// <summary>A stage of a provider run.</summary>
@@ -270,6 +278,7 @@ public static partial class ProviderRun
         using ContributionTape? contribution = options.PublicSeed is null ? new ContributionTape(round.RoundIdBytes, me) : null;
         log?.Append(new RunLogEntry { Kind = "start", Run = run, NewRun = options.NewRun, Session = Convert.ToHexString(ProviderAgreement.Digest(round, options, contribution is null, run)) });
         var counter = new ReportingTape(options.Progress, clock, log, run);
+        bool closedWithoutPanel = false;
         try
         {
             IReadOnlyList<ReadOnlyMemory<byte>> commitments = await ProviderAgreement.AgreeAsync(
@@ -289,9 +298,24 @@ public static partial class ProviderRun
                 Tape = counter,
                 RevealComposition = options.RevealComposition,
             };
-            SecureSelectionResult selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
+            SecureSelectionResult selection;
+            try
+            {
+                selection = await SecureSelector.SelectAsync(abb, pool, options.Strategy, selectionOptions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SecureSelectionFailedException failed)
+            {
+                // Every provider learnt the same success bits and is still connected: the run closes as a successful one
+                // does (contributions opened and checked, transcripts signed and exchanged, an end entry in the log), so
+                // that the failed run is signed evidence too; then the failure is reported as before.
+                RunClosing failure = await RunClosing.CloseAsync(recorder, round, options, run, log, contribution is null ? null : commitments, contribution, null, failed.Attempts, found: false, cancellationToken).ConfigureAwait(false);
+                closedWithoutPanel = true;
+                options.FailureEvidence?.Invoke(new RunEvidence(failure.Transcripts));
+                throw;
+            }
+
             TimeSpan selectionTime = clock.Elapsed - started;
-            RunClosing closing = await RunClosing.CloseAsync(recorder, round, options, run, log, contribution is null ? null : commitments, contribution, selection, cancellationToken).ConfigureAwait(false);
+            RunClosing closing = await RunClosing.CloseAsync(recorder, round, options, run, log, contribution is null ? null : commitments, contribution, selection.Panel, selection.Attempts, found: true, cancellationToken).ConfigureAwait(false);
             return new ProviderRunResult(
                 round,
                 selection,
@@ -301,7 +325,7 @@ public static partial class ProviderRun
                 selectionTime,
                 closing);
         }
-        catch (Exception e) when (log is not null && e is not VerificationException { Problem: VerificationProblem.RoundAlreadyRun })
+        catch (Exception e) when (log is not null && !closedWithoutPanel && e is not VerificationException { Problem: VerificationProblem.RoundAlreadyRun })
         {
             // Attempts that finished failed; an attempt interrupted by an error has no success bit.
             string bits = new('0', e is SecureSelectionFailedException ? counter.Attempts : Math.Max(0, counter.Attempts - 1));

@@ -109,6 +109,7 @@ public static class RunAudit
 
         int[]? panel = null;
         int attempts = 0;
+        string? infeasible = null;
         try
         {
             SelectionResult result = PanelSelector.Select(problem, strategy, tape, t.MaxAttempts);
@@ -119,6 +120,13 @@ public static class RunAudit
         {
             attempts = 0;
         }
+        catch (InfeasibleQuotasException e)
+        {
+            // The pool in the clear cannot meet the quotas (the secure selector could not know it without opening the
+            // pool's counts): every attempt of the run had to fail.
+            attempts = 0;
+            infeasible = e.Message;
+        }
         finally
         {
             (tape as IDisposable)?.Dispose();
@@ -128,9 +136,13 @@ public static class RunAudit
         {
             findings.Add(new AuditFinding(VerificationProblem.PanelMismatch, Inv($"The replay finds a panel at attempt {attempts} (0 = none), but the providers' success bits '{t.SuccessBits}' say attempt {t.SuccessfulAttempt}: the run did not follow the published algorithm on this pool and tape.")));
         }
+        else if (infeasible is not null)
+        {
+            passed.Add($"replay: the reconstructed pool cannot meet the quotas at all ({infeasible.TrimEnd('.')}), so every attempt had to fail, as the success bits say");
+        }
         else
         {
-            passed.Add(Inv($"replay: the plaintext reference ({t.Strategy}) on the reconstructed pool and the rebuilt tape succeeds at attempt {attempts}, as the success bits say"));
+            passed.Add(Inv($"replay: the plaintext reference ({t.Strategy}) on the reconstructed pool and the rebuilt tape succeeds at attempt {attempts} (0 = every attempt failed), as the success bits say"));
         }
 
         if (panel is not null && evidence.Panel is { } claimed)

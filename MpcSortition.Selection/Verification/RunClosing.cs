@@ -31,13 +31,13 @@ internal sealed class RunClosing
 
     internal static async Task<RunClosing> CloseAsync(
         TranscriptTransport transport, RoundDefinition round, ProviderRunOptions options, int run, RunLog? log,
-        IReadOnlyList<ReadOnlyMemory<byte>>? commitments, ContributionTape? contribution, SecureSelectionResult selection, CancellationToken cancellationToken)
+        IReadOnlyList<ReadOnlyMemory<byte>>? commitments, ContributionTape? contribution, IReadOnlyList<int>? panelAtAnalyser, int attempts, bool found, CancellationToken cancellationToken)
     {
         int me = transport.PartyIndex;
         int parties = ProviderRun.Parties;
         byte[]? salt = null;
         string? panelCommitment = null;
-        if (selection.Panel is { } panel)
+        if (panelAtAnalyser is { } panel)
         {
             salt = RandomNumberGenerator.GetBytes(32);
             panelCommitment = RunTranscript.CommitPanel(round.RoundIdBytes, salt, panel.Order().ToArray());
@@ -77,7 +77,9 @@ internal sealed class RunClosing
         }
 
         // (2) The transcript, signed, to both peers.
-        string bits = new string('0', selection.Attempts - 1) + "1";
+        // One bit per attempt: with a panel the last attempt succeeded; without one (every attempt failed at every
+        // provider, SecureSelectionFailedException) all are 0 and the transcript is the signed record of a failed run.
+        string bits = found ? new string('0', attempts - 1) + "1" : new string('0', attempts);
         var transcript = new RunTranscript
         {
             Party = me,

@@ -143,9 +143,27 @@ public sealed class RunLog
     /// <exception cref="IOException">The file cannot be read or created.</exception>
     public static RunLog Open(string path, RoundDefinition round)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(round);
-        byte[] id = round.RoundIdBytes.ToArray();
+        return Open(path, round.RoundIdBytes);
+    }
+
+    /// <summary>Opens (or creates, owner-only) the log of the round with id <paramref name="roundId"/> at
+    /// <paramref name="path"/> and verifies its chain; for hosts that open the log before they build the
+    /// <see cref="RoundDefinition"/> (a sign-up intake decides the round's candidates in the same session).</summary>
+    /// <param name="path">The log file; its directory must exist.</param>
+    /// <param name="roundId">The 16-byte round id.</param>
+    /// <returns>The log, ready to append to.</returns>
+    /// <exception cref="VerificationException">The log is tampered, truncated mid-line or malformed.</exception>
+    /// <exception cref="IOException">The file cannot be read or created.</exception>
+    public static RunLog Open(string path, ReadOnlySpan<byte> roundId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (roundId.Length != 16)
+        {
+            throw new ArgumentException("A round id has 16 bytes.", nameof(roundId));
+        }
+
+        byte[] id = roundId.ToArray();
         if (!File.Exists(path))
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
@@ -271,12 +289,12 @@ public sealed class RunLog
         RunSummary? last = Runs.LastOrDefault(r => r.Drawn);
         if (last is not null && !newRun)
         {
-            throw new VerificationException(VerificationProblem.RoundAlreadyRun, string.Create(CultureInfo.InvariantCulture, $"Round {RoundId} already ran here (run {last.Run}, started {last.Started}, {last.Outcome}). One round, one draw: a new run needs all three providers to ask for it explicitly (node --new-run), and it is recorded as run {NextRun}."));
+            throw new VerificationException(VerificationProblem.RoundAlreadyRun, string.Create(CultureInfo.InvariantCulture, $"Round {RoundId} already ran here (run {last.Run}, started {last.Started}, {last.Outcome}). One round, one draw: a new run needs all three providers to ask for it explicitly (node --new-run, or \"newRun\": true in a provider service's select), and it is recorded as run {NextRun}."));
         }
 
         if (last is null && newRun)
         {
-            throw new VerificationException(VerificationProblem.RoundAlreadyRun, $"A new run of round {RoundId} was asked for, but this provider's log has no earlier run of it; leave out --new-run for a first run (or use the log of the earlier run).");
+            throw new VerificationException(VerificationProblem.RoundAlreadyRun, $"A new run of round {RoundId} was asked for, but this provider's log has no earlier run of it; leave out --new-run (\"newRun\") for a first run (or use the log of the earlier run).");
         }
 
         return NextRun;

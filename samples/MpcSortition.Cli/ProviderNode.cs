@@ -183,6 +183,13 @@ internal static class ProviderNode
                 NewRun = c.NewRun ?? false,
                 SigningCertificate = own,
                 Engine = engine,
+                FailureEvidence = failed =>
+                {
+                    // No panel after every attempt: the three signed transcripts of the failed run, for `audit`.
+                    using FileStream evidence = File.Create(Path.Combine(outDir, EvidenceFileName));
+                    failed.Save(evidence);
+                    Console.Error.WriteLine($"party {me}: no panel; the three providers' signed transcripts of this failed run are in {Path.Combine(outDir, EvidenceFileName)}");
+                },
                 Progress = new Reporter(p =>
                 {
                     if (p.Stage == ProviderStage.Agreed)

@@ -18,74 +18,47 @@ namespace MpcSortition.Provider;
 /// <param name="PanelContacts">The panel members' contact fields, in the order of <paramref name="PanelHashes"/>.</param>
 /// <param name="Composition">Selected count per answer, in row order.</param>
 /// <param name="Seed">The public test seed of the tape.</param>
-internal sealed record DrawOutcome(string[] PoolHashes, string[] Malformed, string[] PanelHashes, string[][] PanelContacts, int[] Composition, byte[] Seed);
+/// <param name="RunHistory">The run log's sentence for this run ("run 1 of round …").</param>
+/// <param name="SubmissionRoot">The signed root of the accepted submissions (the same at all three providers).</param>
+/// <param name="Signatures">The three providers' signatures over their run transcripts (hex, party order).</param>
+/// <param name="Evidence">The evidence file (the three signed transcripts) in each provider's data directory.</param>
+internal sealed record DrawOutcome(string[] PoolHashes, string[] Malformed, string[] PanelHashes, string[][] PanelContacts, int[] Composition, byte[] Seed,
+    string RunHistory = "", string SubmissionRoot = "", string[]? Signatures = null, string Evidence = "");
 
 /// <summary>
-/// A demonstration draw after the sign-up: closes, reconciles and exports through each provider's operator endpoints
-/// (as the operators would), then checks the rows, selects with a public test tape and opens the panel's contacts to the
-/// analyser with the three parties in one process. The service's <c>POST /operator/select</c> runs the same steps
-/// between the three provider processes over mutual TLS; this in-process draw serves the quick start and the page's
-/// end-to-end test. Only the analyser's results leave it.
+/// A demonstration draw after the sign-up, through the three provider services as their operators would run it: each
+/// operator closes its sign-up and starts <c>POST /operator/select</c> at its own provider (with the round's committed
+/// public test tape and the composition opened); the three services reconcile, check the rows under MPC, select and
+/// open the panel's contacts to the analyser between themselves over mutual TLS. Only the analyser's result is read
+/// (and provider 0's export for the pool order, which holds its own shares only).
 /// </summary>
 internal static class DemoDraw
 {
     public static async Task<DrawOutcome> RunAsync(SignupRound round, IReadOnlyList<HttpClient> operators, byte[] seed, CancellationToken cancellationToken = default)
     {
-        var histories = new List<string>();
         foreach (HttpClient op in operators)
         {
             await Send(op, HttpMethod.Post, "/operator/close", "{}", cancellationToken);
-            histories.Add(await Send(op, HttpMethod.Get, "/operator/history", null, cancellationToken));
         }
 
-        string reconcile = $"{{\"histories\":[{string.Join(",", histories)}]}}";
-        foreach (HttpClient op in operators)
-        {
-            await Send(op, HttpMethod.Post, "/operator/reconcile", reconcile, cancellationToken);
-        }
-
-        var exports = new List<(string[] Hashes, uint[] Rows, byte[][] Contacts)>();
-        foreach (HttpClient op in operators)
-        {
-            using JsonDocument e = JsonDocument.Parse(await Send(op, HttpMethod.Get, "/operator/export", null, cancellationToken));
-            JsonElement[] rows = [.. e.RootElement.GetProperty("rows").EnumerateArray()];
-            exports.Add(([.. rows.Select(r => r.GetProperty("codeHash").GetString()!)],
-                [.. rows.SelectMany(r => Words(Convert.FromBase64String(r.GetProperty("row").GetString()!)))],
-                [.. rows.Select(r => Convert.FromBase64String(r.GetProperty("contact").GetString()!))]));
-        }
-
-        string[] pool = exports[0].Hashes;
-        if (exports.Any(x => !x.Hashes.SequenceEqual(pool)))
-        {
-            throw new InvalidOperationException("The three providers exported different pools.");
-        }
-
-        int n = pool.Length;
-        IReadOnlyList<Feature> features = round.ToFeatures();
-        var results = await InProcessParties.RunAsync(async abb =>
-        {
-            var mine = exports[abb.PartyIndex];
-            bool[] valid = await IntakeChecks.CheckRowsAsync(abb, abb.FromShares(mine.Rows), round.ValueCounts());
-            int[] kept = [.. Enumerable.Range(0, n).Where(i => valid[i])];
-            var layout = new SecureSelectionLayout(kept.Select(i => pool[i]), features, round.PanelSize);
-            SecurePool securePool = SecurePool.FromShares(abb, layout, [.. kept.SelectMany(i => mine.Rows.AsSpan(i * round.ValueCount, round.ValueCount).ToArray())]);
-            using var tape = new RandomTape(seed);
-            SecureSelectionResult selected = await SecureSelector.SelectAsync(abb, securePool, new SecureLegacyGreedy(),
-                new SecureSelectionOptions { Tape = new PublicTape(tape), RevealComposition = true }, cancellationToken);
-            BitShareVector contacts = IntakeChecks.ContactShares(abb, [.. kept.Select(i => mine.Contacts[i])], round.ContactBlockLength);
-            byte[][]? blocks = await IntakeChecks.OpenPanelContactsAsync(abb, contacts, kept.Length, selected.Panel, round.ContactBlockLength);
-            return (valid, kept, selected, blocks);
-        }, cancellationToken: cancellationToken);
-
-        (bool[] ok, int[] keptRows, SecureSelectionResult result, byte[][]? opened) = results[0];
-        int[] panel = [.. result.Panel!];
+        string request = $"{{\"testSeed\":\"{Convert.ToHexStringLower(seed)}\",\"revealComposition\":true}}";
+        string[] results = await Task.WhenAll(operators.Select(op => Send(op, HttpMethod.Post, "/operator/select", request, cancellationToken)));
+        using JsonDocument analyser = JsonDocument.Parse(results[0]);
+        JsonElement r = analyser.RootElement;
+        using JsonDocument export = JsonDocument.Parse(await Send(operators[0], HttpMethod.Get, "/operator/export", null, cancellationToken));
+        string[] pool = [.. export.RootElement.GetProperty("rows").EnumerateArray().Select(e => e.GetProperty("codeHash").GetString()!)];
+        JsonElement[] panel = [.. r.GetProperty("panel").EnumerateArray()];
         return new DrawOutcome(
             pool,
-            [.. Enumerable.Range(0, n).Where(i => !ok[i]).Select(i => pool[i])],
-            [.. panel.Select(j => pool[keptRows[j]])],
-            [.. panel.Select(j => ContactBlock.Decode(round, opened![j]))],
-            [.. result.Composition!],
-            seed);
+            [.. r.GetProperty("excluded").GetProperty("codeHashes").EnumerateArray().Select(e => e.GetString()!)],
+            [.. panel.Select(m => m.GetProperty("codeHash").GetString()!)],
+            [.. panel.Select(m => round.ContactFields.Select(f => m.GetProperty(f.Name).GetString()!).ToArray())],
+            [.. r.GetProperty("quotas").EnumerateArray().Select(q => q.GetProperty("selected").GetInt32())],
+            seed,
+            r.GetProperty("runHistory").GetString()!,
+            r.GetProperty("submissionRoot").GetProperty("root").GetString()!,
+            [.. r.GetProperty("signatures").EnumerateArray().Select(e => e.GetString()!)],
+            r.GetProperty("evidence").GetString()!);
     }
 
     /// <summary>The analyser's report: one self-contained HTML file (inline CSS, no script, nothing fetched).</summary>
@@ -101,6 +74,20 @@ internal static class DemoDraw
             .Append(round.PanelSize.ToString(CultureInfo.InvariantCulture)).Append(".</p>\n");
         b.Append(CultureInfo.InvariantCulture, $"<p>Pool after reconciliation: {outcome.PoolHashes.Length} volunteers; malformed rows excluded by the MPC check: {outcome.Malformed.Length}. ")
             .Append("Tape: public test seed <code>").Append(Convert.ToHexStringLower(outcome.Seed)).Append("</code> (for demonstrations only: a real draw uses joint randomness).</p>\n");
+        b.Append("<p>").Append(H(outcome.RunHistory)).Append(". Signed root of the accepted submissions (the same at all three providers): <code>")
+            .Append(H(outcome.SubmissionRoot)).Append("</code>.</p>\n");
+        if (outcome.Signatures is { Length: > 0 } signatures)
+        {
+            b.Append("<p>The three providers signed their transcripts of this run (").Append(H(outcome.Evidence))
+                .Append(" in each provider's directory; check with <code>mpcsortition audit</code>):</p>\n<ul>");
+            for (int p = 0; p < signatures.Length; p++)
+            {
+                b.Append(CultureInfo.InvariantCulture, $"<li>provider {p}: <code>{H(signatures[p][..Math.Min(32, signatures[p].Length)])}…</code></li>");
+            }
+
+            b.Append("</ul>\n");
+        }
+
         b.Append("<h2>Panel</h2>\n<table><thead><tr><th>#</th><th>code hash</th>");
         foreach (ContactField f in round.ContactFields)
         {
@@ -153,7 +140,4 @@ internal static class DemoDraw
 
         return body;
     }
-
-    private static uint[] Words(byte[] bytes) =>
-        [.. Enumerable.Range(0, bytes.Length / 4).Select(i => System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(4 * i)))];
 }

@@ -8,17 +8,19 @@ namespace MpcSortition.Provider;
 /// <summary>
 /// The second quick start (<c>demo --out DIR --page DIR</c>): writes a demo set-up, runs the three providers in this
 /// process on 127.0.0.1 with the sign-up page served by provider 0, signs up some synthetic volunteers, prints the page's
-/// URL with an invitation code, and on Enter closes the round, draws (<see cref="DemoDraw"/>) and writes the analyser's
-/// report.
+/// URL with an invitation code, and on Enter closes the round, has the three services select through their own
+/// <c>POST /operator/select</c> (<see cref="DemoDraw"/>) and writes the analyser's report.
 /// </summary>
 internal static class DemoPage
 {
-    public static async Task<int> RunAsync(string dir, string pageDir, int[] ports, int codes, int volunteers, int deadlineMinutes)
+    public static async Task<int> RunAsync(string dir, string pageDir, int[] ports, int[]? mpcPorts, int codes, int volunteers, int deadlineMinutes)
     {
         DateTimeOffset d = DateTimeOffset.UtcNow.AddMinutes(deadlineMinutes);
         string origin = $"https://127.0.0.1:{ports[0]}";
+        // The demo's draw uses a public test tape, which the round commits to before anyone signs up.
+        byte[] seed = RandomNumberGenerator.GetBytes(16);
         string token = Demo.Write(dir, Math.Max(codes, volunteers + 5), new DateTimeOffset(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero),
-            ports, 10_000, origin);
+            ports, 10_000, origin, mpcPorts, testSeed: seed);
         var configs = Enumerable.Range(0, 3).Select(p => ProviderConfig.Load(Path.Combine(dir, $"provider-{p}.json"))).ToArray();
         var apps = new List<WebApplication>();
         var operators = new List<HttpClient>();
@@ -61,12 +63,12 @@ internal static class DemoPage
                 return 0;
             }
 
-            byte[] seed = SHA256.HashData(Encoding.UTF8.GetBytes("MpcSortition demo tape " + round.RoundId))[..16];
             DrawOutcome outcome = await DemoDraw.RunAsync(round, operators, seed);
             string report = Path.Combine(dir, "report.html");
             await File.WriteAllTextAsync(report, DemoDraw.ReportHtml(round, outcome));
             Console.WriteLine($"Selected {outcome.PanelHashes.Length} of {outcome.PoolHashes.Length} volunteers ({outcome.Malformed.Length} malformed rows excluded).");
             Console.WriteLine($"The analyser's report (panel, contacts and quotas): {Path.GetFullPath(report)}");
+            Console.WriteLine($"Each provider's data directory (provider-0 … provider-2 under {Path.GetFullPath(dir)}) holds its signed submission root, its run log and the run's evidence (evidence-run-1.json, round-run-1.json) for mpcsortition audit.");
             Console.WriteLine(outcome.PanelContacts.Any(c => !c[0].StartsWith("Volunteer ", StringComparison.Ordinal))
                 ? "Somebody who signed up through the page is on the panel: see the report." : "Nobody who signed up through the page was selected this time.");
             return 0;

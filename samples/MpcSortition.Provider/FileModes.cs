@@ -39,4 +39,17 @@ internal static partial class FileModes
 
         return new FileStream(path, options);
     }
+
+    /// <summary>Writes a whole file owner-only, durably: a temporary file, flushed to disk, then renamed over the target.</summary>
+    public static void WriteOwnerOnly(string path, byte[] content)
+    {
+        string temp = path + ".tmp";
+        using (FileStream f = CreateOwnerOnly(temp))
+        {
+            f.Write(content);
+            f.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
 }

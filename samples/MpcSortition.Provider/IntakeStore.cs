@@ -365,13 +365,35 @@ internal sealed class IntakeStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether a selection of this round completed at this provider (one round, one draw).</summary>
-    public async Task<bool> IsSelectedAsync()
+    /// <summary>When the sign-up was closed here (the operator's close or the first select after the deadline), or null.</summary>
+    public async Task<DateTimeOffset?> ClosedUtcAsync()
     {
         await _writer.WaitAsync().ConfigureAwait(false);
         try
         {
-            return Meta("selected") is not null;
+            return Meta("closed") is { } v ? DateTimeOffset.Parse(v, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind) : null;
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    /// <summary>The saved reconciled pool (code hash, submission id) in pool order; empty before a reconciliation.</summary>
+    public async Task<List<HistoryEntry>> PoolRowsAsync()
+    {
+        await _writer.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var list = new List<HistoryEntry>();
+            using SqliteCommand c = Command("SELECT code_hash, submission_id, position FROM pool ORDER BY position", null);
+            using SqliteDataReader r = c.ExecuteReader();
+            while (r.Read())
+            {
+                list.Add(new HistoryEntry(r.GetString(0), r.GetString(1), r.GetInt64(2)));
+            }
+
+            return list;
         }
         finally
         {

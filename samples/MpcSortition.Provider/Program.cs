@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MpcSortition.Provider;
 using MpcSortition.Selection.Intake;
+using MpcSortition.Selection.Verification;
 
 // mpcsortition-provider: the sign-up intake of one provider (see docs/intake.md).
 try
@@ -21,11 +22,14 @@ internal static class Cli
         usage: mpcsortition-provider <verb> [options]
           serve --config provider.json [--page DIR]           run the intake service (HTTPS); --page also serves the sign-up page from DIR
           invite --round round.json --count N --letters letters.csv --hashes code-hashes.txt
-          verify-receipt --receipt receipt.json --cert party-i.cer
+          verify-receipt --receipt receipt.json --cert party-i.cer [--proof proof.json --root root.json]
+                                                              the provider's signature on a receipt; with --proof and --root
+                                                              also that the submission is under that provider's signed root
           token                                               make an operator token and the SHA-256 for the config
           demo --out DIR [--codes N] [--deadline-minutes M | --deadline-seconds S] [--ports P0,P1,P2] [--mpc-ports Q0,Q1,Q2]
                [--permits N] [--page-origin URL] [--panel-size K] [--test-seed HEX (testing only: the round commits to it)]
-          demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page, then draw on Enter
+          demo --out DIR --page DIR [--volunteers N] [...]    also run the three providers here with the sign-up page; on Enter the
+                                                              three select through their own /operator/select
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
           bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
@@ -67,28 +71,7 @@ internal static class Cli
             }
 
             case "verify-receipt":
-            {
-                IntakeReceipt receipt;
-                X509Certificate2 cert;
-                try
-                {
-                    byte[] json = File.ReadAllBytes(Need(o, "receipt"));
-                    using var doc = System.Text.Json.JsonDocument.Parse(json);
-                    receipt = IntakeReceipt.Parse(doc.RootElement.TryGetProperty("receipt", out var inner) ? Encoding.UTF8.GetBytes(inner.GetRawText()) : json);
-                    cert = X509CertificateLoader.LoadCertificateFromFile(Need(o, "cert"));
-                }
-                catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or CryptographicException)
-                {
-                    Console.Error.WriteLine(e.Message);
-                    return 2;
-                }
-
-                bool ok = receipt.Verify(cert);
-                Console.WriteLine(ok
-                    ? $"Valid: provider {receipt.Party} signed that it {receipt.Action} submission {receipt.SubmissionId} of round {receipt.RoundId} at {receipt.TimeUtc:u}."
-                    : "NOT valid: this receipt was not signed by that certificate's key, or it was changed after signing.");
-                return ok ? 0 : 1;
-            }
+                return VerifyReceipt(o);
 
             case "token":
             {
@@ -102,12 +85,12 @@ internal static class Cli
             {
                 string dir = Need(o, "out");
                 int[] ports = o.TryGetValue("ports", out string? p) ? Ports(p, "ports") : [7443, 7444, 7445];
+                int[]? mpcPorts = o.TryGetValue("mpc-ports", out string? q) ? Ports(q, "mpc-ports") : null;
                 if (o.TryGetValue("page", out string? pageDir))
                 {
-                    return await DemoPage.RunAsync(dir, pageDir, ports, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
+                    return await DemoPage.RunAsync(dir, pageDir, ports, mpcPorts, Int(o, "codes", 100, 1, 10_000_000), Int(o, "volunteers", 40, 0, 10_000), Int(o, "deadline-minutes", 60, 1, 10_000_000));
                 }
 
-                int[]? mpcPorts = o.TryGetValue("mpc-ports", out string? q) ? Ports(q, "mpc-ports") : null;
                 TimeSpan open = o.ContainsKey("deadline-seconds") ? TimeSpan.FromSeconds(Int(o, "deadline-seconds", null, 1, 10_000_000)) : TimeSpan.FromMinutes(Int(o, "deadline-minutes", 60, 1, 10_000_000));
                 byte[]? seed;
                 try
@@ -146,6 +129,87 @@ internal static class Cli
                 return 2;
         }
     }
+
+    /// <summary><c>verify-receipt</c>: the provider's signature on a volunteer's receipt; with <c>--proof</c> (from
+    /// <c>GET /api/v1/receipts/{submissionId}</c>) and <c>--root</c> (from <c>GET /api/v1/root</c>) also that this very
+    /// submission is among the accepted submissions under that provider's signed root. Exit 0 valid, 1 not valid, 2 bad input.</summary>
+    private static int VerifyReceipt(Dictionary<string, string> o)
+    {
+        IntakeReceipt receipt;
+        X509Certificate2 cert;
+        SubmissionReceipt? proof = null;
+        SignedRoot? root = null;
+        string file = Need(o, "receipt");
+        try
+        {
+            byte[] json = File.ReadAllBytes(file);
+            using (var doc = System.Text.Json.JsonDocument.Parse(json))
+            {
+                receipt = IntakeReceipt.Parse(doc.RootElement.TryGetProperty("receipt", out var inner) ? Encoding.UTF8.GetBytes(inner.GetRawText()) : json);
+            }
+
+            file = Need(o, "cert");
+            cert = X509CertificateLoader.LoadCertificateFromFile(file);
+            if (o.TryGetValue("proof", out string? proofFile) != o.ContainsKey("root"))
+            {
+                Console.Error.WriteLine("Give --proof and --root together (the inclusion proof and the provider's signed root).");
+                return 2;
+            }
+
+            if (proofFile is not null)
+            {
+                file = proofFile;
+                proof = SubmissionReceipt.Parse(File.ReadAllText(file));
+                file = o["root"];
+                root = SignedRoot.Parse(File.ReadAllText(file));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException or CryptographicException or VerificationException)
+        {
+            Console.Error.WriteLine($"{file}: {e.Message}");
+            return 2;
+        }
+
+        if (!receipt.Verify(cert))
+        {
+            Console.WriteLine("NOT valid: this receipt was not signed by that certificate's key, or it was changed after signing.");
+            return 1;
+        }
+
+        Console.WriteLine($"Valid: provider {receipt.Party} signed that it {receipt.Action} submission {receipt.SubmissionId} of round {receipt.RoundId} at {receipt.TimeUtc:u}.");
+        if (proof is null || root is null)
+        {
+            return 0;
+        }
+
+        if (!string.Equals(proof.SubmissionId, receipt.SubmissionId, StringComparison.OrdinalIgnoreCase) || !string.Equals(proof.CodeHash, receipt.CodeHash, StringComparison.OrdinalIgnoreCase))
+        {
+            Console.WriteLine($"NOT valid: the inclusion proof is for submission {Clean(proof.SubmissionId)}, not for the submission {receipt.SubmissionId} on this receipt (or for another code).");
+            return 1;
+        }
+
+        if (root.Party != receipt.Party || !string.Equals(root.RoundId, receipt.RoundId, StringComparison.OrdinalIgnoreCase))
+        {
+            Console.WriteLine($"NOT valid: the root is provider {root.Party}'s of round {Clean(root.RoundId)}; the receipt is provider {receipt.Party}'s of round {receipt.RoundId}. Check each provider's receipt against that provider's root.");
+            return 1;
+        }
+
+        try
+        {
+            SubmissionTree.VerifyReceipt(proof, root, cert);
+        }
+        catch (VerificationException e)
+        {
+            Console.WriteLine($"NOT valid ({e.Problem}): {Clean(e.Message)}");
+            return 1;
+        }
+
+        Console.WriteLine($"Included: submission {receipt.SubmissionId} is among the {root.TreeSize} accepted submissions under provider {root.Party}'s signed root {Clean(root.Root)} (closed {Clean(root.ClosedUtc)}). The three providers' roots must be equal: compare this root with the other two.");
+        return 0;
+    }
+
+    /// <summary>Text from a file, printed without control characters.</summary>
+    private static string Clean(string text) => new(text.Where(c => !char.IsControl(c)).Take(200).ToArray());
 
     private static int[] Ports(string text, string name)
     {

@@ -7,12 +7,15 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using MpcSortition.Selection.Intake;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Provider;
 
 /// <summary>
 /// The provider's web service. Public endpoints (CORS for the page's origin only): <c>GET /api/v1/round</c>,
-/// <c>GET /api/v1/status</c>, <c>POST /api/v1/submissions</c>, <c>POST /api/v1/withdrawals</c>. Operator endpoints
+/// <c>GET /api/v1/status</c>, <c>POST /api/v1/submissions</c>, <c>POST /api/v1/withdrawals</c>,
+/// <c>GET /api/v1/root</c> (the signed root of the accepted submissions), <c>GET /api/v1/receipts/{submissionId}</c> and
+/// <c>POST /api/v1/receipts</c> (by code, in the body: a volunteer's inclusion proof). Operator endpoints
 /// (<c>/operator/…</c>): need <c>Authorization: Bearer &lt;token&gt;</c>, have no CORS, and refuse any request that
 /// carries an <c>Origin</c> header (a browser page cannot reach them). HTTPS only; no request body, code or share is
 /// ever logged.
@@ -68,6 +71,7 @@ internal static class ProviderApp
 
         IntakeStore store = IntakeStore.Open(config.DatabasePath, config.Round.Hash);
         var agreement = new PeerAgreement(config);
+        var roots = new SubmissionRoots(config, store);
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MpcSortition.Provider");
@@ -127,6 +131,49 @@ internal static class ProviderApp
                     await WriteReceipt(ctx, receipt!);
                     return;
             }
+        }).RequireRateLimiting(SubmitLimiter);
+        api.MapGet("/root", async () => await roots.GetAsync() is { } published
+            ? Results.Text(published.Root.ToJson(), "application/json")
+            : Error(404, "no_root", "The accepted submissions have no published root yet: it is signed when the providers reconcile their submissions after the close (at the selection)."));
+        api.MapGet("/receipts/{submissionId}", async (string submissionId) =>
+        {
+            // A submission id is 32 hex digits. Never an invitation code in a web address (it would end up in histories
+            // and logs): a code is refused with a message, and neither is ever logged.
+            if (InvitationCode.TryNormalize(submissionId, out _))
+            {
+                return Error(400, "code_in_address", "That looks like an invitation code. Never put your code in a web address: ask with the submission id on your receipt, or send the code in the body of POST /api/v1/receipts.");
+            }
+
+            if (submissionId.Length != 32 || !submissionId.All(char.IsAsciiHexDigit))
+            {
+                return Error(400, "bad_submission_id", "A submission id is 32 hex digits (it is on your receipt).");
+            }
+
+            return await InclusionProof(roots, "this id", l => string.Equals(l.SubmissionId, submissionId, StringComparison.OrdinalIgnoreCase));
+        }).RequireRateLimiting(SubmitLimiter);
+        api.MapPost("/receipts", async (HttpContext ctx) =>
+        {
+            // By code (in the body, as a withdrawal is): the receipt of this code's accepted submission.
+            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            {
+                return;
+            }
+
+            if (!Submission.TryParseWithdrawal(body, config.Round, out string? code, out IntakeError? error))
+            {
+                await WriteError(ctx, error);
+                return;
+            }
+
+            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, code);
+            if (!config.InvitationHashes.Contains(codeHash))
+            {
+                await WriteError(ctx, IntakeError.UnknownCode);
+                return;
+            }
+
+            IResult result = await InclusionProof(roots, "this code", l => string.Equals(l.CodeHash, codeHash, StringComparison.OrdinalIgnoreCase));
+            await result.ExecuteAsync(ctx);
         }).RequireRateLimiting(SubmitLimiter);
         api.MapPost("/withdrawals", async (HttpContext ctx) =>
         {
@@ -212,18 +259,31 @@ internal static class ProviderApp
             }
 
             ReconciledPool pool = Reconciliation.Reconcile(histories!);
+            SignedRoot published;
+            try
+            {
+                published = await roots.PublishAsync(pool.Rows);
+            }
+            catch (SelectException e)
+            {
+                return Error(e.Status, e.Code, e.Message);
+            }
+
             await store.SavePoolAsync(pool.Rows);
             log.LogInformation("Reconciled: {Rows} rows, {Dropped} codes dropped, {Superseded} superseded, {Partial} partial.", pool.Rows.Count, pool.DroppedCodes, pool.SupersededRows, pool.PartialRows);
             return Results.Json(new { rows = pool.Rows.Count, dropped = pool.DroppedCodes, superseded = pool.SupersededRows, partial = pool.PartialRows,
+                submissionRoot = JsonDocument.Parse(published.ToJson()).RootElement,
                 pool = pool.Rows.Select(r => new { codeHash = r.CodeHash, submission = r.SubmissionId }) }, Json);
         });
         op.MapGet("/export", async () =>
         {
             var rows = await store.PoolSharesAsync();
+            JsonElement? root = await roots.GetAsync() is { } published ? JsonDocument.Parse(published.Root.ToJson()).RootElement : null;
             return Results.Json(new { party = config.Party, round = config.Round.RoundId, valueCount = config.Round.ValueCount, contactBytes = config.Round.ContactBlockLength,
+                submissionRoot = root,
                 rows = rows.Select(r => new { codeHash = r.CodeHash, submission = r.SubmissionId, row = Convert.ToBase64String(r.Row), contact = Convert.ToBase64String(r.Contact) }) }, Json);
         });
-        SelectEndpoints.Map(op, new ProviderSelection(config, store, log), log, app.Lifetime.ApplicationStopping);
+        SelectEndpoints.Map(op, new ProviderSelection(config, store, roots, log), log, app.Lifetime.ApplicationStopping);
 
         agreement.Start(app.Lifetime.ApplicationStopping);
         await Task.CompletedTask;
@@ -314,6 +374,22 @@ internal static class ProviderApp
         var ms = new MemoryStream();
         round.Save(ms);
         return ms.ToArray();
+    }
+
+    /// <summary>The inclusion proof (<see cref="SubmissionReceipt"/> JSON) of the accepted submission that
+    /// <paramref name="match"/> finds under the published root. It reveals the submission's own leaf and sibling hashes
+    /// only (each a hash of a code hash and a submission id), never another volunteer's id or code hash.</summary>
+    private static async Task<IResult> InclusionProof(SubmissionRoots roots, string asked, Func<SubmissionLeaf, bool> match)
+    {
+        if (await roots.GetAsync() is not { } published)
+        {
+            return Error(404, "no_root", "The accepted submissions have no published root yet: it is signed when the providers reconcile their submissions after the close (at the selection). Please ask again later.");
+        }
+
+        SubmissionLeaf? leaf = published.Tree.Leaves.FirstOrDefault(match);
+        return leaf is null
+            ? Error(404, "not_accepted", $"No accepted submission under the published root has {asked}: the submission was replaced by a later correction, withdrawn, never sent, or did not reach all three providers (only submissions held by all three count). A correction has its own submission id.")
+            : Results.Text(published.Tree.Receipt(leaf.SubmissionId).ToJson(), "application/json");
     }
 
     private static IResult Error(int status, string code, string message) =>

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -19,7 +20,17 @@ namespace MpcSortition.Provider;
 /// <param name="TestSeed">TESTING ONLY: a public test seed the round definition commits to; null for joint randomness.</param>
 /// <param name="RevealComposition">Also open the panel's composition to the analyser (leakage beyond the panel).</param>
 /// <param name="MaxAttempts">Attempts before giving up.</param>
-internal sealed record SelectRequest(byte[]? TestSeed, bool RevealComposition, int MaxAttempts);
+/// <param name="NewRun">Run a round again that ran before (one round, one draw: all three operators must ask for it; it
+/// is recorded as the next run in every provider's run log and every later report says so).</param>
+internal sealed record SelectRequest(byte[]? TestSeed, bool RevealComposition, int MaxAttempts, bool NewRun = false);
+
+/// <summary>A run that stopped after the providers had agreed and drawn its tape: the run number is used up.</summary>
+internal sealed class RunStoppedException(int run, string history, Exception inner) : Exception(inner.Message, inner)
+{
+    public int Run { get; } = run;
+
+    public string History { get; } = history;
+}
 
 /// <summary>A selection that cannot start or go on: an HTTP status, a stable code and a sentence without any secret.</summary>
 internal sealed class SelectException(int status, string code, string message) : Exception(message)
@@ -42,11 +53,14 @@ internal sealed class SelectException(int status, string code, string message) :
 /// committed public test seed is given); the panel opens to the analyser (provider 0) only;</item>
 /// <item>open the panel members' contact blocks to the analyser only, from the selector's still-shared panel
 /// (<see cref="IntakeChecks.OpenPanelContactsAsync(IArithmeticBlackBox, BitShareVector, ShareVector, int, int, CancellationToken)"/>);</item>
-/// <item>write the result (owner-only files next to the database) and record that the round was selected.</item>
+/// <item>write the result (owner-only files next to the database) and the run's evidence (the three signed transcripts).</item>
 /// </list>
+/// One round, one draw: every run is recorded in the round's hash-chained run log (<see cref="RunLog"/>, next to the
+/// database); a second run is refused unless all three operators ask for a new run (<c>"newRun": true</c>), which is
+/// recorded as run 2 and named in every later result. The pool's signed submission root is published before the check.
 /// Nothing secret is logged: counts and times only.
 /// </summary>
-internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store, ILogger log)
+internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store, SubmissionRoots roots, ILogger log)
 {
     /// <summary>The analyser's provider: it alone receives the panel and the members' contact details.</summary>
     public const int Analyser = 0;
@@ -59,6 +73,17 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
 
     /// <summary>The result file (JSON, owner-only): at the analyser with the panel and its contacts; elsewhere counts only.</summary>
     public string ResultPath => Path.Combine(DataDirectory, "selection-result.json");
+
+    /// <summary>The round's run log (hash-chained, append-only, owner-only).</summary>
+    public string RunLogPath => Path.Combine(DataDirectory, $"run-log-{config.Round.RoundId}.jsonl");
+
+    /// <summary>The evidence of run <paramref name="run"/> (the three signed transcripts; at the analyser also the panel and
+    /// its salt), for <c>mpcsortition audit</c>.</summary>
+    public string EvidencePath(int run) => Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $"evidence-run-{run}.json"));
+
+    /// <summary>The round definition run <paramref name="run"/> selected from (the well-formed rows' code hashes in pool
+    /// order, features and quotas; public), for <c>mpcsortition audit --round</c>.</summary>
+    public string RoundPath(int run) => Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $"round-run-{run}.json"));
 
     /// <summary>At the analyser: the panel members' contact details as CSV (owner-only).</summary>
     public string PanelCsvPath => Path.Combine(DataDirectory, "panel.csv");
@@ -85,11 +110,6 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     {
         SignupRound round = config.Round;
         int me = config.Party;
-        if (await store.IsSelectedAsync())
-        {
-            throw new SelectException(409, "already_selected", "This round was already selected at this provider (one round, one draw); GET /operator/result shows the result.");
-        }
-
         if (!store.IsClosed && config.Clock() <= round.DeadlineUtc)
         {
             throw new SelectException(409, "still_open", $"The sign-up is still open (the deadline is {round.DeadlineUtc:u}); close it first (POST /operator/close).");
@@ -106,6 +126,23 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             {
                 throw new SelectException(400, "test_seed_refused", "The test seed does not match the commitment in the round definition.");
             }
+        }
+
+        // One round, one draw: the run log decides the run number before anything is connected.
+        RunLog runLog;
+        int runNumber;
+        try
+        {
+            runLog = RunLog.Open(RunLogPath, Convert.FromHexString(round.RoundId));
+            runNumber = runLog.BeginRun(request.NewRun);
+        }
+        catch (VerificationException e) when (e.Problem == VerificationProblem.RoundAlreadyRun)
+        {
+            throw new SelectException(409, request.NewRun ? "no_earlier_run" : "already_run", e.Message + (request.NewRun ? string.Empty : " GET /operator/result shows the last result."));
+        }
+        catch (Exception e) when (e is VerificationException or IOException or UnauthorizedAccessException)
+        {
+            throw new SelectException(500, "run_log", $"{RunLogPath}: {e.Message} The selection is refused until the log is restored.");
         }
 
         (EndPoint[] endpoints, X509Certificate2[] certificates) = MpcPeers();
@@ -133,9 +170,10 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         try
         {
             // 1. The pool: histories are public metadata; every provider reconciles the same three lists.
-            List<HistoryEntry>[] histories = await ExchangeHistoriesAsync(transport, await store.HistoryAsync(), ct);
+            List<HistoryEntry>[] histories = await ExchangeHistoriesAsync(transport, await store.HistoryAsync(), runNumber, ct);
             ReconciledPool pool = Reconciliation.Reconcile(histories);
             await CompareAsync(transport, PoolDigest(pool), "peer_pool", q => $"Provider {q} derived another pool from the exchanged histories; the providers do not run the same software or data.", ct);
+            SignedRoot published = await roots.PublishAsync(pool.Rows); // before any computation on the rows
             await store.SavePoolAsync(pool.Rows);
             var shares = await store.PoolSharesAsync();
             if (shares.Count != pool.Rows.Count)
@@ -184,15 +222,33 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 throw new SelectException(409, "pool_out_of_bounds", "The pool does not fit the secure selector: " + e.Message);
             }
 
+            // The round of this run (public: round id, candidates' code hashes, quotas), for mpcsortition audit --round.
+            var definition = new MemoryStream();
+            selectionRound.Save(definition);
+            FileModes.WriteOwnerOnly(RoundPath(runNumber), definition.ToArray());
             uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
-            ProviderRunResult run = await ProviderRun.RunInSessionAsync(transport, abb, selectionRound, keptRows, new ProviderRunOptions
+            ProviderRunResult run;
+            try
             {
-                PublicSeed = request.TestSeed,
-                RevealComposition = request.RevealComposition,
-                MaxAttempts = request.MaxAttempts,
-                Analyser = Analyser,
-                SigningCertificate = config.Certificate, // the run's transcript is signed with this provider's key
-            }, ct);
+                run = await ProviderRun.RunInSessionAsync(transport, abb, selectionRound, keptRows, new ProviderRunOptions
+                {
+                    PublicSeed = request.TestSeed,
+                    RevealComposition = request.RevealComposition,
+                    MaxAttempts = request.MaxAttempts,
+                    Analyser = Analyser,
+                    SigningCertificate = config.Certificate, // the run's transcript is signed with this provider's key
+                    RunLog = runLog,
+                    NewRun = request.NewRun,
+                    FailureEvidence = evidence => SaveEvidence(runNumber, evidence),
+                }, ct);
+            }
+            catch (SecureSelectionFailedException f)
+            {
+                throw new SelectException(409, "no_panel",
+                    $"{f.Message} Run {runNumber} of this round is used up (one round, one draw). The three providers signed the failed run's transcripts ({Path.GetFileName(EvidencePath(runNumber))}, check with mpcsortition audit); a new run needs all three operators to ask for it (\"newRun\": true).");
+            }
+
+            SaveEvidence(runNumber, RunEvidence.From(run));
 
             // 4. The panel members' contact blocks, to the analyser only.
             TimeSpan contactsStart = clock.Elapsed;
@@ -238,6 +294,9 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 round = round.RoundId,
                 roundHash = round.Hash,
                 party = me,
+                run = run.Run,
+                runHistory = run.RunHistory,
+                submissionRoot = new { root = published.Root, treeSize = published.TreeSize },
                 analyser = Analyser,
                 tape = request.TestSeed is null ? "joint" : "public-test",
                 pool = new { rows = pool.Rows.Count, dropped = pool.DroppedCodes, superseded = pool.SupersededRows, partial = pool.PartialRows },
@@ -248,27 +307,36 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 panel,
                 quotas = run.Quotas.Rows.Select(r => new { feature = r.Feature, value = r.Value, min = r.Min, max = r.Max, selected = r.Selected }),
                 tapeCommitments = run.TapeCommitments?.Select(c => Convert.ToHexStringLower(c.Span)),
+                evidence = Path.GetFileName(EvidencePath(run.Run)),
+                roundDefinition = Path.GetFileName(RoundPath(run.Run)),
+                signatures = run.Transcripts.Select(t => Convert.ToHexStringLower(t.Signature.Span)),
                 seconds = new { total = Math.Round(total.TotalSeconds, 2), connect = Math.Round(connected.TotalSeconds, 2), check = Math.Round(checkTime.TotalSeconds, 2), selection = Math.Round(run.SelectionTime.TotalSeconds, 2), contacts = Math.Round(contactsTime.TotalSeconds, 2) },
                 traffic = new { rounds = cost.Rounds, bytesSent = cost.BytesSent, bytesReceived = cost.BytesReceived },
             };
             byte[] json = JsonSerializer.SerializeToUtf8Bytes(result, Json);
-            WriteOwnerOnly(ResultPath, json);
+            FileModes.WriteOwnerOnly(ResultPath, json);
             if (panel is not null)
             {
-                WriteOwnerOnly(PanelCsvPath, Encoding.UTF8.GetBytes(PanelCsv(round, panel)));
+                FileModes.WriteOwnerOnly(PanelCsvPath, Encoding.UTF8.GetBytes(PanelCsv(round, panel)));
             }
 
             if (run.TapeContribution is ReadOnlyMemory<byte> contribution)
             {
-                WriteOwnerOnly(Path.Combine(DataDirectory, "tape-contribution.hex"), Encoding.ASCII.GetBytes(Convert.ToHexStringLower(contribution.Span) + "\n"));
+                FileModes.WriteOwnerOnly(Path.Combine(DataDirectory, "tape-contribution.hex"), Encoding.ASCII.GetBytes(Convert.ToHexStringLower(contribution.Span) + "\n"));
             }
 
             await store.MarkSelectedAsync();
             log.LogInformation(
-                "Selected: {Rows} pool rows ({Dropped} codes dropped, {Superseded} superseded), {Excluded} malformed rows excluded, panel of {K} at attempt {Attempts}, {Seconds:F1} s; {Held}.",
+                "Selected: {Rows} pool rows ({Dropped} codes dropped, {Superseded} superseded), {Excluded} malformed rows excluded, panel of {K} at attempt {Attempts}, {Seconds:F1} s; {Held}; {History}.",
                 pool.Rows.Count, pool.DroppedCodes, pool.SupersededRows, excluded.Length, k, run.Attempts, total.TotalSeconds,
-                panel is null ? "no panel or contacts at this provider" : "panel and contacts written owner-only");
+                panel is null ? "no panel or contacts at this provider" : "panel and contacts written owner-only", run.RunHistory);
             return json;
+        }
+        catch (Exception e) when (e is PeerException or OperationCanceledException or VerificationException && runLog.Runs.LastOrDefault() is { Run: var r, Drawn: true } && r == runNumber)
+        {
+            // After the agreement the tape was drawn: this run counts, and the log records how it stopped (not signed:
+            // the closing exchange that signs a run needs all three providers).
+            throw new RunStoppedException(runNumber, runLog.Describe(runNumber), e);
         }
         finally
         {
@@ -319,13 +387,14 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     }
 
     /// <summary>Sends this provider's history to both peers and receives theirs: a 4-byte length, then JSON
-    /// <c>{"party","roundHash","entries":[[codeHash, submission, sequence], …]}</c>. Checks party and round.</summary>
-    private async Task<List<HistoryEntry>[]> ExchangeHistoriesAsync(ITransport transport, List<HistoryEntry> mine, CancellationToken ct)
+    /// <c>{"party","roundHash","run","entries":[[codeHash, submission, sequence], …]}</c>. Checks party, round and run number.</summary>
+    private async Task<List<HistoryEntry>[]> ExchangeHistoriesAsync(ITransport transport, List<HistoryEntry> mine, int run, CancellationToken ct)
     {
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new
         {
             party = config.Party,
             roundHash = config.Round.Hash,
+            run,
             entries = mine.Select(e => new object[] { e.CodeHash, e.SubmissionId, e.Sequence }),
         });
         var length = new byte[4];
@@ -357,7 +426,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         {
             if (q != config.Party)
             {
-                histories[q] = ParseHistory(received[q], q);
+                histories[q] = ParseHistory(received[q], q, run);
             }
         }
 
@@ -379,7 +448,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         return body;
     }
 
-    private List<HistoryEntry> ParseHistory(byte[] body, int peer)
+    private List<HistoryEntry> ParseHistory(byte[] body, int peer, int run)
     {
         try
         {
@@ -397,6 +466,13 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 throw new SelectException(409, "peer_round", $"Provider {peer} serves another sign-up round (round hash {hash?[..Math.Min(16, hash.Length)]}…, this provider's {config.Round.Hash[..16]}…): the providers do not hold the same pool. Nothing was computed.");
             }
 
+            int theirRun = root.GetProperty("run").GetInt32();
+            if (theirRun != run)
+            {
+                throw new SelectException(409, "peer_run", string.Create(CultureInfo.InvariantCulture,
+                    $"Provider {peer} is at run {theirRun} of this round, this provider at run {run}: one round, one draw — a new run needs all three operators to ask for it (\"newRun\": true), and a first run none of them. Nothing was drawn."));
+            }
+
             return root.GetProperty("entries").EnumerateArray()
                 .Select(e => new HistoryEntry(e[0].GetString()!, e[1].GetString()!, e[2].GetInt64())).ToList();
         }
@@ -404,6 +480,13 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         {
             throw new SelectException(502, "peer_history", $"Provider {peer} sent a history this service cannot read.");
         }
+    }
+
+    private void SaveEvidence(int run, RunEvidence evidence)
+    {
+        var buffer = new MemoryStream();
+        evidence.Save(buffer);
+        FileModes.WriteOwnerOnly(EvidencePath(run), buffer.ToArray());
     }
 
     /// <summary>Sends a 32-byte digest to both peers and compares theirs with it.</summary>
@@ -482,18 +565,6 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
 
         return csv.ToString();
     }
-
-    private static void WriteOwnerOnly(string path, byte[] content)
-    {
-        string temp = path + ".tmp";
-        using (FileStream f = FileModes.CreateOwnerOnly(temp))
-        {
-            f.Write(content);
-            f.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, path, overwrite: true);
-    }
 }
 
 /// <summary><c>POST /operator/select</c> and <c>GET /operator/result</c> (behind the operator filter of <see cref="ProviderApp"/>).</summary>
@@ -524,6 +595,12 @@ internal static class SelectEndpoints
             {
                 log.LogWarning("Select failed: {Code}: {Message}", e.Code, e.Message);
                 return Error(e.Status, e.Code, e.Message);
+            }
+            catch (RunStoppedException e) when (Describe(e.InnerException!) is { } inner)
+            {
+                string message = $"{inner.Message.TrimEnd('.')}. Run {e.Run} had already drawn its tape (the providers had exchanged their commitments), so it is used up: {e.History}. To try again, all three operators ask for a new run (\"newRun\": true); its report will say run {e.Run + 1}. This stop is recorded in the run log, not signed (signing needs the closing exchange of all three).";
+                log.LogWarning("Select failed: {Code}: {Message}", inner.Code, message);
+                return Error(inner.Status, inner.Code, message);
             }
             catch (Exception e) when (Describe(e) is { } described)
             {
@@ -562,12 +639,12 @@ internal static class SelectEndpoints
             return new SelectRequest(null, false, PanelSelector.DefaultAttempts);
         }
 
-        const string Shape = "Send nothing, or JSON {\"testSeed\": hex (testing only), \"revealComposition\": true|false, \"maxAttempts\": 1-10000}.";
+        const string Shape = "Send nothing, or JSON {\"testSeed\": hex (testing only), \"revealComposition\": true|false, \"maxAttempts\": 1-10000, \"newRun\": true|false}.";
         try
         {
             using JsonDocument doc = JsonDocument.Parse(buffer.ToArray());
             JsonElement root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Any(p => p.Name is not ("testSeed" or "revealComposition" or "maxAttempts")))
+            if (root.ValueKind != JsonValueKind.Object || root.EnumerateObject().Any(p => p.Name is not ("testSeed" or "revealComposition" or "maxAttempts" or "newRun")))
             {
                 throw new SelectException(400, "bad_request", Shape);
             }
@@ -575,12 +652,13 @@ internal static class SelectEndpoints
             byte[]? seed = root.TryGetProperty("testSeed", out JsonElement s) && s.ValueKind != JsonValueKind.Null ? Convert.FromHexString(s.GetString()!) : null;
             bool reveal = root.TryGetProperty("revealComposition", out JsonElement r) && r.GetBoolean();
             int attempts = root.TryGetProperty("maxAttempts", out JsonElement a) ? a.GetInt32() : PanelSelector.DefaultAttempts;
+            bool newRun = root.TryGetProperty("newRun", out JsonElement nr) && nr.GetBoolean();
             if (attempts is < 1 or > 10_000 || seed is { Length: 0 })
             {
                 throw new SelectException(400, "bad_request", Shape);
             }
 
-            return new SelectRequest(seed, reveal, attempts);
+            return new SelectRequest(seed, reveal, attempts, newRun);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentNullException)
         {
@@ -592,6 +670,7 @@ internal static class SelectEndpoints
     private static (int Status, string Code, string Message)? Describe(Exception e) => e switch
     {
         PeerException p => (502, "peer_failed", $"{p.Message.TrimEnd('.')}. The selection stopped at every provider; start it again at all three once the peer is back."),
+        VerificationException v => (502, "verification_failed", v.Message),
         ProviderMismatchException m => (409, "peer_mismatch", m.Message),
         InfeasibleQuotasException q => (409, "infeasible_quotas", q.Message),
         SecureSelectionFailedException f => (409, "no_panel", f.Message),

@@ -183,6 +183,16 @@ function render() {
     codeField, questions, contacts, ui.send);
 
   ui.outcome = el('section', { id: 'outcome', 'aria-labelledby': 'outcome-title', hidden: true });
+  ui.countedResult = el('div', { id: 'counted-result', tabindex: '-1' });
+  ui.counted = el('section', { id: 'counted', 'aria-labelledby': 'counted-title', hidden: true },
+    el('h2', { id: 'counted-title', text: 'Was my sign-up counted?' }),
+    el('p', { text: 'After the close, each service publishes a fingerprint of all the sign-ups it accepted. This page asks each service for the proof that yours is among them and checks it here. Your code is sent only in the request body, as when you signed up.' }),
+    el('div', { class: 'field' },
+      el('label', { for: 'counted-code', text: 'Participation code' }),
+      el('input', { id: 'counted-code', type: 'text', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'counted-code-error' }),
+      el('p', { id: 'counted-code-error', class: 'error' })),
+    el('button', { type: 'button', id: 'counted-check', text: 'Check', onclick: onCheckCounted }),
+    ui.countedResult);
 
   ui.withdrawConfirm = el('div', { id: 'withdraw-confirm', hidden: true },
     el('p', { text: 'Withdraw now? Your answers and contact details will be deleted at all three services.' }),
@@ -199,7 +209,7 @@ function render() {
     ui.withdrawButton, ui.withdrawConfirm);
 
   const app = document.getElementById('app');
-  app.replaceChildren(ui.deadline, ui.closed, ui.status, ui.summary, ui.outcome, ui.form, ui.withdraw);
+  app.replaceChildren(ui.deadline, ui.closed, ui.status, ui.summary, ui.outcome, ui.form, ui.withdraw, ui.counted);
   document.getElementById('loading').remove();
   app.hidden = false;
   // After a first attempt, messages follow what is typed (on input, not on blur: a message vanishing on blur would
@@ -415,6 +425,49 @@ function download(text, name) {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+// ---- after the close: was my sign-up counted? -----------------------------------------------------------
+
+async function answer(url, init) {
+  try {
+    const r = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS), cache: 'no-store', credentials: 'omit' });
+    return { status: r.status, json: await r.json().catch(() => null) };
+  } catch {
+    return { status: 0, json: null };
+  }
+}
+
+async function onCheckCounted() {
+  const code = S.normalizeCode(document.getElementById('counted-code').value.trim());
+  setFieldError('counted-code', code ? null : 'This participation code is not valid: please check it against your letter.');
+  if (!code) { document.getElementById('counted-code').focus(); return; }
+  const hash = await S.codeHash(state.round, code);
+  const body = JSON.stringify(S.makeWithdrawal(state.round, code));
+  const results = await Promise.all(state.providers.map(async (provider, p) => {
+    const [proof, root] = await Promise.all([
+      answer(`${provider.url}/api/v1/receipts`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body }),
+      answer(`${provider.url}/api/v1/root`, {})]);
+    if (proof.status === 0 || root.status === 0) return { ok: false, text: `${provider.name} did not answer; please try again later.` };
+    if (proof.status !== 200 || root.status !== 200) {
+      const e = (proof.json && proof.json.error) || (root.json && root.json.error);
+      return { ok: false, text: `${provider.name}: ${e && e.message ? e.message : `status ${proof.status}`}` };
+    }
+    const r = root.json;
+    const ok = r.party === p && r.roundId === state.round.roundId && proof.json.roundId === r.roundId && proof.json.codeHash === hash
+      && proof.json.treeSize === r.treeSize && await S.rootFromProof(proof.json) === String(r.root).toUpperCase();
+    return ok
+      ? { ok, root: r.root, text: `${provider.name}: your sign-up (${proof.json.submissionId.slice(0, 8)}…) is among the ${r.treeSize} accepted sign-ups under its fingerprint ${r.root.slice(0, 16)}….` }
+      : { ok, text: `${provider.name}: its proof does NOT lead to the fingerprint it published. Please tell the organisers.` };
+  }));
+  const same = results.every((r) => r.ok && r.root === results[0].root);
+  const title = same ? 'Your sign-up was counted by all three services' : 'Your sign-up could not be confirmed at all three services';
+  ui.countedResult.replaceChildren(
+    el('h3', { text: title }),
+    el('ul', { class: 'providers' }, results.map((r) => el('li', { class: r.ok ? 'ok' : 'failed', text: r.text }))),
+    el('p', { class: 'hint', text: same ? 'The three fingerprints are equal. The services\' signatures on them can be checked with the organisers\' verify-receipt tool.' : 'The three services must publish the same fingerprint and each must prove your sign-up.' }));
+  say(title);
+  ui.countedResult.focus();
+}
+
 // ---- the deadline ---------------------------------------------------------------------------------------
 
 function setClosed(message) {
@@ -424,6 +477,7 @@ function setClosed(message) {
   ui.deadline.hidden = true;
   ui.form.hidden = true;
   ui.withdraw.hidden = true;
+  ui.counted.hidden = false;
   ui.summary.replaceChildren();
   if (state.pending) ui.outcome.hidden = true;
 }

@@ -253,3 +253,43 @@ export async function storedSha256(body, hashOfCode) {
   all.set(contact, head.length + row.length);
   return toHex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', all)));
 }
+
+// ---- inclusion proofs (docs/verifiability.md, "Submission tree and receipts") ---------------------------
+
+async function sha256(parts) {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', all));
+}
+
+/**
+ * The root (64 upper-case hex digits) that a provider's inclusion proof {submissionId, codeHash, leafIndex, treeSize,
+ * path} leads to (RFC 9162 audit path; leaf = SHA-256(0 ‖ "MpcSortition.submission.v1" ‖ code hash ‖ len32 ‖ id),
+ * node = SHA-256(1 ‖ left ‖ right)), or null when the proof does not fit its position and size.
+ */
+export async function rootFromProof(proof) {
+  const hex64 = /^[0-9a-fA-F]{64}$/;
+  if (!proof || !Number.isInteger(proof.leafIndex) || !Number.isInteger(proof.treeSize) || proof.leafIndex < 0
+    || proof.leafIndex >= proof.treeSize || !hex64.test(proof.codeHash) || !Array.isArray(proof.path)
+    || !proof.path.every((h) => hex64.test(h)) || typeof proof.submissionId !== 'string') return null;
+  const id = encoder.encode(proof.submissionId);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, id.length, true);
+  let r = await sha256([Uint8Array.of(0), encoder.encode('MpcSortition.submission.v1'), hexToBytes(proof.codeHash), length, id]);
+  let fn = proof.leafIndex;
+  let sn = proof.treeSize - 1;
+  for (const h of proof.path) {
+    if (sn === 0) return null;
+    const sibling = hexToBytes(h);
+    if (fn % 2 === 1 || fn === sn) {
+      r = await sha256([Uint8Array.of(1), sibling, r]);
+      while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+    } else {
+      r = await sha256([Uint8Array.of(1), r, sibling]);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? toHex(r).toUpperCase() : null;
+}

@@ -45,16 +45,20 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 /// <summary>The test rounds and what a volunteer types.</summary>
 internal static class PageRounds
 {
-    /// <summary>3 questions (2 + 3 + 2 answers, V = 7), contact block 40 + 48 = 88 bytes, k = 6.</summary>
-    public static SignupRound Create(DateTimeOffset? deadline = null) => new(
-        RandomNumberGenerator.GetBytes(16), "Citizens' assembly on transport (test)", deadline ?? Whole(DateTimeOffset.UtcNow.AddHours(1)), 6,
+    /// <summary>3 questions (2 + 3 + 2 answers, V = 7), contact block 40 + 48 = 88 bytes, k = 6; with
+    /// <paramref name="testSeed"/> the round commits to that public test tape (as a test round must, to be selected with it).</summary>
+    public static SignupRound Create(DateTimeOffset? deadline = null, byte[]? testSeed = null) => Create(RandomNumberGenerator.GetBytes(16), deadline, testSeed);
+
+    private static SignupRound Create(byte[] id, DateTimeOffset? deadline, byte[]? testSeed) => new(
+        id, "Citizens' assembly on transport (test)", deadline ?? Whole(DateTimeOffset.UtcNow.AddHours(1)), 6,
         [
             new SignupFeature("gender", "What is your gender?", [new("f", "Female", 2, 4), new("m", "Male", 2, 4)]),
             new SignupFeature("age", "How old are you?", [new("young", "16 to 34", 1, 3), new("mid", "35 to 59", 1, 3), new("old", "60 or older", 1, 3)]),
             new SignupFeature("area", "Where do you live?", [new("town", "In a town", 2, 4), new("country", "In the countryside", 2, 4)]),
         ],
         [new ContactField("name", "Full name", 40), new ContactField("email", "E-mail address", 48)],
-        RandomNumberGenerator.GetBytes(16), "https://signup.example.org/?code={code}");
+        RandomNumberGenerator.GetBytes(16), "https://signup.example.org/?code={code}",
+        testSeed is null ? default : MpcSortition.Selection.Providers.RoundDefinition.CommitSeed(id, testSeed));
 
     public static DateTimeOffset Whole(DateTimeOffset d) => new(d.UtcDateTime.Ticks - d.UtcDateTime.Ticks % TimeSpan.TicksPerSecond, TimeSpan.Zero);
 }

@@ -5,9 +5,10 @@ using MpcSortition.Selection.Intake;
 namespace MpcSortition.Page.Tests;
 
 /// <summary>
-/// End to end: 30 volunteers sign up through the page in chromium; the round closes and reconciles through the
-/// operator endpoints; the three providers check the rows, select with a public test tape and open the panel's contacts
-/// to the analyser; the panel and the contacts equal the plaintext reference on the same answers.
+/// End to end: 30 volunteers sign up through the page in chromium; each operator closes the round and starts
+/// <c>POST /operator/select</c> at its own provider; the three services reconcile, check the rows, select with the round's
+/// committed public test tape and open the panel's contacts to the analyser over their mutual-TLS MPC links; the panel and
+/// the contacts equal the plaintext reference on the same answers.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class EndToEndTests(BrowserFixture browser)
@@ -15,7 +16,8 @@ public sealed class EndToEndTests(BrowserFixture browser)
     [Fact]
     public async Task ThirtyVolunteersSignUpInTheBrowserAndTheAnalyserGetsTheReferencePanelAndItsContacts()
     {
-        await using Providers providers = await Providers.StartAsync(PageRounds.Create(), codes: 30);
+        byte[] seed = "page end to end!"u8.ToArray();
+        await using Providers providers = await Providers.StartAsync(PageRounds.Create(testSeed: seed), codes: 30, mpc: true);
         SignupRound round = providers.Round;
         Volunteer v = await Volunteer.OpenAsync(browser.Browser);
         var typed = new Dictionary<string, (int[] Answers, string[] Contact)>(StringComparer.Ordinal);
@@ -31,8 +33,10 @@ public sealed class EndToEndTests(BrowserFixture browser)
         }
 
         Assert.Equal(new[] { 30, 30, 30 }, await providers.CountsAsync());
-        byte[] seed = "page end to end!"u8.ToArray();
-        DrawOutcome outcome = await DemoDraw.RunAsync(round, providers.Operators, seed);
+        DrawOutcome outcome = await DemoDraw.RunAsync(round, providers.Operators, seed); // each provider's own POST /operator/select
+        Assert.StartsWith("run 1 of round", outcome.RunHistory, StringComparison.Ordinal);
+        Assert.Equal(3, outcome.Signatures!.Length);
+        Assert.Equal("evidence-run-1.json", outcome.Evidence);
 
         // The plaintext reference on the same answers, in the pool's order, with the same public tape.
         Assert.Equal(typed.Keys.Order(StringComparer.Ordinal), outcome.PoolHashes);
@@ -67,6 +71,7 @@ public sealed class EndToEndTests(BrowserFixture browser)
         IPage report = await v.Page.Context.NewPageAsync();
         await report.SetContentAsync(html);
         Assert.Equal(round.PanelSize, await report.Locator("h2:text('Panel') + table tbody tr").CountAsync());
+        Assert.Contains("The three providers signed their transcripts of this run", await report.ContentAsync(), StringComparison.Ordinal);
         await report.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Paths.Artifacts, "analyser-report.png"), FullPage = true });
         await v.CloseAsync();
     }

@@ -258,6 +258,61 @@ public sealed class PageScenarioTests(BrowserFixture browser)
     }
 
     [Fact]
+    public async Task AfterTheCloseTheVolunteerChecksThatTheirSignUpIsUnderAllThreeRoots()
+    {
+        await using Providers providers = await Providers.StartAsync(PageRounds.Create());
+        Volunteer v = await Volunteer.OpenAsync(browser.Browser);
+        for (int i = 0; i < 3; i++)
+        {
+            await v.GotoAsync(providers.PageUrl(providers.Codes[i]));
+            await v.FillAsync(providers.Round, [i % 2, i % 3, 0], [$"Person {i}", $"p{i}@example.org"]);
+            await v.SendAsync();
+            Assert.StartsWith("Thank you", await v.OutcomeAsync(), StringComparison.Ordinal);
+        }
+
+        // Before the close there is nothing to check; after it (close, reconcile: the roots are published) there is.
+        Assert.False(await v.Page.IsVisibleAsync("#counted"));
+        await providers.ReconstructPoolAsync();
+        providers.Now = providers.Round.DeadlineUtc.AddSeconds(1);
+        await v.GotoAsync(providers.PageUrl());
+        await Assertions.Expect(v.Page.Locator("#counted")).ToBeVisibleAsync(new() { Timeout = Volunteer.Timeout });
+
+        // A code that is not valid: a message beside the field, nothing sent.
+        await v.Page.FillAsync("#counted-code", "ABCD");
+        await v.Page.ClickAsync("#counted-check");
+        Assert.Contains("not valid", await v.Page.TextContentAsync("#counted-code-error"), StringComparison.Ordinal);
+        Assert.Equal(0, v.Posts("/api/v1/receipts"));
+
+        // The volunteer's code: three proofs, each leading to its provider's published root, the three roots equal.
+        await v.Page.FillAsync("#counted-code", InvitationCode.Format(providers.Codes[1]));
+        int before;
+        lock (v.Requests)
+        {
+            before = v.Requests.Count;
+        }
+
+        await v.Page.ClickAsync("#counted-check");
+        ILocator result = v.Page.Locator("#counted-result h3");
+        await Assertions.Expect(result).ToHaveTextAsync("Your sign-up was counted by all three services", new() { Timeout = Volunteer.Timeout });
+        Assert.Equal(3, await v.Page.Locator("#counted-result li.ok").CountAsync());
+        Assert.Equal(3, v.Posts("/api/v1/receipts"));
+        lock (v.Requests)
+        {
+            var after = v.Requests.Skip(before).ToList();
+            Assert.Equal(3, after.Count(r => r.Method == "GET" && new Uri(r.Url).AbsolutePath == "/api/v1/root")); // a proof and the root from each provider
+            Assert.DoesNotContain(v.Requests.Skip(before), r => r.Url.Contains(providers.Codes[1], StringComparison.OrdinalIgnoreCase)); // never in an address
+        }
+
+        // A code that never signed up: each provider says it is not among the accepted sign-ups.
+        await v.Page.FillAsync("#counted-code", InvitationCode.Format(providers.Codes[7]));
+        await v.Page.ClickAsync("#counted-check");
+        await Assertions.Expect(result).ToHaveTextAsync("Your sign-up could not be confirmed at all three services", new() { Timeout = Volunteer.Timeout });
+        Assert.Equal(3, await v.Page.Locator("#counted-result li.failed").CountAsync());
+        Assert.Contains("No accepted submission", await v.Page.TextContentAsync("#counted-result ul"), StringComparison.Ordinal);
+        await v.CloseAsync();
+    }
+
+    [Fact]
     public async Task WithdrawingRemovesTheSignUpFromThePool()
     {
         await using Providers providers = await Providers.StartAsync(PageRounds.Create());

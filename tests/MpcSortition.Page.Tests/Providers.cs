@@ -25,7 +25,7 @@ internal sealed class Providers : IAsyncDisposable
     private readonly IReadOnlyList<PageProvider> _page;
     private readonly string _dir;
 
-    private Providers(SignupRound round, List<string> codes, string dir)
+    private Providers(SignupRound round, List<string> codes, string dir, bool mpc)
     {
         Round = round;
         Codes = codes;
@@ -34,13 +34,29 @@ internal sealed class Providers : IAsyncDisposable
         Urls = [.. ports.Select(p => new Uri($"https://127.0.0.1:{p}"))];
         _page = [.. Enumerable.Range(0, 3).Select(p => new PageProvider($"Provider {p} ({Urls[p].Authority})", Urls[p]))];
         var hashes = codes.Select(c => InvitationCode.Hash(round.CodeSalt, c)).ToHashSet(StringComparer.Ordinal);
+        // With MPC links the three are each other's peers (pinned certificates, an MPC port each), so that the
+        // selection runs through their own POST /operator/select.
+        int[] mpcPorts = mpc ? FreePorts(3) : [];
+        if (mpc)
+        {
+            Directory.CreateDirectory(dir);
+            for (int p = 0; p < 3; p++)
+            {
+                File.WriteAllBytes(Path.Combine(dir, $"party-{p}.cer"), Certs.Value[p].Export(X509ContentType.Cert));
+            }
+        }
+
         _configs = [.. Enumerable.Range(0, 3).Select(p => new ProviderConfig
         {
             Party = p,
             Round = round,
             Listen = [Urls[p]],
             Certificate = Certs.Value[p],
-            Peers = [],
+            Peers = mpc
+                ? [.. Enumerable.Range(0, 3).Where(q => q != p).Select(q => new PeerConfig(q, Urls[q], Path.Combine(dir, $"party-{q}.cer"), new IPEndPoint(IPAddress.Loopback, mpcPorts[q])))]
+                : [],
+            MpcListen = mpc ? new IPEndPoint(IPAddress.Loopback, mpcPorts[p]) : null,
+            MpcConnectTimeout = TimeSpan.FromSeconds(60),
             DatabasePath = Path.Combine(dir, $"provider-{p}", "intake.db"),
             InvitationHashes = hashes,
             PageOrigin = PageOrigin,
@@ -68,17 +84,46 @@ internal sealed class Providers : IAsyncDisposable
 
     public static X509Certificate2 Certificate(int party) => X509CertificateLoader.LoadCertificate(Certs.Value[party].Export(X509ContentType.Cert));
 
-    public static async Task<Providers> StartAsync(SignupRound round, int codes = 10)
+    /// <summary>Starts three providers; with <paramref name="mpc"/> they are each other's peers with MPC links (and agree
+    /// on the round before this returns), so that they can select through <c>POST /operator/select</c>.</summary>
+    public static async Task<Providers> StartAsync(SignupRound round, int codes = 10, bool mpc = false)
     {
         string dir = Path.Combine(Path.GetTempPath(), "page-test-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
         var list = Enumerable.Range(0, codes).Select(_ => InvitationCode.Generate()).ToList();
-        var providers = new Providers(round, list, dir);
+        var providers = new Providers(round, list, dir, mpc);
         for (int p = 0; p < 3; p++)
         {
             await providers.StartAsync(p);
         }
 
+        if (mpc)
+        {
+            await providers.WaitAgreedAsync();
+        }
+
         return providers;
+    }
+
+    private async Task WaitAgreedAsync()
+    {
+        for (int i = 0; i < 200; i++)
+        {
+            bool all = true;
+            foreach (HttpClient op in Operators)
+            {
+                using JsonDocument s = JsonDocument.Parse(await op.GetStringAsync("/api/v1/status"));
+                all &= s.RootElement.GetProperty("peersAgree").GetBoolean();
+            }
+
+            if (all)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The three providers did not agree on the round within 20 s.");
     }
 
     public async Task StartAsync(int party)

@@ -20,9 +20,9 @@ namespace MpcSortition.Provider.Tests;
 /// </summary>
 public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper output)
 {
-    private const string Token = "select-operator-token";
+    internal const string Token = "select-operator-token";
 
-    private sealed record Provider(WebApplication App, HttpClient Client, ProviderConfig Config) : IAsyncDisposable
+    internal sealed record Provider(WebApplication App, HttpClient Client, ProviderConfig Config) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -32,7 +32,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
-    private static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null)
+    internal static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null)
     {
         int[] mpc = [SelectProcessTests.FreePort(), SelectProcessTests.FreePort(), SelectProcessTests.FreePort()];
         for (int p = 0; p < 3; p++)
@@ -53,7 +53,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
                 Peers = Enumerable.Range(0, 3).Where(q => q != p)
                     .Select(q => new PeerConfig(q, new Uri("https://127.0.0.1:1"), Path.Combine(dir, $"party-{q}.cer"), new IPEndPoint(IPAddress.Loopback, mpc[q]))).ToArray(),
                 DatabasePath = Path.Combine(dir, $"p{p}", "intake.db"),
-                InvitationHashes = new HashSet<string>(),
+                InvitationHashes = pool is null ? new HashSet<string>() : pool.Select(parts => InvitationCode.Hash(round.CodeSalt, parts[p].Code)).ToHashSet(),
                 OperatorTokenSha256 = SHA256.HashData(Encoding.UTF8.GetBytes(Token)),
                 MpcListen = new IPEndPoint(IPAddress.Loopback, mpc[p]),
                 MpcConnectTimeout = connectTimeout,
@@ -79,14 +79,14 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
         return providers;
     }
 
-    private static Task<HttpResponseMessage> Select(Provider p, string body = "")
+    internal static Task<HttpResponseMessage> Select(Provider p, string body = "")
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/operator/select") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new("Bearer", Token);
         return p.Client.SendAsync(request);
     }
 
-    private static async Task<(HttpStatusCode Status, string Code, string Message)> Error(HttpResponseMessage r)
+    internal static async Task<(HttpStatusCode Status, string Code, string Message)> Error(HttpResponseMessage r)
     {
         string text = await r.Content.ReadAsStringAsync();
         using JsonDocument d = JsonDocument.Parse(text);

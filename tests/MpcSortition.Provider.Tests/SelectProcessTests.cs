@@ -225,7 +225,19 @@ public sealed class SelectProcessTests(ITestOutputHelper output)
             }
 
             Assert.Equal(results[0].GetRawText(), JsonDocument.Parse(await Get(clients[0], "/operator/result", token)).RootElement.GetRawText());
-            Assert.Equal("already_selected", await ErrorCode(await Post(clients[1], "/operator/select", body, token)));
+            Assert.Equal("already_run", await ErrorCode(await Post(clients[1], "/operator/select", body, token)));
+
+            // The signed root of the accepted submissions: the same at the three processes, each signed by its provider.
+            var roots = new List<MpcSortition.Selection.Verification.SignedRoot>();
+            for (int p = 0; p < 3; p++)
+            {
+                var root = MpcSortition.Selection.Verification.SignedRoot.Parse(await clients[p].GetStringAsync("/api/v1/root"));
+                Assert.True(root.Verify(X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dir, $"party-{p}.cer"))));
+                Assert.Equal(results[p].GetProperty("pool").GetProperty("rows").GetInt32(), root.TreeSize);
+                roots.Add(root);
+            }
+
+            Assert.Single(roots.Select(r => r.Root).Distinct());
 
             // No process logged a code, a name, an e-mail address or a phone number.
             for (int p = 0; p < 3; p++)

@@ -1,0 +1,420 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.FileProviders;
+using MpcSortition.Protocols;
+using MpcSortition.Selection.Intake;
+
+namespace MpcSortition.Ballot;
+
+/// <summary>
+/// One counter's web service (HTTPS only). Public (CORS for the page's origin): <c>GET /api/v1/round</c>,
+/// <c>GET /api/v1/status</c>, <c>POST /api/v1/ballots</c>, <c>POST /api/v1/withdrawals</c>. Operator
+/// (<c>Authorization: Bearer</c>, refused when an <c>Origin</c> header is present, no CORS): <c>POST /operator/close</c>,
+/// <c>GET /operator/history</c> (public metadata), <c>GET /operator/export</c> (this counter's shares, for the count).
+/// No request body, code, share or receipt is ever logged.
+/// </summary>
+internal static class BallotApp
+{
+    private const string CorsPolicy = "page";
+    private const string SubmitLimiter = "submit";
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    /// <summary>Largest accepted body: two columns of m words, two nonces, three commitments, and room for the rest.</summary>
+    public static long MaxBodyBytes(BallotRound round) => 1024 + 2 * 12L * round.M + 3 * (2 * ShareCommitment.Bytes + 4) + 2 * 80;
+
+    public static WebApplication Build(BallotConfig config, Action<WebApplicationBuilder>? customize = null)
+    {
+        OwnerOnly.SetUmask();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("MpcSortition.Ballot", LogLevel.Information);
+        long bodyLimit = MaxBodyBytes(config.Round);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = bodyLimit;
+            foreach (Uri url in config.Listen)
+            {
+                if (url.Scheme != "https")
+                {
+                    throw new BallotFileException("listen: https:// only.");
+                }
+
+                IPAddress address = url.Host is "localhost" ? IPAddress.Loopback
+                    : IPAddress.TryParse(url.Host, out IPAddress? ip) ? ip
+                    : throw new BallotFileException($"listen: give an IP address, not a host name ({url.Host}).");
+                k.Listen(address, url.Port, o => o.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = config.Certificate,
+                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                }));
+            }
+        });
+        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        {
+            if (config.PageOrigin is not null)
+            {
+                p.WithOrigins(config.PageOrigin).WithMethods("GET", "POST").WithHeaders("Content-Type");
+            }
+        }));
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = 429;
+            o.OnRejected = async (ctx, ct) => await WriteError(ctx.HttpContext, BallotError.RateLimited);
+            o.AddPolicy(SubmitLimiter, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.SubmitPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        customize?.Invoke(builder);
+
+        BallotStore store = BallotStore.Open(config.DatabasePath, config.Round.Hash);
+        var agreement = new PeerAgreement(config);
+        WebApplication app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MpcSortition.Ballot");
+        if (config.PageDirectory is not null)
+        {
+            MapPage(app, config);
+        }
+
+        app.UseCors();
+        app.UseRateLimiter();
+        var api = app.MapGroup("/api/v1").RequireCors(CorsPolicy);
+        byte[] roundJson = config.Round.ToJson(indented: false);
+        api.MapGet("/round", () => Results.Bytes(roundJson, "application/json"));
+        api.MapGet("/status", () => Results.Json(new
+        {
+            round = config.Round.RoundId, roundHash = config.Round.Hash, party = config.Party, open = IsOpen(config, store),
+            deadlineUtc = config.Round.DeadlineUtc.UtcDateTime, ballots = store.CurrentCount, peersAgree = agreement.Agreed,
+        }, Json));
+        api.MapPost("/ballots", async (HttpContext ctx) =>
+        {
+            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            {
+                return;
+            }
+
+            if (!BallotPart.TryParse(body, config.Round, config.Party, out BallotPart? part, out BallotError? error))
+            {
+                await WriteError(ctx, error);
+                return;
+            }
+
+            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, part.Code);
+            if (!config.VoterCodeHashes.Contains(codeHash))
+            {
+                await WriteError(ctx, BallotError.UnknownCode);
+                return;
+            }
+
+            if (!agreement.Agreed)
+            {
+                await WriteError(ctx, BallotError.NotReady);
+                return;
+            }
+
+            DateTimeOffset now = config.Clock();
+            if (store.IsClosed || now > config.Round.DeadlineUtc)
+            {
+                await WriteError(ctx, BallotError.Closed(config.Round.DeadlineUtc));
+                return;
+            }
+
+            string stored = part.StoredDigest(codeHash);
+            byte[] receipt = IntakeReceipt.SignStored(config.Certificate, config.Round.RoundId, config.Party, codeHash, part.SubmissionId, stored, now).ToJson();
+            (StoreOutcome outcome, byte[]? kept) = await store.SubmitAsync(part, codeHash, stored, receipt, now, config.Round.DeadlineUtc);
+            switch (outcome)
+            {
+                case StoreOutcome.Closed:
+                    await WriteError(ctx, BallotError.Closed(config.Round.DeadlineUtc));
+                    return;
+                case StoreOutcome.Conflict:
+                    await WriteError(ctx, BallotError.Conflict);
+                    return;
+                default:
+                    ctx.Response.StatusCode = outcome == StoreOutcome.Stored ? 201 : 200;
+                    await WriteReceipt(ctx, kept!);
+                    return;
+            }
+        }).RequireRateLimiting(SubmitLimiter);
+        api.MapPost("/withdrawals", async (HttpContext ctx) =>
+        {
+            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            {
+                return;
+            }
+
+            if (!BallotPart.TryParseWithdrawal(body, config.Round, out string? code, out BallotError? error))
+            {
+                await WriteError(ctx, error);
+                return;
+            }
+
+            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, code);
+            if (!config.VoterCodeHashes.Contains(codeHash))
+            {
+                await WriteError(ctx, BallotError.UnknownCode);
+                return;
+            }
+
+            DateTimeOffset now = config.Clock();
+            (StoreOutcome outcome, int deleted) = await store.WithdrawAsync(codeHash, now, config.Round.DeadlineUtc);
+            if (outcome == StoreOutcome.Closed)
+            {
+                await WriteError(ctx, BallotError.Closed(config.Round.DeadlineUtc));
+                return;
+            }
+
+            if (deleted == 0)
+            {
+                await WriteError(ctx, BallotError.NothingStored);
+                return;
+            }
+
+            await WriteReceipt(ctx, IntakeReceipt.SignWithdrawn(config.Certificate, config.Round.RoundId, config.Party, codeHash, now).ToJson());
+        }).RequireRateLimiting(SubmitLimiter);
+
+        var op = app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
+        {
+            HttpContext http = ctx.HttpContext;
+            if (http.Request.Headers.Origin.Count > 0)
+            {
+                return Error(403, "origin_refused", "Operator endpoints cannot be called from a web page.");
+            }
+
+            if (!Authorised(http, config.OperatorTokenSha256))
+            {
+                return Error(401, "operator_credential", "This needs the counter operator's credential (Authorization: Bearer <token>).");
+            }
+
+            return await next(ctx);
+        });
+        op.MapPost("/close", async () =>
+        {
+            await store.CloseAsync();
+            log.LogInformation("Operator closed the vote with {Count} current ballots.", store.CurrentCount);
+            return Results.Json(new { closed = true, ballots = store.CurrentCount }, Json);
+        });
+        op.MapGet("/history", async () => Results.Json(new
+        {
+            party = config.Party, round = config.Round.RoundId, roundHash = config.Round.Hash,
+            entries = (await store.ReadAllAsync()).Select(b => new { codeHash = b.CodeHash, submission = b.SubmissionId, commitDigest = b.CommitDigest, sequence = b.Sequence }),
+        }, Json));
+        op.MapGet("/export", async () =>
+        {
+            if (IsOpen(config, store))
+            {
+                return Error(409, "still_open", $"Close the vote first (the deadline is {config.Round.DeadlineUtc:u}).");
+            }
+
+            List<StoredBallot> all = await store.ReadAllAsync();
+            log.LogInformation("Operator exported {Count} ballot parts for the count.", all.Count);
+            return Results.Json(new
+            {
+                party = config.Party, round = config.Round.RoundId, roundHash = config.Round.Hash,
+                ballots = all.Select(b => new
+                {
+                    sequence = b.Sequence, codeHash = b.CodeHash, submission = b.SubmissionId, commitDigest = b.CommitDigest,
+                    own = new { shares = b.Own.Shares, nonce = Convert.ToHexStringLower(b.Own.Nonce) },
+                    previous = new { shares = b.Previous.Shares, nonce = Convert.ToHexStringLower(b.Previous.Nonce) },
+                    commitments = b.Commitments,
+                }),
+            }, Json);
+        });
+
+        int counting = 0;
+        op.MapPost("/count", async () =>
+        {
+            if (IsOpen(config, store))
+            {
+                return Error(409, "still_open", $"Close the vote first (the deadline is {config.Round.DeadlineUtc:u}).");
+            }
+
+            if (config.MpcListen is null || config.Peers.Count != 2 || config.Peers.Any(p => p.Mpc is null))
+            {
+                return Error(409, "not_configured", "Counting needs \"mpc\" (this counter's listening address) and both peers' \"mpc\" addresses in the configuration.");
+            }
+
+            if (Interlocked.Exchange(ref counting, 1) == 1)
+            {
+                return Error(409, "count_running", "A count is already running at this counter.");
+            }
+
+            try
+            {
+                return Results.Json(await CountAsync(config, store, log, app.Lifetime.ApplicationStopping), Json);
+            }
+            catch (CountException e)
+            {
+                return Error(409, e.Code, e.Message);
+            }
+            catch (PeerException e)
+            {
+                return Error(502, "peer_failed", e.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref counting, 0);
+            }
+        });
+
+        agreement.Start(app.Lifetime.ApplicationStopping);
+        return app;
+    }
+
+    /// <summary>The count at this counter: links to both peers over mutual TLS, <see cref="CounterSession.RunAsync"/>, the result written owner-only next to the database.</summary>
+    private static async Task<object> CountAsync(BallotConfig config, BallotStore store, ILogger log, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var endpoints = new EndPoint[3];
+        var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2[3];
+        endpoints[config.Party] = config.MpcListen!;
+        certificates[config.Party] = config.Certificate;
+        foreach (PeerCounter p in config.Peers)
+        {
+            endpoints[p.Party] = p.Mpc!;
+            certificates[p.Party] = p.Certificate;
+        }
+
+        int me = config.Party;
+        CounterBallot[] mine = [.. (await store.ReadAllAsync()).Select(b => new CounterBallot(b.CodeHash, b.SubmissionId, b.CommitDigest, b.Sequence,
+            b.Own with { Column = me }, b.Previous with { Column = (me + 2) % 3 }, b.Commitments))];
+        log.LogInformation("Count: waiting up to {Seconds} s for the peers' MPC links.", (int)config.MpcConnectTimeout.TotalSeconds);
+        ITransport transport = await TlsTransport.ConnectAsync(new TlsTransportOptions
+        {
+            PartyIndex = me,
+            Endpoints = endpoints,
+            ListenEndPoint = config.MpcListen,
+            Certificate = config.Certificate,
+            PeerCertificates = certificates,
+            ConnectTimeout = config.MpcConnectTimeout,
+            ConnectionRefused = r => log.LogWarning("Count: dropped a connection to the MPC port that is not a peer ({Refused}).", r.ToString()),
+        }, ct);
+        CounterResult r = await CounterSession.RunAsync(transport, me, config.Round, mine, ct: ct);
+        TallyOutcome o = r.Outcome;
+        var result = new
+        {
+            round = config.Round.RoundId,
+            roundHash = config.Round.Hash,
+            party = me,
+            pool = new { rows = r.Pool.Rows.Count, dropped = r.Pool.DroppedCodes, superseded = r.Pool.SupersededRows, partial = r.Pool.PartialRows },
+            validBallots = o.CountedBallots,
+            excluded = new { count = r.Valid.Count(v => !v), codeHashes = r.Rows.Where((_, i) => !r.Valid[i]).Select(b => b.CodeHash) },
+            tally = o.Tally is null ? null : config.Round.Options.Select((opt, k) => new { option = opt.Name, label = opt.Label, votes = o.Tally[k] }),
+            named = o.Named.Select(a => new { party = a.Party, reason = a.Reason }),
+            notes = o.Notes,
+            seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+        };
+        string file = Path.Combine(Path.GetDirectoryName(config.DatabasePath)!, "count-result.json");
+        Selection.Providers.OwnerOnlyFile.Write(file, s => JsonSerializer.Serialize(s, result, Json));
+        log.LogInformation("Count: {Valid} valid ballots counted, {Excluded} excluded, {Named} counter(s) named, {Seconds:F2} s.", o.CountedBallots, r.Valid.Count(v => !v), o.NamedParties.Count, clock.Elapsed.TotalSeconds);
+        return result;
+    }
+
+    private static void MapPage(WebApplication app, BallotConfig config)
+    {
+        string root = config.PageDirectory!;
+        if (!File.Exists(Path.Combine(root, "index.html")) || !File.Exists(Path.Combine(root, "ballot.js")))
+        {
+            throw new BallotFileException($"page {root}: not the ballot page's folder (index.html and ballot.js are missing).");
+        }
+
+        var urls = new Uri?[3];
+        urls[config.Party] = config.Listen[0];
+        foreach (PeerCounter p in config.Peers)
+        {
+            urls[p.Party] = p.Url;
+        }
+
+        if (urls.Any(u => u is null))
+        {
+            throw new BallotFileException("The ballot page needs all three counters: configure both peers.");
+        }
+
+        string[] origins = [.. urls.Select(u => u!.GetLeftPart(UriPartial.Authority))];
+        byte[] pageConfig = JsonSerializer.SerializeToUtf8Bytes(new { counters = origins.Select((o, i) => new { name = $"Counter {i} ({new Uri(o).Authority})", url = o }) });
+        string csp = $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {string.Join(' ', origins.Distinct())}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        var files = new PhysicalFileProvider(root);
+        app.Use(async (ctx, next) =>
+        {
+            if (!ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) && !ctx.Request.Path.StartsWithSegments("/operator", StringComparison.Ordinal))
+            {
+                ctx.Response.Headers.ContentSecurityPolicy = csp;
+                ctx.Response.Headers.XContentTypeOptions = "nosniff";
+                ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
+                ctx.Response.Headers.CacheControl = "no-cache";
+            }
+
+            await next();
+        });
+        app.MapGet("/config.json", () => Results.Bytes(pageConfig, "application/json"));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+    }
+
+    private static bool IsOpen(BallotConfig config, BallotStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
+
+    private static bool Authorised(HttpContext http, byte[] tokenSha256)
+    {
+        string? header = http.Request.Headers.Authorization;
+        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        byte[] presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim()));
+        return CryptographicOperations.FixedTimeEquals(presented, tokenSha256);
+    }
+
+    private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
+    {
+        string? type = ctx.Request.ContentType;
+        if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            await WriteError(ctx, BallotError.UnsupportedMediaType);
+            return null;
+        }
+
+        if (ctx.Request.ContentLength > limit)
+        {
+            await WriteError(ctx, BallotError.TooLarge(limit));
+            return null;
+        }
+
+        var buffer = new MemoryStream();
+        try
+        {
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == 413)
+        {
+            await WriteError(ctx, BallotError.TooLarge(limit));
+            return null;
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static IResult Error(int status, string code, string message) => Results.Json(new { error = new { code, message } }, Json, statusCode: status);
+
+    private static async Task WriteError(HttpContext ctx, BallotError error)
+    {
+        ctx.Response.StatusCode = error.Status;
+        await ctx.Response.WriteAsJsonAsync(new { error = new { code = error.Code, message = error.Message } }, Json);
+    }
+
+    private static async Task WriteReceipt(HttpContext ctx, byte[] receipt)
+    {
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync("{\"receipt\":"u8.ToArray());
+        await ctx.Response.Body.WriteAsync(receipt);
+        await ctx.Response.Body.WriteAsync("}"u8.ToArray());
+    }
+}
