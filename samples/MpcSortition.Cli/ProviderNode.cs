@@ -63,6 +63,11 @@ internal static class ProviderNode
             return Cli.Fail(2, $"party {me}: --strategy must be legacy, legacy-clamped or two-phase and --attempts at least 1.");
         }
 
+        if (!BlackBoxEngines.TryParse(c.Engine ?? "replicated", out BlackBoxEngine engine))
+        {
+            return Cli.Fail(2, $"party {me}: --engine must be beaver or replicated (got '{Cli.Clean(c.Engine ?? string.Empty)}').");
+        }
+
         if (CheckTimeout(timeoutSeconds) is string timeoutError)
         {
             return Cli.Fail(2, $"party {me}: {timeoutError}");
@@ -177,6 +182,7 @@ internal static class ProviderNode
                 RunLog = log,
                 NewRun = c.NewRun ?? false,
                 SigningCertificate = own,
+                Engine = engine,
                 FailureEvidence = failed =>
                 {
                     // No panel after every attempt: the three signed transcripts of the failed run, for `audit`.
