@@ -186,8 +186,11 @@ public sealed partial class ReplicatedBlackBox
 
         // z starts as this party's share of a zero sharing: F(k_{i,i+1}) − F(k_{i−1,i}).
         TRing.Fill(zero.Next, z);
-        T[] scratchArray = ArrayPool<T>.Shared.Rent(Math.Max(chunk * Math.Max(rowLength, 1), 1));
-        T[] sumArray = ArrayPool<T>.Shared.Rent(Math.Max(chunk * Math.Max(rowLength, 1), 1));
+        // A block holds ⌊chunk / rowLength⌋ whole rows, or one row longer than a chunk: never more than
+        // max(chunk, rowLength) elements (renting chunk × rowLength kept hundreds of MB per call for long rows).
+        int scratchLength = Math.Max(chunk, rowLength);
+        T[] scratchArray = ArrayPool<T>.Shared.Rent(scratchLength);
+        T[] sumArray = ArrayPool<T>.Shared.Rent(scratchLength);
         try
         {
             for (int start = 0; start < m; start += chunk)
