@@ -46,6 +46,12 @@ internal sealed class NodeConfig
     /// <summary>Run a round again that ran before (every provider must ask; recorded in the run log).</summary>
     public bool? NewRun { get; set; }
 
+    /// <summary>SIMULATION: one-way latency added to every message (e.g. "10ms").</summary>
+    public string? Latency { get; set; }
+
+    /// <summary>SIMULATION: bandwidth cap per link (e.g. "1Gbit").</summary>
+    public string? Bandwidth { get; set; }
+
     internal static NodeConfig Load(string path) =>
         JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
         ?? throw new JsonException("the file is empty");
@@ -88,6 +94,8 @@ internal static class NodeCommand
         {
             config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed, newRun,
         };
+        var network = new NetworkSimulation();
+        network.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             NodeConfig c;
@@ -116,6 +124,9 @@ internal static class NodeCommand
             c.RevealComposition = parse.GetValue(revealComposition) ? true : c.RevealComposition;
             c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
             c.NewRun = parse.GetValue(newRun) ? true : c.NewRun;
+            (string? latency, string? bandwidth) = network.Read(parse);
+            c.Latency = latency ?? c.Latency;
+            c.Bandwidth = bandwidth ?? c.Bandwidth;
             return await ProviderNode.RunAsync(c, ct);
         });
         return command;

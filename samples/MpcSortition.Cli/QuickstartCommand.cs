@@ -31,20 +31,39 @@ internal static class QuickstartCommand
         {
             outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn,
         };
+        var network = new NetworkSimulation();
+        network.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
             new Settings(parse.GetValue(outDir), parse.GetValue(seed), parse.GetValue(strategy)!, parse.GetValue(attempts), parse.GetValue(timeout),
-                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn)),
+                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn))
+            {
+                Network = network.Read(parse),
+            },
             ct));
         return command;
     }
 
-    internal sealed record Settings(string? Out, string? Seed, string Strategy, int Attempts, double Timeout, string? People, string? Quotas, int? K, string? AddressColumns, string? IdColumn);
+    internal sealed record Settings(string? Out, string? Seed, string Strategy, int Attempts, double Timeout, string? People, string? Quotas, int? K, string? AddressColumns, string? IdColumn)
+    {
+        /// <summary>SIMULATION: the raw --latency and --bandwidth values, passed on to the providers.</summary>
+        internal (string? Latency, string? Bandwidth) Network { get; init; }
+    }
 
     private static async Task<int> RunAsync(Settings s, CancellationToken cancellationToken)
     {
         if (s.Attempts < 1)
         {
             return Cli.Fail(2, "--attempts must be at least 1.");
+        }
+
+        MpcSortition.Protocols.NetworkConditions? network;
+        try
+        {
+            network = NetworkSimulation.Parse(s.Network.Latency, s.Network.Bandwidth);
+        }
+        catch (FormatException e)
+        {
+            return Cli.Fail(2, e.Message);
         }
 
         if (ProviderNode.CheckTimeout(s.Timeout) is string timeoutError)
@@ -136,7 +155,7 @@ internal static class QuickstartCommand
             var readers = new List<Task>();
             for (int p = 0; p < LocalParties.Parties; p++)
             {
-                Process child = LocalParties.StartSelf(NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed), redirect: true, password);
+                Process child = LocalParties.StartSelf([.. NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed), .. NetworkSimulation.Arguments(network)], redirect: true, password);
                 children.Add(child);
                 int party = p;
                 readers.Add(Pump(child.StandardError, line =>
