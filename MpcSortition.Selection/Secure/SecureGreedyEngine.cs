@@ -21,6 +21,9 @@ internal sealed class SecureGreedyEngine
 {
     private const int LimbBits = 16;
 
+    /// <summary>Audit label of the masked opening that makes the draw's rank replicated (replicated engine only).</summary>
+    internal const string RankLabel = "selection: the draw's rank minus a fresh random mask (makes it replicated)";
+
     private readonly SecureGreedyContext _c;
     private readonly IArithmeticBlackBox _abb;
     private readonly SecureStepRule _rule;
@@ -59,6 +62,7 @@ internal sealed class SecureGreedyEngine
         }
 
         SecureGreedyContext c = _c;
+        await c.PrepareAsync().ConfigureAwait(false);
 
         // ---- start: everyone alive, except the people having a value with max 0.
         ShareVector alive = await InitialAliveAsync().ConfigureAwait(false);
@@ -80,12 +84,11 @@ internal sealed class SecureGreedyEngine
             BitShareVector word = _abb.SliceBits(tape, 64 * t, 64);
             var state = new SecureStepState(t, alive, selected, below, deficit);
 
-            // ---- 1. alive ∘ x (with the rule's products in the same round), remaining counts.
-            (ShareVector X, ShareVector Y)[] extra = _rule.AliveRoundProducts(state);
-            ShareVector[] r1 = await c.MulAsync([(c.ReducedRows(alive), c.Xr), .. extra]).ConfigureAwait(false);
-            ShareVector ax = c.ExpandRows(r1[0], alive);
+            // ---- 1. remaining[v] = Σ_j alive[j]·x[j,v]: R inner products of length n (with the rule's in the same round).
+            (ShareVector X, ShareVector Y, int Length, int Outputs)[] extra = _rule.AliveRoundProducts(state);
+            ShareVector[] r1 = await c.InnerProductsAsync([(c.XrT, c.TiledRows(alive), _n, c.R), .. extra]).ConfigureAwait(false);
+            ShareVector remaining = c.ExpandColumnSums(r1[0], c.Sum(alive));
             _rule.TakeAliveRoundProducts(r1.AsSpan(1), state);
-            ShareVector remaining = c.ColumnSums(ax);
 
             // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0.
             ShareVector d = await _rule.PreferenceAsync(state, remaining).ConfigureAwait(false);
@@ -102,11 +105,31 @@ internal sealed class SecureGreedyEngine
             ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, word, .. _rule.BooleanInputs(signs.AsSpan(3))]).ConfigureAwait(false);
             ShareVector winner = arith[0], unreachableA = arith[1], wordBits = arith[2];
 
-            // ---- 6. eligible people e_j and their count (the rule's).
-            (ShareVector eligible, ShareVector count) = await _rule.EligibleAsync(state, winner, ax, arith[3..]).ConfigureAwait(false);
+            // ---- 6. eligible people e_j and their count (the rule's); e_j = alive_j·y_j may be left to step 7's round.
+            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[3..]).ConfigureAwait(false);
+            ShareVector count = people.Count;
 
-            // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs.
-            ShareVector rank = await DrawAsync(wordBits, count).ConfigureAwait(false);
+            // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs (its products with e_j's).
+            (ShareVector limbs, ShareVector counts) = DrawFactors(c, wordBits, count);
+            ShareVector eligible;
+            ShareVector limbProducts;
+            if (people.Eligible is ShareVector ready)
+            {
+                eligible = ready;
+                limbProducts = (await c.MulAsync((limbs, counts)).ConfigureAwait(false))[0];
+            }
+            else
+            {
+                ShareVector[] r7 = await c.MulAsync((alive, people.Members!), (limbs, counts)).ConfigureAwait(false);
+                eligible = r7[0];
+                limbProducts = r7[1];
+            }
+
+            ShareVector rank = await FinishDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false);
+
+            // The toolkit's shift returns an additive sharing; on the replicated engine, make the rank replicated again
+            // (one masked value) so that the n comparisons below and everything after keep their companions.
+            rank = await _abb.ToReplicatedAsync(rank, RankLabel, _ct).ConfigureAwait(false);
 
             // ---- 8. the r-th eligible person: t_j = [P_j > r], pick = t_j − t_{j−1}; and [count = 0].
             ShareVector prefix = c.PrefixSums(eligible);
@@ -126,9 +149,9 @@ internal sealed class SecureGreedyEngine
                 rank.Values[0],
                 pick.Values.ToArray()));
 
-            // ---- 10. count the pick into its values; record it.
-            ShareVector pickX = c.ExpandRows((await c.MulAsync((c.ReducedRows(pick), c.Xr)).ConfigureAwait(false))[0], pick);
-            selected = _abb.Add(selected, c.ColumnSums(pickX));
+            // ---- 10. count the pick into its values (R inner products of length n); record it.
+            ShareVector pickSums = (await c.InnerProductsAsync((c.XrT, c.TiledRows(pick), _n, c.R)).ConfigureAwait(false))[0];
+            selected = _abb.Add(selected, c.ExpandColumnSums(pickSums, c.Sum(pick)));
             panel = _abb.Add(panel, pick);
             order = _abb.Add(order, _abb.MultiplyPublic(pick, (uint)(t + 1)));
 
@@ -143,10 +166,12 @@ internal sealed class SecureGreedyEngine
             }
 
             // ---- 13–16. remove the pick, its household and everyone in a full value; deficit for the next step.
-            ShareVector fullOf = c.FeatureSumsOfReduced((await c.MulAsync((c.ReducedCols(full), c.Xr)).ConfigureAwait(false))[0], full);
-            ShareVector blocked = _abb.Add(c.RowSums(fullOf, _f), c.GroupSums(pick));
+            // fullOf[j] = Σ_v full[v]·x[j,v] = Σ_f full[last f] + Σ_reduced (full[v] − full[last f(v)])·x[j,v]: n inner products.
+            ShareVector fullOf = (await c.InnerProductsAsync((c.Xr, c.ReducedCols(full), c.R, _n)).ConfigureAwait(false))[0];
+            fullOf = _abb.Add(fullOf, c.Broadcast(c.LastValueSum(full), _n));
+            ShareVector blocked = _abb.Add(fullOf, c.GroupSums(pick));
             BitShareVector keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
-            ShareVector keep = await _abb.ToArithmeticAsync(keepBits, _ct).ConfigureAwait(false);
+            ShareVector keep = await _abb.ToArithmeticKeepingCompanionsAsync(keepBits, _ct).ConfigureAwait(false);
             ShareVector[] r16 = await c.MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), c.Min), below)).ConfigureAwait(false);
             alive = r16[0];
             deficit = r16[1];
@@ -181,9 +206,38 @@ internal sealed class SecureGreedyEngine
             return _abb.Public(ones);
         }
 
-        ShareVector blocked = _c.RowSums(_abb.MultiplyPublic(_c.X, Tile(zeroMax, _n)), _v);
+        // Σ_{v: max = 0} x[j,v] from the reduced columns: a reduced v counts itself, the last value of feature f counts
+        // 1 − Σ of f's other values (the constant 1 is added publicly).
+        int r = _c.R, f = _f;
+        int[] weights = new int[r];
+        uint constant = 0;
+        for (int c = 0; c < r; c++)
+        {
+            int v = _c.ReducedValue(c);
+            weights[c] = (int)zeroMax[v] - (int)zeroMax[_c.LastValueOf(v)];
+        }
+
+        for (int k = 0; k < f; k++)
+        {
+            constant += zeroMax[_c.LastValueOfFeature(k)];
+        }
+
+        int n = _n;
+        ShareVector blocked = _abb.AddPublic(_abb.Map(_c.Xr, n, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                uint acc = 0;
+                for (int c = 0; c < r; c++)
+                {
+                    acc += (uint)weights[c] * s[(j * r) + c];
+                }
+
+                o[j] = acc;
+            }
+        }), constant);
         BitShareVector keep = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
-        return await _abb.ToArithmeticAsync(keep, _ct).ConfigureAwait(false);
+        return await _abb.ToArithmeticKeepingCompanionsAsync(keep, _ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -199,39 +253,56 @@ internal sealed class SecureGreedyEngine
             return present;
         }
 
-        int contests = _v * (_v - 1);
-        var opponentPresent = new ulong[Words(contests)];
-        var opponentBetter = new ulong[Words(contests)];
-        ReadOnlySpan<ulong> ps = present.Words, ls = lessThan.Words;
-        ulong flip = _abb.PartyIndex == 0 ? 1UL : 0UL;
-        for (int v = 0; v < _v; v++)
-        {
-            for (int o = 0; o < _v - 1; o++)
-            {
-                int u = o < v ? o : o + 1;
-                int idx = (v * (_v - 1)) + o;
-                int p = _c.PairIndex[v, u];
+        int v0 = _v, contests = _v * (_v - 1);
+        int[,] pairIndex = _c.PairIndex;
 
-                // u better than v: for v < u, D_vu < 0; for u < v, D_uv ≥ 0 (¬lessThan).
-                ulong better = v < u ? Bit(ls, p) : Bit(ls, p) ^ flip;
-                SetBit(opponentPresent, idx, Bit(ps, u));
-                SetBit(opponentBetter, idx, better);
+        // Contest idx = v·(V−1) + o is v against u = o (o < v) or o + 1: "u present" and "u better than v" (for v < u,
+        // D_vu < 0; for u < v, D_uv ≥ 0, i.e. ¬lessThan: the complement is a public XOR).
+        BitShareVector opponentPresent = _abb.MapBits(present, contests, (ps, o) =>
+        {
+            for (int v = 0; v < v0; v++)
+            {
+                for (int k = 0; k < v0 - 1; k++)
+                {
+                    int u = k < v ? k : k + 1;
+                    SetBit(o, (v * (v0 - 1)) + k, Bit(ps, u));
+                }
+            }
+        });
+        var flip = new ulong[Words(contests)];
+        BitShareVector opponentBetter = _abb.MapBits(lessThan, contests, (ls, o) =>
+        {
+            for (int v = 0; v < v0; v++)
+            {
+                for (int k = 0; k < v0 - 1; k++)
+                {
+                    int u = k < v ? k : k + 1;
+                    SetBit(o, (v * (v0 - 1)) + k, Bit(ls, pairIndex[v, u]));
+                }
+            }
+        });
+        for (int v = 0; v < v0; v++)
+        {
+            for (int k = 0; k < v; k++)
+            {
+                SetBit(flip, (v * (v0 - 1)) + k, 1UL);
             }
         }
 
-        BitShareVector loses = await _abb.AndAsync(_abb.FromBitShares(opponentPresent, contests), _abb.FromBitShares(opponentBetter, contests), _ct).ConfigureAwait(false);
+        opponentBetter = _abb.XorPublic(opponentBetter, flip);
+        BitShareVector loses = await _abb.AndAsync(opponentPresent, opponentBetter, _ct).ConfigureAwait(false);
         BitShareVector wins = _abb.Not(loses);
-        ReadOnlySpan<ulong> ws = wins.Words;
         var planes = new List<BitShareVector>(_v) { present };
         for (int o = 0; o < _v - 1; o++)
         {
-            var plane = new ulong[Words(_v)];
-            for (int v = 0; v < _v; v++)
+            int k = o;
+            planes.Add(_abb.MapBits(wins, _v, (ws, p) =>
             {
-                SetBit(plane, v, Bit(ws, (v * (_v - 1)) + o));
-            }
-
-            planes.Add(_abb.FromBitShares(plane, _v));
+                for (int v = 0; v < v0; v++)
+                {
+                    SetBit(p, v, Bit(ws, (v * (v0 - 1)) + k));
+                }
+            }));
         }
 
         return await _abb.AndAllAsync(planes, _v, _ct).ConfigureAwait(false);
@@ -246,26 +317,37 @@ internal sealed class SecureGreedyEngine
     /// g_i = [e_i ≥ 2^16] and p_i = [e_i = 2^16 − 1] = [e_i ≥ 2^16 − 1] ⊕ g_i (g_i and p_i exclude each other, so ∨ is ⊕).</para>
     /// <para>Rounds: 1 (products) + 9 (shift) + 7 (six sign bits) + 2 (carry chain) + 2 (B2A of c_4) = 21.</para>
     /// </remarks>
-    private ValueTask<ShareVector> DrawAsync(ShareVector wordBits, ShareVector count) => UniformDrawAsync(_abb, wordBits, count, _ct);
-
-    /// <summary>The draw on its own (see <see cref="DrawAsync"/>); internal for tests.</summary>
     internal static async ValueTask<ShareVector> UniformDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
+    {
+        (ShareVector limbs, ShareVector counts) = DrawFactors(abb, wordBits, count);
+        ShareVector m = await abb.MultiplyAsync(limbs, counts, ct).ConfigureAwait(false);
+        return await FinishDrawAsync(abb, m, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The draw's factors: the four 16-bit limbs u_i of the word (from its 64 bits, local) and the count four times.</summary>
+    internal static (ShareVector Limbs, ShareVector Counts) DrawFactors(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count)
+    {
+        const int limbs = 64 / LimbBits;
+        ShareVector u = abb.Map(wordBits, limbs, (bits, o) =>
+        {
+            for (int i = 0; i < limbs; i++)
+            {
+                for (int b = 0; b < LimbBits; b++)
+                {
+                    o[i] += bits[(i * LimbBits) + b] << b;
+                }
+            }
+        });
+        return (u, abb.Map(count, limbs, (s, o) => o.Fill(s[0])));
+    }
+
+    private static (ShareVector Limbs, ShareVector Counts) DrawFactors(SecureGreedyContext c, ShareVector wordBits, ShareVector count) => DrawFactors(c.Abb, wordBits, count);
+
+    /// <summary>The rest of the draw from the products m_i = u_i·count (see <see cref="UniformDrawAsync"/>).</summary>
+    internal static async ValueTask<ShareVector> FinishDrawAsync(IArithmeticBlackBox abb, ShareVector m, CancellationToken ct)
     {
         const int limbs = 64 / LimbBits;
         const uint radix = 1u << LimbBits;
-        var limbShares = new uint[limbs];
-        ReadOnlySpan<uint> bits = wordBits.Values;
-        for (int i = 0; i < limbs; i++)
-        {
-            for (int b = 0; b < LimbBits; b++)
-            {
-                limbShares[i] += bits[(i * LimbBits) + b] << b;
-            }
-        }
-
-        var countShares = new uint[limbs];
-        countShares.AsSpan().Fill(count.Values[0]);
-        ShareVector m = await abb.MultiplyAsync(abb.FromShares(limbShares), abb.FromShares(countShares), ct).ConfigureAwait(false);
         ShareVector h = await abb.ShiftRightAsync(m, LimbBits, ct).ConfigureAwait(false);
         ShareVector l = abb.Subtract(m, abb.MultiplyPublic(h, radix));
 
@@ -281,7 +363,7 @@ internal sealed class SecureGreedyEngine
 
         BitShareVector c3 = abb.Xor(g2, await abb.AndAsync(p2, g1, ct).ConfigureAwait(false));
         BitShareVector c4 = abb.Xor(g3, await abb.AndAsync(p3, c3, ct).ConfigureAwait(false));
-        ShareVector carry = await abb.ToArithmeticAsync(c4, ct).ConfigureAwait(false);
+        ShareVector carry = await abb.ToArithmeticKeepingCompanionsAsync(c4, ct).ConfigureAwait(false);
         return abb.Add(abb.Slice(h, limbs - 1, 1), carry);
     }
 }

@@ -150,14 +150,15 @@ public sealed class SecureSelectionTests
     }
 
     [Theory]
-    [InlineData("legacy", 1500)]
-    [InlineData("legacy-clamped", 1500)]
-    [InlineData("two-phase", 1720)]
+    [InlineData("legacy", 1523)]
+    [InlineData("legacy-clamped", 1523)]
+    [InlineData("two-phase", 1743)]
     public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
     {
         // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
-        // with max 0; §5's 1 501 includes the success bit's opening, not made here), unchanged by the step-rule split:
-        // a rule that opened a round of its own instead of joining the engine's batches would show here.
+        // with max 0; §5's figure includes the success bit's opening, not made here; on the replicated engine one round
+        // to make the pool replicated and one per step for the rank): a rule that opened a round of its own instead of
+        // joining the engine's batches would show here.
         (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
         Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
     }
@@ -213,7 +214,7 @@ public sealed class SecureSelectionTests
         {
             AuditEntry[] audit = run.Audits[p];
             string[] declared = audit.Select(e => e.Label)
-                .Where(l => l is not (SemiHonestBlackBox.BeaverOpenLabel or SemiHonestBlackBox.AndOpenLabel))
+                .Where(l => l is not (SemiHonestBlackBox.BeaverOpenLabel or SemiHonestBlackBox.AndOpenLabel or SecureGreedyContext.ReplicateLabel or SecureGreedyEngine.RankLabel))
                 .ToArray();
             Assert.Equal(
                 [.. Enumerable.Repeat(SecureSelector.SuccessLabel, attempts), SecureSelector.PanelLabel, SecureSelector.CompositionLabel],
@@ -250,7 +251,7 @@ public sealed class SecureSelectionTests
             Assert.NotEmpty(traceA[p]);
             Assert.Equal(traceA[p], traceB[p]);
             Assert.Equal(auditA[p], auditB[p]);
-            Assert.All(auditA[p], e => Assert.Contains(e.Label, new[] { SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel }));
+            Assert.All(auditA[p], e => Assert.Contains(e.Label, new[] { SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, SecureGreedyContext.ReplicateLabel, SecureGreedyEngine.RankLabel }));
         }
     }
 
