@@ -525,22 +525,34 @@ internal sealed class SecureGreedyContext
             return result;
         }
 
-        int width = live.Max(g => groups[g].Length);
+        // The row length of the group with the most terms; other groups' rows are zero-padded to a multiple of it and
+        // split into chunks of that length, whose sums are added locally (so no large operand is copied).
+        int width = groups[live.MaxBy(g => groups[g].X.Length)].Length;
         var xs = new ShareVector[live.Length];
         var ys = new ShareVector[live.Length];
+        var chunks = new int[live.Length];
         for (int i = 0; i < live.Length; i++)
         {
             (ShareVector x, ShareVector y, int length, _) = groups[live[i]];
-            xs[i] = Pad(x, length, width);
-            ys[i] = Pad(y, length, width);
+            chunks[i] = (length + width - 1) / width;
+            xs[i] = Pad(x, length, chunks[i] * width);
+            ys[i] = Pad(y, length, chunks[i] * width);
         }
 
-        ShareVector all = await _abb.InnerProductAsync(_abb.Concat(xs), _abb.Concat(ys), width, _ct).ConfigureAwait(false);
+        ShareVector all = await _abb.InnerProductAsync(xs.Length == 1 ? xs[0] : _abb.Concat(xs), ys.Length == 1 ? ys[0] : _abb.Concat(ys), width, _ct).ConfigureAwait(false);
         int at = 0;
-        foreach (int g in live)
+        for (int i = 0; i < live.Length; i++)
         {
-            result[g] = _abb.Slice(all, at, groups[g].Outputs);
-            at += groups[g].Outputs;
+            int outputs = groups[live[i]].Outputs, per = chunks[i];
+            ShareVector part = _abb.Slice(all, at, outputs * per);
+            result[live[i]] = per == 1 ? part : _abb.Map(part, outputs, (s, o) =>
+            {
+                for (int row = 0; row < o.Length; row++)
+                {
+                    o[row] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(row * per, per));
+                }
+            });
+            at += outputs * per;
         }
 
         return result;

@@ -31,6 +31,10 @@ internal sealed class SecureGreedyEngine
     private readonly CancellationToken _ct;
     private readonly int _n, _v, _f, _k;
 
+    /// <summary>Whether the pool is above <see cref="SecureSelectionLayout.SmallDrawLimit"/> (public): then the draw
+    /// splits the count as well (<see cref="WideDrawFactorsAsync"/>).</summary>
+    private readonly bool _wideDraw;
+
     /// <summary>Prepares one attempt.</summary>
     /// <param name="abb">This party's black box.</param>
     /// <param name="pool">This party's view of the pool.</param>
@@ -48,6 +52,7 @@ internal sealed class SecureGreedyEngine
         _v = _c.V;
         _f = _c.F;
         _k = _c.Layout.PanelSize;
+        _wideDraw = _n > SecureSelectionLayout.SmallDrawLimit;
     }
 
     /// <summary>Runs the k steps on this party's 64·k shared tape bits (word t drives step t).</summary>
@@ -110,7 +115,9 @@ internal sealed class SecureGreedyEngine
             ShareVector count = people.Count;
 
             // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs (its products with e_j's).
-            (ShareVector limbs, ShareVector counts) = DrawFactors(c, wordBits, count);
+            (ShareVector limbs, ShareVector counts) = _wideDraw
+                ? await WideDrawFactorsAsync(_abb, wordBits, count, _ct).ConfigureAwait(false)
+                : DrawFactors(c, wordBits, count);
             ShareVector eligible;
             ShareVector limbProducts;
             if (people.Eligible is ShareVector ready)
@@ -125,7 +132,9 @@ internal sealed class SecureGreedyEngine
                 limbProducts = r7[1];
             }
 
-            ShareVector rank = await FinishDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false);
+            ShareVector rank = _wideDraw
+                ? await FinishWideDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false)
+                : await FinishDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false);
 
             // The toolkit's shift returns an additive sharing; on the replicated engine, make the rank replicated again
             // (one masked value) so that the n comparisons below and everything after keep their companions.
@@ -342,6 +351,66 @@ internal sealed class SecureGreedyEngine
     }
 
     private static (ShareVector Limbs, ShareVector Counts) DrawFactors(SecureGreedyContext c, ShareVector wordBits, ShareVector count) => DrawFactors(c.Abb, wordBits, count);
+
+    /// <summary>
+    /// The draw for counts up to 2^20 − 1 (pools above <see cref="SecureSelectionLayout.SmallDrawLimit"/>), exactly
+    /// ⌊U·c / 2^64⌋ like <see cref="UniformDrawAsync"/>: c = c₀ + c₁·2^16 (c₁ &lt; 2^4, one exact shift), then
+    /// a_i = u_i·c₀ &lt; 2^32 and b_i = u_i·c₁ &lt; 2^20 (one multiplication round, see <see cref="FinishWideDrawAsync"/>).
+    /// </summary>
+    internal static async ValueTask<ShareVector> WideDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
+    {
+        (ShareVector limbs, ShareVector counts) = await WideDrawFactorsAsync(abb, wordBits, count, ct).ConfigureAwait(false);
+        ShareVector m = await abb.MultiplyAsync(limbs, counts, ct).ConfigureAwait(false);
+        return await FinishWideDrawAsync(abb, m, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The wide draw's factors: (u₀..u₃, u₀..u₃) and (c₀ ×4, c₁ ×4), 9 rounds for the split of c.</summary>
+    internal static async ValueTask<(ShareVector Limbs, ShareVector Counts)> WideDrawFactorsAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
+    {
+        const int limbs = 64 / LimbBits;
+        (ShareVector u, _) = DrawFactors(abb, wordBits, count);
+        ShareVector high = await abb.ShiftRightAsync(count, LimbBits, ct).ConfigureAwait(false);
+        ShareVector low = abb.Subtract(count, abb.MultiplyPublic(high, 1u << LimbBits));
+        ShareVector split = abb.Concat(low, high);
+        return (abb.Concat(u, u), abb.Map(split, 2 * limbs, (s, o) =>
+        {
+            o[..limbs].Fill(s[0]);
+            o[limbs..].Fill(s[1]);
+        }));
+    }
+
+    /// <summary>
+    /// The rest of the wide draw from a_i = u_i·c₀ and b_i = u_i·c₁. U·c = Σ_j d_j 2^{16j} + d₄·2^64 with d₀ = al₀,
+    /// d_j = al_j + ah_{j−1} + b_{j−1} (j = 1..3, below 2^21) and d₄ = ah₃ + b₃, where a_i = ah_i·2^16 + al_i (one exact
+    /// shift of four values below 2^32). One more shift splits d_j = dh_j·2^16 + dl_j for j = 1..3 (dh_j &lt; 2^5), so
+    /// the low 64 bits are the digits e₀ = d₀, e₁ = dl₁ (both below 2^16: no carry), e₂ = dl₂ + dh₁ and e₃ = dl₃ + dh₂
+    /// (below 2^16 + 2^5: carries 0 or 1), and r = d₄ + dh₃ + c₄ with c₄ = g₃ ⊕ (p₃ ∧ g₂) (g = [e ≥ 2^16],
+    /// p = [e = 2^16 − 1]). Rounds: 9 + 9 + 7 + 1 + 2 (after the products).
+    /// </summary>
+    internal static async ValueTask<ShareVector> FinishWideDrawAsync(IArithmeticBlackBox abb, ShareVector m, CancellationToken ct)
+    {
+        const uint radix = 1u << LimbBits;
+        ShareVector a = abb.Slice(m, 0, 4), b = abb.Slice(m, 4, 4);
+        ShareVector ah = await abb.ShiftRightAsync(a, LimbBits, ct).ConfigureAwait(false);
+        ShareVector al = abb.Subtract(a, abb.MultiplyPublic(ah, radix));
+
+        // d₁..d₃ = al₁..al₃ + ah₀..ah₂ + b₀..b₂; d₄ = ah₃ + b₃.
+        ShareVector d = abb.Add(abb.Add(abb.Slice(al, 1, 3), abb.Slice(ah, 0, 3)), abb.Slice(b, 0, 3));
+        ShareVector d4 = abb.Add(abb.Slice(ah, 3, 1), abb.Slice(b, 3, 1));
+        ShareVector dh = await abb.ShiftRightAsync(d, LimbBits, ct).ConfigureAwait(false);
+        ShareVector dl = abb.Subtract(d, abb.MultiplyPublic(dh, radix));
+
+        // e₂ = dl₂ + dh₁, e₃ = dl₃ + dh₂.
+        ShareVector e = abb.Add(abb.Slice(dl, 1, 2), abb.Slice(dh, 0, 2));
+        BitShareVector signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
+        BitShareVector atLeastBase = abb.Not(abb.SliceBits(signs, 2, 2));                               // g₂, g₃
+        BitShareVector propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, 2)), atLeastBase);         // p₂, p₃
+        BitShareVector g2 = abb.SliceBits(atLeastBase, 0, 1), g3 = abb.SliceBits(atLeastBase, 1, 1);
+        BitShareVector p3 = abb.SliceBits(propagate, 1, 1);
+        BitShareVector c4 = abb.Xor(g3, await abb.AndAsync(p3, g2, ct).ConfigureAwait(false));
+        ShareVector carry = await abb.ToArithmeticKeepingCompanionsAsync(c4, ct).ConfigureAwait(false);
+        return abb.Add(abb.Add(d4, abb.Slice(dh, 2, 1)), carry);
+    }
 
     /// <summary>The rest of the draw from the products m_i = u_i·count (see <see cref="UniformDrawAsync"/>).</summary>
     internal static async ValueTask<ShareVector> FinishDrawAsync(IArithmeticBlackBox abb, ShareVector m, CancellationToken ct)

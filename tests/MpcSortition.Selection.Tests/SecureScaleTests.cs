@@ -52,4 +52,64 @@ public sealed class SecureScaleTests
         long beaver = await BytesOfOneAttemptAsync(problem, BlackBoxEngine.Beaver);
         Assert.True(replicated * 4 < beaver, $"replicated {replicated} B, Beaver {beaver} B");
     }
+
+    [Fact]
+    public async Task TheWideDrawEqualsBigMulsHighWordForCountsUpToTwoToTheTwenty()
+    {
+        // Pools above 32 767 split the count into 16 + 4 bits; the carries of the digits are checked on edge words.
+        using var prg = new AesCtrPrg(new byte[16] { 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+        ushort[] limbs = [0, 0xFFFF, 0x8000, 0x7FFF, 1, 0xFFFE];
+        int[] counts = [0, 1, 2, (1 << 15) - 1, 1 << 15, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 1_000_000, (1 << 20) - 1, 0xF0001];
+        var cases = new List<(ulong Word, int Count)>();
+        for (int i = 0; i < 70; i++)
+        {
+            ulong word = 0;
+            for (int l = 0; l < 4; l++)
+            {
+                uint pick = prg.NextUInt32();
+                ulong limb = pick % 3 == 0 ? (pick >> 8) & 0xFFFF : limbs[(pick >> 2) % (uint)limbs.Length];
+                word |= limb << (16 * l);
+            }
+
+            uint c = prg.NextUInt32();
+            cases.Add((word, c % 2 == 0 ? counts[(c >> 1) % (uint)counts.Length] : (int)((c >> 1) % (1 << 20))));
+        }
+
+        cases.Add((ulong.MaxValue, (1 << 20) - 1));
+        cases.Add((ulong.MaxValue, 1 << 16));
+        cases.Add((0xFFFF_FFFF_FFFF_0000, (1 << 20) - 1));
+        uint[][] results = await InProcessParties.RunAsync(async abb =>
+        {
+            var r = new uint[cases.Count];
+            for (int i = 0; i < cases.Count; i++)
+            {
+                ShareVector bits = await abb.ToArithmeticKeepingCompanionsAsync(abb.PublicBits([cases[i].Word], 64));
+                ShareVector count = abb.Public([(uint)cases[i].Count]);
+                r[i] = (await SecureGreedyEngine.WideDrawAsync(abb, bits, count, default)).Values[0];
+            }
+
+            return r;
+        });
+        for (int i = 0; i < cases.Count; i++)
+        {
+            uint opened = results[0][i] + results[1][i] + results[2][i];
+            ulong expected = Math.BigMul(cases[i].Word, (ulong)cases[i].Count, out _);
+            Assert.True(expected == opened, $"word {cases[i].Word:x16}, count {cases[i].Count}: expected {expected}, got {opened}");
+        }
+    }
+
+    [Fact]
+    public void TheLayoutAcceptsAMillionCandidatesAndRefusesWhatWouldOverflow()
+    {
+        Feature[] features = [new("f", [new FeatureValue("a", 0, 150), new FeatureValue("b", 0, 150)])];
+        string[] ids = Enumerable.Range(0, 1_000_000).Select(i => $"c{i}").ToArray();
+        Assert.Equal(1_000_000, new SecureSelectionLayout(ids, features, 150).CandidateCount);
+
+        ArgumentException tooMany = Assert.Throws<ArgumentException>(() => new SecureSelectionLayout([.. ids, "one-more"], features, 150));
+        Assert.Contains("1 to 1000000 candidates", tooMany.Message, StringComparison.Ordinal);
+
+        // k·n ≥ 2^30 would let a need·remaining cross product wrap.
+        ArgumentException product = Assert.Throws<ArgumentException>(() => new SecureSelectionLayout(ids, features, 1100));
+        Assert.Contains("below 2^30", product.Message, StringComparison.Ordinal);
+    }
 }
