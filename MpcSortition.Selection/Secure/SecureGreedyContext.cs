@@ -147,13 +147,14 @@ internal sealed class SecureGreedyContext
                 }
             }
         });
-        XrT = _abb.Map(x, n * r, (s, o) =>
+        int stride = ColumnStride;
+        XrT = _abb.Map(x, stride * r, (s, o) =>
         {
             for (int j = 0; j < n; j++)
             {
                 for (int c = 0; c < r; c++)
                 {
-                    o[(c * n) + j] = s[(j * v) + reduced[c]];
+                    o[(c * stride) + j] = s[(j * v) + reduced[c]];
                 }
             }
         });
@@ -281,15 +282,46 @@ internal sealed class SecureGreedyContext
         });
     }
 
-    /// <summary>R × n: row c is the per-person vector (for a product with the transposed reduced columns).</summary>
+    /// <summary>Column sums are inner products of rows of at most this many terms (a column of n is cut into
+    /// ⌈n / width⌉ zero-padded pieces whose sums are added locally), so that no single row is very long.</summary>
+    internal const int ColumnPiece = 1024;
+
+    /// <summary>The length of a piece of a column: min(n, <see cref="ColumnPiece"/>).</summary>
+    internal int ColumnWidth => Math.Min(_n, ColumnPiece);
+
+    /// <summary>Pieces per column.</summary>
+    internal int ColumnPieces => (_n + ColumnWidth - 1) / ColumnWidth;
+
+    /// <summary>A column of n padded to whole pieces.</summary>
+    internal int ColumnStride => ColumnPieces * ColumnWidth;
+
+    /// <summary>R × stride: row c is the per-person vector, zero-padded (for a product with <see cref="XrT"/>).</summary>
     internal ShareVector TiledRows(ShareVector perPerson)
     {
-        int n = _n, r = _r;
-        return _abb.Map(perPerson, n * r, (s, o) =>
+        int n = _n, r = _r, stride = ColumnStride;
+        return _abb.Map(perPerson, stride * r, (s, o) =>
         {
             for (int c = 0; c < r; c++)
             {
-                s.CopyTo(o.Slice(c * n, n));
+                s.CopyTo(o.Slice(c * stride, n));
+            }
+        });
+    }
+
+    /// <summary>The inner-product group of Σ_j a[j]·x[j,v] over the reduced columns (R·pieces outputs); finish with
+    /// <see cref="ColumnSums"/>.</summary>
+    internal (ShareVector X, ShareVector Y, int Length, int Outputs) ColumnSumGroup(ShareVector perPerson) =>
+        (XrT, TiledRows(perPerson), ColumnWidth, _r * ColumnPieces);
+
+    /// <summary>R column sums from the pieces of <see cref="ColumnSumGroup"/>.</summary>
+    internal ShareVector ColumnSums(ShareVector pieces)
+    {
+        int per = ColumnPieces;
+        return per == 1 ? pieces : _abb.Map(pieces, _r, (s, o) =>
+        {
+            for (int c = 0; c < o.Length; c++)
+            {
+                o[c] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(c * per, per));
             }
         });
     }

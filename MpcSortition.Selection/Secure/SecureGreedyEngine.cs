@@ -91,8 +91,8 @@ internal sealed class SecureGreedyEngine
 
             // ---- 1. remaining[v] = Σ_j alive[j]·x[j,v]: R inner products of length n (with the rule's in the same round).
             (ShareVector X, ShareVector Y, int Length, int Outputs)[] extra = _rule.AliveRoundProducts(state);
-            ShareVector[] r1 = await c.InnerProductsAsync([(c.XrT, c.TiledRows(alive), _n, c.R), .. extra]).ConfigureAwait(false);
-            ShareVector remaining = c.ExpandColumnSums(r1[0], c.Sum(alive));
+            ShareVector[] r1 = await c.InnerProductsAsync([c.ColumnSumGroup(alive), .. extra]).ConfigureAwait(false);
+            ShareVector remaining = c.ExpandColumnSums(c.ColumnSums(r1[0]), c.Sum(alive));
             _rule.TakeAliveRoundProducts(r1.AsSpan(1), state);
 
             // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0.
@@ -159,7 +159,7 @@ internal sealed class SecureGreedyEngine
                 pick.Values.ToArray()));
 
             // ---- 10. count the pick into its values (R inner products of length n); record it.
-            ShareVector pickSums = (await c.InnerProductsAsync((c.XrT, c.TiledRows(pick), _n, c.R)).ConfigureAwait(false))[0];
+            ShareVector pickSums = c.ColumnSums((await c.InnerProductsAsync(c.ColumnSumGroup(pick)).ConfigureAwait(false))[0]);
             selected = _abb.Add(selected, c.ExpandColumnSums(pickSums, c.Sum(pick)));
             panel = _abb.Add(panel, pick);
             order = _abb.Add(order, _abb.MultiplyPublic(pick, (uint)(t + 1)));

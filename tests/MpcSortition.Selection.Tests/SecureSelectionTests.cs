@@ -324,7 +324,7 @@ public sealed class SecureSelectionTests
     public void TheLayoutRejectsWhatTheProtocolCannotHandle()
     {
         Feature[] features = [new("g", [new FeatureValue("a", 0, 1)])];
-        Assert.Throws<ArgumentException>(() => new SecureSelectionLayout(Enumerable.Range(0, 1 << 15).Select(i => $"p{i}"), features, 1));
+        Assert.Throws<ArgumentException>(() => new SecureSelectionLayout(Enumerable.Range(0, SecureSelectionLayout.MaxCandidates + 1).Select(i => $"p{i}"), features, 1));
         Assert.Throws<ArgumentException>(() => new SecureSelectionLayout([], features, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SecureSelectionLayout(["p0"], features, 2));
         Assert.Throws<ArgumentException>(() => new SecureSelectionLayout(["p0", "p1"], [new("g", [new FeatureValue("a", 0, 1 << 29)])], 2));
