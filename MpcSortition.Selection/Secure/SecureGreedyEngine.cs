@@ -21,6 +21,10 @@ internal sealed class SecureGreedyEngine
 {
     private const int LimbBits = 16;
 
+    /// <summary>Audit label of the masked opening that makes the wide draw's count split replicated (replicated engine,
+    /// n above <see cref="SecureSelectionLayout.SmallDrawLimit"/> only).</summary>
+    internal const string CountSplitLabel = "selection: the count's upper bits minus a fresh random mask (makes them replicated)";
+
     /// <summary>Audit label of the masked opening that makes the draw's rank replicated (replicated engine only).</summary>
     internal const string RankLabel = "selection: the draw's rank minus a fresh random mask (makes it replicated)";
 
@@ -364,12 +368,17 @@ internal sealed class SecureGreedyEngine
         return await FinishWideDrawAsync(abb, m, ct).ConfigureAwait(false);
     }
 
-    /// <summary>The wide draw's factors: (u₀..u₃, u₀..u₃) and (c₀ ×4, c₁ ×4), 9 rounds for the split of c.</summary>
+    /// <summary>The wide draw's factors: (u₀..u₃, u₀..u₃) and (c₀ ×4, c₁ ×4), 9 rounds for the split of c (10 on the
+    /// replicated engine, which makes c₁ replicated again).</summary>
     internal static async ValueTask<(ShareVector Limbs, ShareVector Counts)> WideDrawFactorsAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
     {
         const int limbs = 64 / LimbBits;
         (ShareVector u, _) = DrawFactors(abb, wordBits, count);
         ShareVector high = await abb.ShiftRightAsync(count, LimbBits, ct).ConfigureAwait(false);
+
+        // The shift returns an additive sharing; on the replicated engine make it replicated again (one masked value),
+        // or the products below would be additive and the eligible people multiplied in the same round with them too.
+        high = await abb.ToReplicatedAsync(high, CountSplitLabel, ct).ConfigureAwait(false);
         ShareVector low = abb.Subtract(count, abb.MultiplyPublic(high, 1u << LimbBits));
         ShareVector split = abb.Concat(low, high);
         return (abb.Concat(u, u), abb.Map(split, 2 * limbs, (s, o) =>
