@@ -83,6 +83,17 @@ internal sealed class SecureGreedyEngine
         }
 
         ShareVector below = _abb.Public(belowPublic);
+        var fullPublic = new uint[_v];
+        var oneMinusMax = new uint[_v];
+        var oneMinusMin = new uint[_v];
+        for (int v = 0; v < _v; v++)
+        {
+            fullPublic[v] = c.Max[v] == 0 ? 1u : 0u;
+            oneMinusMax[v] = 1u - c.Max[v];
+            oneMinusMin[v] = 1u - c.Min[v];
+        }
+
+        ShareVector full = _abb.Public(fullPublic);
         ShareVector deficit = _abb.Public(c.Min);
         ShareVector failures = _abb.Public([0u]);
         ShareVector panel = _abb.Public(new uint[_n]);
@@ -104,18 +115,23 @@ internal sealed class SecureGreedyEngine
 
             // ---- 3. one batch of sign bits: D, remaining − 1 ("nobody left"), rem + sel − min ("min unreachable"), the rule's.
             ShareVector unreachableArg = _abb.AddPublic(_abb.Add(remaining, selected), c.NegatedMin);
-            BitShareVector[] signs = await c.SignsAsync([d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg, .. _rule.SignInputs(state)]).ConfigureAwait(false);
+            // Also [selected ≥ max − 1] and [selected < min − 1], from which this step's pick updates full and below
+            // with one multiplication (step 11) instead of a comparison after it.
+            BitShareVector[] signs = await c.SignsAsync([d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg, _abb.AddPublic(selected, oneMinusMax), _abb.AddPublic(selected, oneMinusMin), .. _rule.SignInputs(state)]).ConfigureAwait(false);
             BitShareVector lessThan = signs[0], empty = signs[1], unreachable = signs[2];
 
             // ---- 4. the chosen value as one-hot bits (values with nobody alive lose to all others).
             BitShareVector winnerBits = await WinnerAsync(lessThan, empty).ConfigureAwait(false);
 
             // ---- 5. B2A of everything boolean so far, of the tape word, and of the rule's bits.
-            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, word, .. _rule.BooleanInputs(signs.AsSpan(3))]).ConfigureAwait(false);
+            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, word, _abb.Not(signs[3]), signs[4], .. _rule.BooleanInputs(signs.AsSpan(5))]).ConfigureAwait(false);
             ShareVector winner = arith[0], unreachableA = arith[1], wordBits = arith[2];
 
+            // [selected = max − 1] = [selected ≥ max − 1] − full; [selected = min − 1] = below − [selected < min − 1].
+            ShareVector atMaxLessOne = _abb.Subtract(arith[3], full), atMinLessOne = _abb.Subtract(below, arith[4]);
+
             // ---- 6. eligible people e_j and their count (the rule's); e_j = alive_j·y_j may be left to step 7's round.
-            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[3..]).ConfigureAwait(false);
+            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[5..]).ConfigureAwait(false);
             ShareVector count = people.Count;
 
             // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs (its products with e_j's).
@@ -164,15 +180,16 @@ internal sealed class SecureGreedyEngine
 
             // ---- 10. count the pick into its values (R inner products of length n); record it.
             ShareVector pickSums = c.ColumnSums((await c.InnerProductsAsync(c.ColumnSumGroup(pick)).ConfigureAwait(false))[0]);
-            selected = _abb.Add(selected, c.ExpandColumnSums(pickSums, c.Sum(pick)));
+            ShareVector pickX = c.ExpandColumnSums(pickSums, c.Sum(pick));
+            selected = _abb.Add(selected, pickX);
             panel = _abb.Add(panel, pick);
             order = _abb.Add(order, _abb.MultiplyPublic(pick, (uint)(t + 1)));
 
-            // ---- 11–12. full[v] = [selected ≥ max], below[v] = [selected < min].
-            BitShareVector[] s11 = await c.SignsAsync(_abb.AddPublic(selected, c.NegatedMax), _abb.AddPublic(selected, c.NegatedMin)).ConfigureAwait(false);
-            ShareVector[] a12 = await c.ToArithmeticAsync(_abb.Not(s11[0]), s11[1]).ConfigureAwait(false);
-            ShareVector full = a12[0];
-            below = a12[1];
+            // ---- 11–12. full[v] = [selected ≥ max], below[v] = [selected < min]: selected grows by pickX ∈ {0, 1}, so
+            // full gains pickX·[old = max − 1] and below loses pickX·[old = min − 1] (one round).
+            ShareVector[] r11 = await c.MulAsync((pickX, atMaxLessOne), (pickX, atMinLessOne)).ConfigureAwait(false);
+            full = _abb.Add(full, r11[0]);
+            below = _abb.Subtract(below, r11[1]);
             if (t == _k - 1)
             {
                 break; // the final check needs only `below`
