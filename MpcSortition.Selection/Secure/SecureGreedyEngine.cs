@@ -195,16 +195,60 @@ internal sealed class SecureGreedyEngine
                 break; // the final check needs only `below`
             }
 
-            // ---- 13–16. remove the pick, its household and everyone in a full value; deficit for the next step.
-            // fullOf[j] = Σ_v full[v]·x[j,v] = Σ_f full[last f] + Σ_reduced (full[v] − full[last f(v)])·x[j,v]: n inner products.
-            ShareVector fullOf = (await c.InnerProductsAsync((c.Xr, c.ReducedCols(full), c.R, _n)).ConfigureAwait(false))[0];
-            fullOf = _abb.Add(fullOf, c.Broadcast(c.LastValueSum(full), _n));
-            ShareVector blocked = _abb.Add(fullOf, c.GroupSums(pick));
-            BitShareVector keepBits = await _abb.IsZeroAsync(blocked, _ct).ConfigureAwait(false);
-            ShareVector keep = await _abb.ToArithmeticKeepingCompanionsAsync(keepBits, _ct).ConfigureAwait(false);
-            ShareVector[] r16 = await c.MulAsync((alive, keep), (_abb.AddPublic(_abb.Negate(selected), c.Min), below)).ConfigureAwait(false);
-            alive = r16[0];
-            deficit = r16[1];
+            // ---- 13–16. remove the pick, its household and everyone in a value that became full now (the alive people
+            // have no value that was full before: removals are monotone); deficit for the next step.
+            // newFullOf[j,f] = Σ_{v ∈ f} newFull[v]·x[j,v] ∈ {0, 1} (one-hot per feature): n·F inner products; then
+            // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree (⌈log2(F + 2)⌉ rounds, no comparison).
+            ShareVector newFull = r11[0];
+            ShareVector newFullOf = (await c.InnerProductsAsync((c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f)).ConfigureAwait(false))[0];
+            newFullOf = _abb.Add(newFullOf, c.LastValueRows(newFull));
+            ShareVector notFull = _abb.AddPublic(_abb.Negate(newFullOf), 1u);
+            var factors = new List<ShareVector>(_f + 2) { alive, _abb.AddPublic(_abb.Negate(c.GroupSums(pick)), 1u) };
+            for (int f = 0; f < _f; f++)
+            {
+                int feature = f, width = _f;
+                factors.Add(_abb.Map(notFull, _n, (src, o) =>
+                {
+                    for (int j = 0; j < o.Length; j++)
+                    {
+                        o[j] = src[(j * width) + feature];
+                    }
+                }));
+            }
+
+            ShareVector deficitFactor = _abb.AddPublic(_abb.Negate(selected), c.Min);
+            bool deficitDone = false;
+            while (factors.Count > 1 || !deficitDone)
+            {
+                var pairs = new List<(ShareVector X, ShareVector Y)>();
+                for (int i = 0; i + 1 < factors.Count; i += 2)
+                {
+                    pairs.Add((factors[i], factors[i + 1]));
+                }
+
+                if (!deficitDone)
+                {
+                    pairs.Add((deficitFactor, below));
+                }
+
+                ShareVector[] products = await c.MulAsync([.. pairs]).ConfigureAwait(false);
+                var next = new List<ShareVector>(products.Length + 1);
+                next.AddRange(products.Take(factors.Count / 2));
+                if (factors.Count % 2 == 1)
+                {
+                    next.Add(factors[^1]);
+                }
+
+                if (!deficitDone)
+                {
+                    deficit = products[^1];
+                    deficitDone = true;
+                }
+
+                factors = next;
+            }
+
+            alive = factors[0];
         }
 
         // ---- end: success iff no step failed and every minimum is met.
