@@ -240,10 +240,12 @@ public sealed class LatencyTransport : ITransport
             {
                 while (reader.TryRead(out Pending message))
                 {
-                    TimeSpan wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), message.Due);
-                    if (wait > TimeSpan.Zero)
+                    // The timer may fire a little early (millisecond ticks): wait again until the due time has passed,
+                    // so a message never leaves before its latency.
+                    TimeSpan wait;
+                    while ((wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), message.Due)) > TimeSpan.Zero)
                     {
-                        await Task.Delay(wait, _stop.Token).ConfigureAwait(false);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(1, Math.Ceiling(wait.TotalMilliseconds))), _stop.Token).ConfigureAwait(false);
                     }
 
                     await _inner.SendAsync(peer, message.Payload, _stop.Token).ConfigureAwait(false);

@@ -171,7 +171,7 @@ internal sealed class SecureGreedyContext
     }
 
     /// <summary>Audit label of the masked opening that makes the pool's shares replicated (replicated engine only).</summary>
-    internal const string ReplicateLabel = "selection: pool shares minus a fresh random mask (makes them replicated)";
+    internal const string ReplicateLabel = SecureSelector.MaskedPoolLabel;
 
     /// <summary>Number of candidates n.</summary>
     internal int N => _n;

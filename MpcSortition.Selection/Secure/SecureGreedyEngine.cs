@@ -23,10 +23,10 @@ internal sealed class SecureGreedyEngine
 
     /// <summary>Audit label of the masked opening that makes the wide draw's count split replicated (replicated engine,
     /// n above <see cref="SecureSelectionLayout.SmallDrawLimit"/> only).</summary>
-    internal const string CountSplitLabel = "selection: the count's upper bits minus a fresh random mask (makes them replicated)";
+    internal const string CountSplitLabel = SecureSelector.MaskedCountSplitLabel;
 
     /// <summary>Audit label of the masked opening that makes the draw's rank replicated (replicated engine only).</summary>
-    internal const string RankLabel = "selection: the draw's rank minus a fresh random mask (makes it replicated)";
+    internal const string RankLabel = SecureSelector.MaskedRankLabel;
 
     private readonly SecureGreedyContext _c;
     private readonly IArithmeticBlackBox _abb;
