@@ -99,16 +99,21 @@ internal sealed class SecureGreedyEngine
         ShareVector panel = _abb.Public(new uint[_n]);
         ShareVector order = _abb.Public(new uint[_n]);
 
+        // The rule's products for step 0 (for later steps they join the previous step's removal round).
+        (ShareVector X, ShareVector Y, int Length, int Outputs)[] first = _rule.AliveRoundProducts(new SecureStepState(0, alive, selected, below, deficit));
+        if (first.Length > 0)
+        {
+            _rule.TakeAliveRoundProducts(await c.InnerProductsAsync(first).ConfigureAwait(false), new SecureStepState(0, alive, selected, below, deficit));
+        }
+
         for (int t = 0; t < _k; t++)
         {
             BitShareVector word = _abb.SliceBits(tape, 64 * t, 64);
             var state = new SecureStepState(t, alive, selected, below, deficit);
 
             // ---- 1. remaining[v] = Σ_j alive[j]·x[j,v]: R inner products of length n (with the rule's in the same round).
-            (ShareVector X, ShareVector Y, int Length, int Outputs)[] extra = _rule.AliveRoundProducts(state);
-            ShareVector[] r1 = await c.InnerProductsAsync([c.ColumnSumGroup(alive), .. extra]).ConfigureAwait(false);
+            ShareVector[] r1 = await c.InnerProductsAsync(c.ColumnSumGroup(alive)).ConfigureAwait(false);
             ShareVector remaining = c.ExpandColumnSums(c.ColumnSums(r1[0]), c.Sum(alive));
-            _rule.TakeAliveRoundProducts(r1.AsSpan(1), state);
 
             // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0.
             ShareVector d = await _rule.PreferenceAsync(state, remaining).ConfigureAwait(false);
@@ -200,7 +205,11 @@ internal sealed class SecureGreedyEngine
             // newFullOf[j,f] = Σ_{v ∈ f} newFull[v]·x[j,v] ∈ {0, 1} (one-hot per feature): n·F inner products; then
             // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree (⌈log2(F + 2)⌉ rounds, no comparison).
             ShareVector newFull = r11[0];
-            ShareVector newFullOf = (await c.InnerProductsAsync((c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f)).ConfigureAwait(false))[0];
+            // The rule's products for the next step (they may use its below and selected only) join this round.
+            var nextState = new SecureStepState(t + 1, alive, selected, below, deficit);
+            ShareVector[] r13 = await c.InnerProductsAsync([(c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f), .. _rule.AliveRoundProducts(nextState)]).ConfigureAwait(false);
+            _rule.TakeAliveRoundProducts(r13.AsSpan(1), nextState);
+            ShareVector newFullOf = r13[0];
             newFullOf = _abb.Add(newFullOf, c.LastValueRows(newFull));
             ShareVector notFull = _abb.AddPublic(_abb.Negate(newFullOf), 1u);
             var factors = new List<ShareVector>(_f + 2) { alive, _abb.AddPublic(_abb.Negate(c.GroupSums(pick)), 1u) };

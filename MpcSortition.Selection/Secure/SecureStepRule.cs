@@ -27,8 +27,10 @@ internal abstract class SecureStepRule
     /// <summary>The attempt's shared machinery.</summary>
     protected SecureGreedyContext Context { get; }
 
-    /// <summary>Step 1: inner products to compute in the same round as the remaining counts (none by default); see
-    /// <see cref="SecureGreedyContext.InnerProductsAsync"/>.</summary>
+    /// <summary>Inner products the rule needs at step <c>state.Step</c> (none by default); see
+    /// <see cref="SecureGreedyContext.InnerProductsAsync"/>. They are computed in the previous step's removal round
+    /// (for step 0 in a round of their own before the steps), so they may use <c>state.Below</c> and
+    /// <c>state.Selected</c> only (the other fields are not final yet).</summary>
     /// <param name="state">The state at the start of the step.</param>
     /// <returns>The groups (x, y, row length, rows).</returns>
     internal virtual (ShareVector X, ShareVector Y, int Length, int Outputs)[] AliveRoundProducts(in SecureStepState state) => [];

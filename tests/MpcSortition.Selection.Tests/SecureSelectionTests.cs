@@ -152,7 +152,7 @@ public sealed class SecureSelectionTests
     [Theory]
     [InlineData("legacy", 1221)]
     [InlineData("legacy-clamped", 1221)]
-    [InlineData("two-phase", 1441)]
+    [InlineData("two-phase", 1442)]
     public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
     {
         // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
