@@ -49,6 +49,12 @@ internal sealed class NodeConfig
     /// <summary>The black box: beaver or replicated (default replicated); the same at every provider.</summary>
     public string? Engine { get; set; }
 
+    /// <summary>SIMULATION: one-way latency added to every message (e.g. "10ms").</summary>
+    public string? Latency { get; set; }
+
+    /// <summary>SIMULATION: bandwidth cap per link (e.g. "1Gbit").</summary>
+    public string? Bandwidth { get; set; }
+
     internal static NodeConfig Load(string path) =>
         JsonSerializer.Deserialize<NodeConfig>(File.ReadAllText(path), new JsonSerializerOptions { PropertyNameCaseInsensitive = true, ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })
         ?? throw new JsonException("the file is empty");
@@ -92,6 +98,8 @@ internal static class NodeCommand
         {
             config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed, newRun, engine,
         };
+        var network = new NetworkSimulation();
+        network.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             NodeConfig c;
@@ -121,6 +129,9 @@ internal static class NodeCommand
             c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
             c.NewRun = parse.GetValue(newRun) ? true : c.NewRun;
             c.Engine = parse.GetValue(engine) ?? c.Engine;
+            (string? latency, string? bandwidth) = network.Read(parse);
+            c.Latency = latency ?? c.Latency;
+            c.Bandwidth = bandwidth ?? c.Bandwidth;
             return await ProviderNode.RunAsync(c, ct);
         });
         return command;

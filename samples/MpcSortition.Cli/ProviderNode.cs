@@ -74,6 +74,15 @@ internal static class ProviderNode
         }
 
         TimeSpan timeout = TimeSpan.FromSeconds(timeoutSeconds);
+        NetworkConditions? network;
+        try
+        {
+            network = NetworkSimulation.Parse(c.Latency, c.Bandwidth);
+        }
+        catch (FormatException e)
+        {
+            return Cli.Fail(2, $"party {me}: {e.Message}");
+        }
         string roundPath = c.Round ?? Path.Combine(c.Data!, DealCommand.RoundFileName);
         string sharesPath = c.Shares ?? Path.Combine(c.Data!, DealCommand.SharesFileName(me));
         string outDir = c.Out ?? c.Data ?? Directory.GetCurrentDirectory();
@@ -171,7 +180,12 @@ internal static class ProviderNode
                 OperationTimeout = timeout,
                 ConnectionRefused = refused => Console.Error.WriteLine($"party {me}: refused a connection that is not a peer: {refused}"),
             };
-            ITransport transport = await TlsTransport.ConnectAsync(transportOptions, cancellationToken);
+            ITransport transport = NetworkSimulation.Wrap(await TlsTransport.ConnectAsync(transportOptions, cancellationToken), network);
+            if (NetworkSimulation.Describe(network) is string simulated)
+            {
+                Console.Error.WriteLine($"party {me}: {simulated}");
+            }
+
             TimeSpan connected = clock.Elapsed;
             var options = new ProviderRunOptions
             {

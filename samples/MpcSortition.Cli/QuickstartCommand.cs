@@ -32,9 +32,15 @@ internal static class QuickstartCommand
         {
             outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn, engine,
         };
+        var network = new NetworkSimulation();
+        network.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
             new Settings(parse.GetValue(outDir), parse.GetValue(seed), parse.GetValue(strategy)!, parse.GetValue(attempts), parse.GetValue(timeout),
-                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn)) { Engine = parse.GetValue(engine)! },
+                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn))
+            {
+                Engine = parse.GetValue(engine)!,
+                Network = network.Read(parse),
+            },
             ct));
         return command;
     }
@@ -43,6 +49,9 @@ internal static class QuickstartCommand
     {
         /// <summary>The providers' black box (beaver or replicated).</summary>
         public string Engine { get; init; } = "replicated";
+
+        /// <summary>SIMULATION: the raw --latency and --bandwidth values, passed on to the providers.</summary>
+        internal (string? Latency, string? Bandwidth) Network { get; init; }
     }
 
     private static async Task<int> RunAsync(Settings s, CancellationToken cancellationToken)
@@ -50,6 +59,16 @@ internal static class QuickstartCommand
         if (s.Attempts < 1)
         {
             return Cli.Fail(2, "--attempts must be at least 1.");
+        }
+
+        MpcSortition.Protocols.NetworkConditions? network;
+        try
+        {
+            network = NetworkSimulation.Parse(s.Network.Latency, s.Network.Bandwidth);
+        }
+        catch (FormatException e)
+        {
+            return Cli.Fail(2, e.Message);
         }
 
         if (ProviderNode.CheckTimeout(s.Timeout) is string timeoutError)
@@ -146,7 +165,7 @@ internal static class QuickstartCommand
             var readers = new List<Task>();
             for (int p = 0; p < LocalParties.Parties; p++)
             {
-                Process child = LocalParties.StartSelf(NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed, s.Engine.Trim().ToLowerInvariant()), redirect: true, password);
+                Process child = LocalParties.StartSelf([.. NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed, s.Engine.Trim().ToLowerInvariant()), .. NetworkSimulation.Arguments(network)], redirect: true, password);
                 children.Add(child);
                 int party = p;
                 readers.Add(Pump(child.StandardError, line =>
