@@ -63,7 +63,8 @@ public sealed class ProviderRunTests
         Assert.Equal(reference.Attempts, results[0].Attempts);
         Assert.Equal(results[0].Panel, other[0].Panel);
         (ProviderRunResult replicated, ProviderRunResult beaver) = engine == BlackBoxEngine.Replicated ? (results[0], other[0]) : (other[0], results[0]);
-        Assert.True(replicated.Cost.Rounds <= beaver.Cost.Rounds, $"replicated {replicated.Cost.Rounds} rounds, Beaver {beaver.Cost.Rounds}");
+        // At most one more round per attempt on the replicated engine: the pool's masked re-sharing (docs/secure-selection.md).
+        Assert.True(replicated.Cost.Rounds <= beaver.Cost.Rounds + replicated.Attempts, $"replicated {replicated.Cost.Rounds} rounds, Beaver {beaver.Cost.Rounds}");
         long mine = results.Sum(r => r.Cost.BytesSent), theirs = other.Sum(r => r.Cost.BytesSent);
         Assert.True(engine == BlackBoxEngine.Replicated ? mine < theirs : mine > theirs, $"{engine}: {mine} bytes, the other engine {theirs}");
     }

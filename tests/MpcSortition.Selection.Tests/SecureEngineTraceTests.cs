@@ -39,8 +39,11 @@ public sealed class SecureEngineTraceTests
 
         if (engine == BlackBoxEngine.Replicated)
         {
-            // No masked opening inside an attempt on the replicated engine: every message is a re-randomised component.
-            Assert.All(auditA, Assert.Empty);
+            // On the replicated engine the only openings inside an attempt are the selection's declared re-sharings of
+            // the pool and the rank (a uniform mask subtracted, docs/security.md §7); every other message is a
+            // re-randomised component.
+            Assert.All(auditA, a => Assert.All(a, e => Assert.Contains(e.Label, SecureSelector.MaskedLabels)));
+            Assert.All(auditA, a => Assert.Contains(a, e => e.Label == SecureSelector.MaskedPoolLabel));
         }
         else
         {
@@ -49,7 +52,7 @@ public sealed class SecureEngineTraceTests
     }
 
     [Fact]
-    public async Task The_replicated_engine_needs_no_more_rounds_and_fewer_bytes_than_Beaver_for_an_attempt()
+    public async Task The_replicated_engine_needs_at_most_one_more_round_and_half_the_bytes_of_Beaver_for_an_attempt()
     {
         SelectionProblem problem = Instances.ReadFixture150().ToProblem(22);
         (TraceEntry[][] beaver, _) = await OneAttemptAsync(problem, "legacy", BlackBoxEngine.Beaver);
@@ -58,7 +61,9 @@ public sealed class SecureEngineTraceTests
         static long Sent(TraceEntry[] t) => t.Where(e => e.Direction == TraceDirection.Sent).Sum(e => (long)e.Bytes);
         for (int p = 0; p < 3; p++)
         {
-            Assert.True(Rounds(replicated[p]) <= Rounds(beaver[p]), $"party {p}: {Rounds(replicated[p])} rounds against {Rounds(beaver[p])}");
+            // One extra round at most: the pool's masked re-sharing, which Beaver does not need (its rank re-sharing per
+            // step is paid back by the one-round B2A of replicated bits).
+            Assert.True(Rounds(replicated[p]) <= Rounds(beaver[p]) + 1, $"party {p}: {Rounds(replicated[p])} rounds against {Rounds(beaver[p])}");
             Assert.True(2 * Sent(replicated[p]) <= Sent(beaver[p]), $"party {p}: {Sent(replicated[p])} bytes against {Sent(beaver[p])}");
         }
     }
