@@ -71,7 +71,11 @@ for lib in "${libs[@]}"; do
     jq --arg f "$tests" '."stryker-config"."test-case-filter" = $f' "$root/eng/stryker/$lib.json" >"$config"
   fi
   args=(-f "$config" -O "$out" --skip-version-check --concurrency 1)
-  [ -n "$since" ] && args+=("--since:$since")
+  # Stryker resolves only branch names, tags and full commit ids, not HEAD~1: pass the commit id.
+  if [ -n "$since" ]; then
+    sha=$(git rev-parse --verify --quiet "$since^{commit}") || { echo "--since: no commit '$since'" >&2; exit 2; }
+    args+=("--since:$sha")
+  fi
   for f in "${files[@]}"; do args+=(-m "$f"); done
   echo "== mutation testing: $lib ($(test_project "$lib")) -> $out"
   start=$(date +%s)
