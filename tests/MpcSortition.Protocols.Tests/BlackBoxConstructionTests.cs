@@ -51,4 +51,34 @@ public sealed class BlackBoxConstructionTests
         Assert.Equal(new[] { 0xfffcd958b635ae51UL, 0x13f07b347169b4d4UL }, bits.Words.ToArray());
         await SeededSessions.DisposeAllAsync(sessions.Where((_, p) => p != 1));
     }
+
+    [Fact]
+    public async Task Creating_a_black_box_for_two_parties_is_refused_and_closes_the_transport()
+    {
+        // The dealer-free triples need three parties; CreateAsync must not leave the session (and its links) open.
+        ITransport[] transports = InMemoryNetwork.Create(2, Parties.TestTimeout);
+        Task<SemiHonestBlackBox>[] creating = transports.Select(t => SemiHonestBlackBox.CreateAsync(t)).ToArray();
+        foreach (Task<SemiHonestBlackBox> c in creating)
+        {
+            ArgumentException e = await Assert.ThrowsAsync<ArgumentException>(() => c);
+            Assert.Equal("session", e.ParamName);
+            Assert.Contains("exactly 3 parties", e.Message, StringComparison.Ordinal);
+        }
+
+        foreach (ITransport t in transports)
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => t.SendAsync(1 - t.PartyIndex, new byte[1]).AsTask());
+        }
+    }
+
+    [Fact]
+    public void A_batch_over_the_documented_maximum_is_refused_with_the_way_out()
+    {
+        // 2^27 + 1 values would need 512 MiB per handle, too much for a unit test; the bound every engine applies.
+        OperationGate.CheckBatch(SemiHonestBlackBox.MaxBatch, SemiHonestBlackBox.MaxBatch);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => OperationGate.CheckBatch(SemiHonestBlackBox.MaxBatch + 1, SemiHonestBlackBox.MaxBatch));
+        Assert.Equal("length", e.ParamName);
+        Assert.Contains("split the batch", e.Message, StringComparison.Ordinal);
+        Assert.Equal(ReplicatedBlackBox.MaxBatch, SemiHonestBlackBox.MaxBatch);
+    }
 }
