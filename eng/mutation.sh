@@ -8,7 +8,7 @@
 #   eng/mutation.sh                      Core and Selection (the plaintext files)
 #   eng/mutation.sh core protocols       the libraries named (core, selection, protocols)
 #   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
-#   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs'
+#   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs' (repeat for several)
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
 #   eng/mutation.sh --tag NAME ...       write to artifacts/mutation/<library>-NAME (keeps per-file runs apart)
 #   eng/mutation.sh --tests FILTER ...   run only the tests matching a VSTest filter (replaces the config's
@@ -21,7 +21,7 @@ root=$(pwd)
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 since=""
-file=""
+files=()
 break_at=0
 tag=""
 tests=""
@@ -31,8 +31,8 @@ while [ $# -gt 0 ]; do
     --since)
       if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
     --since=*) since="${1#--since=}" ;;
-    --file) file="$2"; shift ;;
-    --file=*) file="${1#--file=}" ;;
+    --file) files+=("$2"); shift ;;
+    --file=*) files+=("${1#--file=}") ;;
     --break-at) break_at="$2"; shift ;;
     --break-at=*) break_at="${1#--break-at=}" ;;
     --tag) tag="$2"; shift ;;
@@ -71,8 +71,12 @@ for lib in "${libs[@]}"; do
     jq --arg f "$tests" '."stryker-config"."test-case-filter" = $f' "$root/eng/stryker/$lib.json" >"$config"
   fi
   args=(-f "$config" -O "$out" --skip-version-check --concurrency 1)
-  [ -n "$since" ] && args+=("--since:$since")
-  [ -n "$file" ] && args+=(-m "$file")
+  # Stryker resolves only branch names, tags and full commit ids, not HEAD~1: pass the commit id.
+  if [ -n "$since" ]; then
+    sha=$(git rev-parse --verify --quiet "$since^{commit}") || { echo "--since: no commit '$since'" >&2; exit 2; }
+    args+=("--since:$sha")
+  fi
+  for f in "${files[@]}"; do args+=(-m "$f"); done
   echo "== mutation testing: $lib ($(test_project "$lib")) -> $out"
   start=$(date +%s)
   (cd "$(test_project "$lib")" && dotnet tool run dotnet-stryker -- "${args[@]}") >"$log" 2>&1
