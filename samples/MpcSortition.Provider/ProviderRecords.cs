@@ -10,7 +10,7 @@ namespace MpcSortition.Provider;
 /// <summary>
 /// Design 2 in the provider service: the optional <c>"records"</c> section of the configuration. With it,
 /// <c>POST /operator/select</c> joins the tax office's records (this provider's <c>records-i.shares</c>) to the checked
-/// pool and runs the selection on the joined rows (<see cref="RecordSelection.RunInSessionAsync"/>); the band counts go to
+/// pool and runs the selection on the joined rows (<c>RecordSelection.RunInSessionAsync</c>); the band counts go to
 /// the analyser only. Example:
 /// <code>
 /// "records": { "shares": "records-0.shares", "matching": "code", "openStatistics": true,
@@ -107,7 +107,7 @@ internal sealed record RecordsConfig(string SharesPath, RecordMatching Matching,
         return new RecordsConfig(resolve(shares), matching, bands, open);
     }
 
-    /// <summary>The join settings for <see cref="RecordSelection.RunInSessionAsync"/>.</summary>
+    /// <summary>The join settings for <c>RecordSelection.RunInSessionAsync</c>.</summary>
     public RecordJoinOptions JoinOptions(int analyser) => new() { Matching = Matching, Bands = Bands, Analyser = analyser, OpenStatistics = OpenStatistics };
 
     /// <summary>Reads this provider's part of the records (before any link is opened); a refusal names the file.</summary>

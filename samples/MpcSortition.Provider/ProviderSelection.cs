@@ -217,14 +217,18 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             }
 
             // 3. The secure selection on the well-formed rows; the panel stays shared for step 4.
-            // With records, the round has the band features after the sign-up questions: the same definition that
-            // RecordSelection builds for the joined pool.
+            // With records (Design 2), the sign-ups are joined to them and the round has the band features after the
+            // sign-up questions (RecordSelection.JoinedRound); the file written below is the round the run selects from.
             RoundDefinition selectionRound;
-            IReadOnlyList<Feature> bandFeatures = config.Records is { } rc ? rc.Bands.Select(b => b.Feature).ToArray() : [];
+            uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
+            string[] keptHashes = kept.Select(i => shares[i].CodeHash).ToArray();
+            SignupShares? signups = records is null ? null : new SignupShares(keptHashes, keptHashes, round.ToFeatures(), keptRows);
+            byte[] seedCommitment = round.TestSeedCommitment is null ? [] : Convert.FromHexString(round.TestSeedCommitment);
             try
             {
-                selectionRound = RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), kept.Select(i => shares[i].CodeHash), [.. round.ToFeatures(), .. bandFeatures], k,
-                    round.TestSeedCommitment is null ? default : Convert.FromHexString(round.TestSeedCommitment));
+                selectionRound = signups is null
+                    ? RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), keptHashes, round.ToFeatures(), k, seedCommitment)
+                    : RecordSelection.JoinedRound(Convert.FromHexString(round.RoundId), signups, config.Records!.JoinOptions(Analyser), k, seedCommitment);
             }
             catch (ArgumentException e)
             {
@@ -235,7 +239,6 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             var definition = new MemoryStream();
             selectionRound.Save(definition);
             FileModes.WriteOwnerOnly(RoundPath(runNumber), definition.ToArray());
-            uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
             ProviderRunResult run;
             RecordJoinResult? joined = null;
             var runOptions = new ProviderRunOptions
@@ -251,7 +254,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             };
             try
             {
-                if (records is null)
+                if (records is null || signups is null)
                 {
                     run = await ProviderRun.RunInSessionAsync(transport, abb, selectionRound, keptRows, runOptions, ct);
                 }
@@ -259,10 +262,8 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 {
                     // Design 2: join the records by code (public look-up, incomes stay shared), append the band columns
                     // and run the same selection on the joined rows; the band counts open to the analyser only.
-                    string[] keptHashes = kept.Select(i => shares[i].CodeHash).ToArray();
-                    var signups = new SignupShares(keptHashes, keptHashes, round.ToFeatures(), keptRows);
-                    RecordSelectionResult design2 = await RecordSelection.RunInSessionAsync(transport, abb, Convert.FromHexString(round.RoundId), signups, records, k,
-                        config.Records!.JoinOptions(Analyser), runOptions, round.TestSeedCommitment is null ? default : Convert.FromHexString(round.TestSeedCommitment), ct);
+                    RecordSelectionResult design2 = await RecordSelection.RunInSessionAsync(transport, abb, selectionRound, signups, records,
+                        config.Records!.JoinOptions(Analyser), runOptions, ct);
                     (joined, run) = (design2.Join, design2.Run);
                 }
             }
@@ -557,7 +558,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 int size = BinaryPrimitives.ReadInt32LittleEndian(theirLength);
                 if (size is < 1 or > 1 << 20)
                 {
-                    throw new SelectException(502, "peer_history", $"Provider {peer} announced a records summary of {size} bytes.");
+                    throw new SelectException(502, "peer_records", $"Provider {peer} announced a records summary of {size} bytes; this service reads 1 to 1048576.");
                 }
 
                 received[peer] = new byte[size];
