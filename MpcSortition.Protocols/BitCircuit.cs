@@ -310,15 +310,15 @@ internal sealed class BitCircuit
     /// All bits of x = Σ shares mod 2^width (arithmetic-to-boolean): carry-save (1 round), generate (1 round),
     /// Sklansky parallel prefix over bits 1..width−2 (⌈log2(width − 2)⌉ rounds). For width 32: 7 rounds.
     /// </summary>
-    internal async ValueTask<ulong[][]> ToBitsAsync(ReadOnlyMemory<uint> shares, int width)
+    internal async ValueTask<ulong[][]> ToBitsAsync(ReadOnlyMemory<uint> shares, int width, ReadOnlyMemory<uint> companion = default)
     {
         if (width == 1)
         {
             RequireThreeParties();
-            return SliceShares(shares, 1);
+            return SliceShares(shares, 1, companion);
         }
 
-        (ulong[][] a, ulong[][] b) = await CarrySaveAsync(shares, width).ConfigureAwait(false);
+        (ulong[][] a, ulong[][] b) = await CarrySaveAsync(shares, width, companion).ConfigureAwait(false);
         var sum = new ulong[width][];
         sum[0] = a[0];
         for (int j = 1; j < width; j++)

@@ -64,18 +64,33 @@ public static partial class ObliviousToolkit
         CheckHandle(abb, x, nameof(x));
         BitSlicing.CheckWidth(bitCount, nameof(bitCount));
         int m = x.Length;
-        var circuit = new BitCircuit(abb, m, cancellationToken);
         ShareVector fresh = await RefreshAsync(abb, x, cancellationToken).ConfigureAwait(false);
-        ulong[][] bits = await circuit.ToBitsAsync(fresh.Array, bitCount).ConfigureAwait(false);
-        var padded = new ulong[bitCount * circuit.Stride];
+        var circuit = new BitCircuit(abb, m, cancellationToken, UseReplicatedCircuit(abb, fresh));
+        ulong[][] bits = await circuit.ToBitsAsync(fresh.Array, bitCount, fresh.Next).ConfigureAwait(false);
+        int stride = circuit.Stride;
+        var padded = new ulong[bitCount * stride];
+        ulong[]? paddedNext = circuit.Replicated ? new ulong[bitCount * stride] : null;
         for (int j = 0; j < bitCount; j++)
         {
-            bits[j].CopyTo(padded, j * circuit.Stride);
+            bits[j].AsSpan(0, stride).CopyTo(padded.AsSpan(j * stride));
+            if (paddedNext is not null)
+            {
+                bits[j].AsSpan(stride, stride).CopyTo(paddedNext.AsSpan(j * stride));
+            }
         }
 
-        var contiguous = new ulong[PackedBits.WordCount(bitCount * m)];
+        int words = PackedBits.WordCount(bitCount * m);
+        var contiguous = new ulong[words];
         BitSlicing.Compact(padded, bitCount, m, contiguous);
-        return abb.FromBitShares(contiguous, bitCount * m);
+        if (paddedNext is null)
+        {
+            return abb.FromBitShares(contiguous, bitCount * m);
+        }
+
+        // Replicated mode: the next party's component of every bit rides along, as the engine's own results do.
+        var contiguousNext = new ulong[words];
+        BitSlicing.Compact(paddedNext, bitCount, m, contiguousNext);
+        return BitShareVector.Own(abb.PartyIndex, bitCount * m, contiguous, contiguousNext);
     }
 
     /// <summary>
@@ -98,7 +113,10 @@ public static partial class ObliviousToolkit
     /// <summary>
     /// Boolean to arithmetic (B2A): every shared bit becomes the shared value 0 or 1 in Z_2^32. Each party's XOR share
     /// is its own trivially shared 0/1 value; they are combined by u ⊕ v = u + v − 2uv: one multiplication round per
-    /// additional party (2 rounds, 32 bytes per bit with three parties). Works for any party count.
+    /// additional party (2 rounds, 32 bytes per bit with three parties). Works for any party count. On the replicated
+    /// engine, bits that carry their companion take one round and 4 bytes per bit instead (party 0 knows b₀ ⊕ b₁; see
+    /// docs/protocols.md), and bits without companion first one resharing round of 1 bit per bit (2 rounds, 4.125 bytes
+    /// per bit); the result is then an additive sharing.
     /// </summary>
     /// <param name="abb">This party's black box.</param>
     /// <param name="bits">The bits (n = bits.BitLength).</param>
@@ -108,6 +126,19 @@ public static partial class ObliviousToolkit
     {
         CheckHandle(abb, bits, nameof(bits));
         int n = bits.BitLength;
+        if (bits.HasCompanion && IsReplicatedEngine(abb))
+        {
+            return await ToArithmeticReplicatedAsync(abb, bits, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (abb is ReplicatedBlackBox replicated && n > 0)
+        {
+            // Additive bits on the replicated engine itself: one resharing round (1 bit per bit) makes them replicated,
+            // then the one-round B2A (4 bytes per bit): 2 rounds as below, a quarter of the bytes.
+            BitShareVector shared = await replicated.ToReplicatedAsync(bits, cancellationToken).ConfigureAwait(false);
+            return await ToArithmeticReplicatedAsync(abb, shared, cancellationToken).ConfigureAwait(false);
+        }
+
         var mine = new uint[n];
         bits = await RefreshBitsAsync(abb, bits, cancellationToken).ConfigureAwait(false);
         ReadOnlySpan<ulong> words = bits.Words;
@@ -126,6 +157,46 @@ public static partial class ObliviousToolkit
         }
 
         return acc;
+    }
+
+    /// <summary>
+    /// B2A of replicated bits b = b₀ ⊕ b₁ ⊕ b₂ (party i holds b_i and b_{i+1}) in one round: party 0 knows
+    /// u = b₀ ⊕ b₁ whole and enters it as its additive share (the others 0); b₂ is already a replicated arithmetic
+    /// sharing whose only non-zero component is component 2 (held by parties 2 and 1). Then b = u + b₂ − 2·u·b₂ with
+    /// one multiplication, in which the engine re-randomises the additive operand's components with a fresh zero
+    /// sharing before sending them (4 bytes per bit to one peer). The result is additive (no companion).
+    /// </summary>
+    private static async ValueTask<ShareVector> ToArithmeticReplicatedAsync(IArithmeticBlackBox abb, BitShareVector bits, CancellationToken cancellationToken)
+    {
+        int n = bits.BitLength;
+        int me = abb.PartyIndex;
+        ReadOnlySpan<ulong> own = bits.Words;
+        ulong[] next = bits.Next!;
+        var u = new uint[n];
+        var b2 = new uint[n];
+        var b2Next = new uint[n];
+        for (int i = 0; i < n; i++)
+        {
+            int w = i >> 6, at = i & 63;
+            uint mine = (uint)(own[w] >> at) & 1u, companion = (uint)(next[w] >> at) & 1u;
+            switch (me)
+            {
+                case 0: // components 0 and 1: u = b₀ ⊕ b₁
+                    u[i] = mine ^ companion;
+                    break;
+                case 1: // components 1 and 2: b₂ is the companion
+                    b2Next[i] = companion;
+                    break;
+                default: // components 2 and 0: b₂ is this party's own
+                    b2[i] = mine;
+                    break;
+            }
+        }
+
+        ShareVector additiveU = ShareVector.Own(me, u);
+        ShareVector replicatedB2 = ShareVector.Own(me, b2, b2Next);
+        ShareVector product = await abb.MultiplyAsync(additiveU, replicatedB2, cancellationToken).ConfigureAwait(false);
+        return abb.Subtract(abb.Add(additiveU, replicatedB2), abb.MultiplyPublic(product, 2));
     }
 
     /// <summary>

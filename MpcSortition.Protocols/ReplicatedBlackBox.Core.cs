@@ -128,6 +128,28 @@ public sealed partial class ReplicatedBlackBox
         }
     }
 
+    /// <summary>The additive → replicated conversion on its own: this party's component re-randomised (kept and sent to the
+    /// previous party) and the next party's re-randomised component (received). One round, one element per element.</summary>
+    private async ValueTask<(T[] Mine, T[] Next)> ReshareAsync<T, TRing>(T[] component, StreamPair reshare, CancellationToken cancellationToken)
+        where T : unmanaged
+        where TRing : IShareRing<T>
+    {
+        int n = component.Length;
+        int bytes = n * Unsafe.SizeOf<T>();
+        byte[] message = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1)), theirs = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+        try
+        {
+            T[] mine = Rerandomise<T, TRing>(component, reshare, MemoryMarshal.Cast<byte, T>(message.AsSpan(0, bytes)));
+            await _session.PassAsync(_prev, message.AsMemory(0, bytes), _next, theirs.AsMemory(0, bytes), cancellationToken).ConfigureAwait(false);
+            return (mine, MemoryMarshal.Cast<byte, T>(theirs.AsSpan(0, bytes)).ToArray());
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(message);
+            ArrayPool<byte>.Shared.Return(theirs);
+        }
+    }
+
     /// <summary>component + ζ for this party's share ζ_i = F(k_{i,i+1}) − F(k_{i−1,i}) of a zero sharing, written to a new
     /// array (returned) and to <paramref name="outgoing"/>.</summary>
     private static T[] Rerandomise<T, TRing>(T[] component, StreamPair reshare, Span<T> outgoing)
@@ -164,8 +186,11 @@ public sealed partial class ReplicatedBlackBox
 
         // z starts as this party's share of a zero sharing: F(k_{i,i+1}) − F(k_{i−1,i}).
         TRing.Fill(zero.Next, z);
-        T[] scratchArray = ArrayPool<T>.Shared.Rent(Math.Max(chunk * Math.Max(rowLength, 1), 1));
-        T[] sumArray = ArrayPool<T>.Shared.Rent(Math.Max(chunk * Math.Max(rowLength, 1), 1));
+        // A block holds ⌊chunk / rowLength⌋ whole rows, or one row longer than a chunk: never more than
+        // max(chunk, rowLength) elements (renting chunk × rowLength kept hundreds of MB per call for long rows).
+        int scratchLength = Math.Max(chunk, rowLength);
+        T[] scratchArray = ArrayPool<T>.Shared.Rent(scratchLength);
+        T[] sumArray = ArrayPool<T>.Shared.Rent(scratchLength);
         try
         {
             for (int start = 0; start < m; start += chunk)

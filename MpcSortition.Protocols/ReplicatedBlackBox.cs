@@ -222,6 +222,25 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
         return BitShareVector.Own(_me, x.BitLength, z, zNext);
     }
 
+    /// <summary>Turns an additive sharing of bits (a handle without companion) into a replicated one in one round: each
+    /// party re-randomises its component with a fresh zero sharing and sends it to its previous party, the other holder
+    /// of that component (one bit per bit, the conversion the additive path of <see cref="AndAsync"/> makes). A handle
+    /// that already carries its companion is returned as it is, without a round.</summary>
+    internal async ValueTask<BitShareVector> ToReplicatedAsync(BitShareVector x, CancellationToken cancellationToken = default)
+    {
+        Check(x);
+        if (x.HasCompanion)
+        {
+            return x;
+        }
+
+        using OperationGate.Scope busy = _gate.Enter(_me);
+        (ulong[] mine, ulong[] next) = await ReshareAsync<ulong, BooleanRing>(x.Array, _reshareBits, cancellationToken).ConfigureAwait(false);
+        PackedBits.ClearTail(mine, x.BitLength);
+        PackedBits.ClearTail(next, x.BitLength);
+        return BitShareVector.Own(_me, x.BitLength, mine, next);
+    }
+
     /// <inheritdoc/>
     public async ValueTask<uint[]> OpenAsync(ShareVector x, string label, CancellationToken cancellationToken = default)
     {

@@ -81,7 +81,7 @@ public class SecureSelectionBenchmarks
         private readonly ShareVector[] _shares = SecurePool.Share(problem);
 
         /// <summary>One attempt; returns party 0's rounds (so the work cannot be optimised away).</summary>
-        internal async Task<long> AttemptAsync(ISecureSelectionStrategy strategy)
+        internal async Task<long> AttemptAsync(ISecureSelectionStrategy strategy, BlackBoxEngine engine = BlackBoxEngine.Replicated)
         {
             long[] rounds = await InProcessParties.RunAsync(async abb =>
             {
@@ -89,7 +89,7 @@ public class SecureSelectionBenchmarks
                 SecurePool pool = SecurePool.FromShares(abb, _layout, _shares[abb.PartyIndex].Values);
                 SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, JointRandomTape.Instance.NextWords(abb, _layout.PanelSize));
                 return abb.Trace.Rounds + attempt.Success.BitLength;
-            });
+            }, new InProcessOptions { Engine = engine });
             return rounds[0];
         }
     }

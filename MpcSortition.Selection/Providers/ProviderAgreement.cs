@@ -126,14 +126,15 @@ public static class ProviderAgreement
         return received.Select(r => (ReadOnlyMemory<byte>)r.AsMemory(32, 32)).ToArray();
     }
 
-    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v3", round id, layout hash,
+    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v4", round id, layout hash,
     /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", the
-    /// seed commitment (or "-") and the run number, joined by '\n' and encoded as UTF-8.</summary>
+    /// seed commitment (or "-"), the run number and the engine ("beaver" or "replicated"), joined by '\n' and encoded as
+    /// UTF-8.</summary>
     internal static byte[] Digest(RoundDefinition round, ProviderRunOptions options, bool publicTape, int run)
     {
         string description = string.Join(
             '\n',
-            "MpcSortition.provider-session.v3",
+            "MpcSortition.provider-session.v4",
             round.RoundId,
             round.LayoutHash,
             options.Strategy.Name,
@@ -142,7 +143,8 @@ public static class ProviderAgreement
             options.RevealComposition ? "composition" : "no-composition",
             publicTape ? "public-tape" : "joint-tape",
             round.SeedCommitment ?? "-",
-            run.ToString(CultureInfo.InvariantCulture));
+            run.ToString(CultureInfo.InvariantCulture),
+            options.Engine == BlackBoxEngine.Beaver ? "beaver" : "replicated");
         return SHA256.HashData(Encoding.UTF8.GetBytes(description));
     }
 }

@@ -49,6 +49,12 @@ public sealed class ProviderRunOptions
     /// certificate. Default <see langword="null"/>: the transcript is exchanged unsigned.</summary>
     public X509Certificate2? SigningCertificate { get; init; }
 
+    /// <summary>The black box the selection runs on; the same at every provider (it is part of the agreed settings).
+    /// Default <see cref="BlackBoxEngine.Replicated"/>: measured faster than <see cref="BlackBoxEngine.Beaver"/> on the
+    /// provider nodes with the same rounds and half the traffic (docs/benchmarks.md, "Engines"). With
+    /// <see cref="ProviderRun.RunInSessionAsync"/> the caller's black box is used and this value only enters the agreed settings.</summary>
+    public BlackBoxEngine Engine { get; init; } = BlackBoxEngine.Replicated;
+
     /// <summary>Called when a run ends without a panel after every attempt (before
     /// <see cref="SecureSelectionFailedException"/> is thrown), with the evidence of that failed run: the three providers
     /// still open their contributions and exchange their transcripts (success bits all 0, no panel commitment), signed
@@ -213,7 +219,7 @@ public static partial class ProviderRun
             Validate(recorder, round, shares, options);
 
             // The agreement comes before the session's seed exchange: nothing secret is used until the peers agree.
-            return await RunCoreAsync(recorder, async () => abb = await SemiHonestBlackBox.CreateAsync(recorder, cancellationToken).ConfigureAwait(false), round, shares, options, cancellationToken).ConfigureAwait(false);
+            return await RunCoreAsync(recorder, async () => abb = await BlackBoxEngines.CreateAsync(recorder, options.Engine, cancellationToken).ConfigureAwait(false), round, shares, options, cancellationToken).ConfigureAwait(false);
         }
         finally
         {

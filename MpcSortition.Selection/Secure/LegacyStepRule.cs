@@ -21,10 +21,11 @@ internal sealed class LegacyStepRule(SecureGreedyContext context, bool clamped) 
         return abb.Subtract(cross[0], cross[1]);
     }
 
-    /// <summary>The alive people with the winning value (one round).</summary>
-    internal override async ValueTask<(ShareVector Eligible, ShareVector Count)> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector aliveX, ShareVector[] converted)
+    /// <summary>The people with the winning value (one round of inner products); alive ∘ y is left to the draw's round.</summary>
+    internal override async ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted)
     {
-        SecureGreedyContext c = Context;
-        return WinnerMembers((await c.MulAsync((c.Cols(winner), aliveX)).ConfigureAwait(false))[0]);
+        ShareVector[] r6 = await Context.InnerProductsAsync(WinnerProducts(winner, remaining)).ConfigureAwait(false);
+        (ShareVector y, ShareVector count) = WinnerMembers(winner, r6);
+        return new EligiblePeople(null, y, count);
     }
 }

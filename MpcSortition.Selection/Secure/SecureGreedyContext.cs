@@ -11,9 +11,6 @@ namespace MpcSortition.Selection.Secure;
 /// </summary>
 internal sealed class SecureGreedyContext
 {
-    /// <summary>Scratch for the n × V broadcasts (FromShares copies it).</summary>
-    private readonly uint[] _scratch;
-
     private readonly IArithmeticBlackBox _abb;
     private readonly SecureSelectionLayout _layout;
     private readonly CancellationToken _ct;
@@ -24,6 +21,7 @@ internal sealed class SecureGreedyContext
     private readonly int _r;
     private readonly int[] _reduced;   // reduced column → value
     private readonly int[] _lastValue; // feature → its last value
+    private readonly int[] _paddedSlot; // reduced column → its place among its feature's reduced columns
 
     internal SecureGreedyContext(IArithmeticBlackBox abb, SecurePool pool, CancellationToken cancellationToken)
     {
@@ -45,7 +43,6 @@ internal sealed class SecureGreedyContext
         Max = _layout.ValueMax.Select(m => (uint)m).ToArray();
         NegatedMin = Negated(Min);
         NegatedMax = Negated(Max);
-        _scratch = new uint[checked(_n * Math.Max(_v, _f))];
         _valueFeature = new int[_v];
         for (int f = 0; f < _f; f++)
         {
@@ -63,17 +60,14 @@ internal sealed class SecureGreedyContext
 
         _reduced = Enumerable.Range(0, _v).Where(v => v != _lastValue[_valueFeature[v]]).ToArray();
         _r = _reduced.Length;
-        ReadOnlySpan<uint> xs = X.Values;
-        var xr = new uint[_n * _r];
-        for (int j = 0; j < _n; j++)
+        _paddedSlot = new int[_r];
+        var used = new int[_f];
+        for (int c = 0; c < _r; c++)
         {
-            for (int c = 0; c < _r; c++)
-            {
-                xr[(j * _r) + c] = xs[(j * _v) + _reduced[c]];
-            }
+            _paddedSlot[c] = used[_valueFeature[_reduced[c]]]++;
         }
 
-        Xr = abb.FromShares(xr);
+        PaddedWidth = used.Length == 0 ? 0 : used.Max();
 
         int pairs = _v * (_v - 1) / 2;
         PairA = new int[pairs];
@@ -109,7 +103,75 @@ internal sealed class SecureGreedyContext
     /// one-hot within a feature, the last column is 1 minus the others, so a product of a per-person or per-value
     /// vector with x needs only these columns: the rest follows locally.
     /// </summary>
-    internal ShareVector Xr { get; }
+    internal ShareVector Xr { get; private set; } = default!;
+
+    /// <summary>The reduced columns transposed, R × n (row c is column c of <see cref="Xr"/>): the column sums
+    /// Σ_j a[j]·x[j,v] are R inner products of length n.</summary>
+    internal ShareVector XrT { get; private set; } = default!;
+
+    /// <summary>n × F × <see cref="PaddedWidth"/>: per person and feature, the feature's reduced columns, zero-padded
+    /// to the widest feature (per-feature sums as inner products of one length).</summary>
+    internal ShareVector XPadded { get; private set; } = default!;
+
+    /// <summary>The most reduced columns of one feature (the largest feature's value count minus one).</summary>
+    internal int PaddedWidth { get; }
+
+    /// <summary>Number of reduced columns R = V − F.</summary>
+    internal int R => _r;
+
+    /// <summary>The value of reduced column c.</summary>
+    internal int ReducedValue(int c) => _reduced[c];
+
+    /// <summary>The last value of v's feature.</summary>
+    internal int LastValueOf(int v) => _lastValue[_valueFeature[v]];
+
+    /// <summary>The last value of feature f.</summary>
+    internal int LastValueOfFeature(int f) => _lastValue[f];
+
+    /// <summary>
+    /// Makes the one-hot matrix a replicated sharing on the replicated engine (one masked opening of n·V values per
+    /// attempt; nothing on other engines) and lays out the three copies the steps use. Call once, before the steps.
+    /// </summary>
+    internal async ValueTask PrepareAsync()
+    {
+        ShareVector x = await _abb.ToReplicatedAsync(X, ReplicateLabel, _ct).ConfigureAwait(false);
+        int n = _n, v = _v, r = _r, f = _f, w = PaddedWidth;
+        int[] reduced = _reduced, feature = _valueFeature, slot = _paddedSlot;
+        Xr = _abb.Map(x, n * r, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                for (int c = 0; c < r; c++)
+                {
+                    o[(j * r) + c] = s[(j * v) + reduced[c]];
+                }
+            }
+        });
+        int stride = ColumnStride;
+        XrT = _abb.Map(x, stride * r, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                for (int c = 0; c < r; c++)
+                {
+                    o[(c * stride) + j] = s[(j * v) + reduced[c]];
+                }
+            }
+        });
+        XPadded = _abb.Map(x, n * f * w, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                for (int c = 0; c < r; c++)
+                {
+                    o[(((j * f) + feature[reduced[c]]) * w) + slot[c]] = s[(j * v) + reduced[c]];
+                }
+            }
+        });
+    }
+
+    /// <summary>Audit label of the masked opening that makes the pool's shares replicated (replicated engine only).</summary>
+    internal const string ReplicateLabel = SecureSelector.MaskedPoolLabel;
 
     /// <summary>Number of candidates n.</summary>
     internal int N => _n;
@@ -177,7 +239,7 @@ internal sealed class SecureGreedyContext
 
     internal async ValueTask<ShareVector[]> ToArithmeticAsync(params BitShareVector[] parts)
     {
-        ShareVector all = await _abb.ToArithmeticAsync(_abb.ConcatBits(parts), _ct).ConfigureAwait(false);
+        ShareVector all = await _abb.ToArithmeticKeepingCompanionsAsync(_abb.ConcatBits(parts), _ct).ConfigureAwait(false);
         var result = new ShareVector[parts.Length];
         int at = 0;
         for (int i = 0; i < parts.Length; i++)
@@ -203,228 +265,338 @@ internal sealed class SecureGreedyContext
     }
 
     // ------------------------------------------------------------------ local linear maps on shares
-    // A linear map without constant term applied to each party's shares gives shares of the mapped secrets.
+    // A linear map without constant term applied to each party's shares gives shares of the mapped secrets. They go
+    // through LocalMaps.Map, which applies the map to the companion too, so that a replicated sharing stays replicated
+    // and the replicated engine never has to re-share an operand (docs/secure-selection.md §3).
 
     /// <summary>n × R: row j is perPerson[j] repeated (for a product with the reduced columns).</summary>
     internal ShareVector ReducedRows(ShareVector perPerson)
     {
-        ReadOnlySpan<uint> s = perPerson.Values;
-        Span<uint> r = _scratch.AsSpan(0, _n * _r);
-        for (int j = 0; j < _n; j++)
+        int n = _n, r = _r;
+        return _abb.Map(perPerson, n * r, (s, o) =>
         {
-            r.Slice(j * _r, _r).Fill(s[j]);
-        }
-
-        return _abb.FromShares(r);
+            for (int j = 0; j < n; j++)
+            {
+                o.Slice(j * r, r).Fill(s[j]);
+            }
+        });
     }
 
-    /// <summary>n × V from a[j]·x[j,v] on the reduced columns: the last value of feature f is a[j] − Σ of the others.</summary>
-    internal ShareVector ExpandRows(ShareVector reducedProduct, ShareVector perPerson)
+    /// <summary>Column sums are inner products of rows of at most this many terms (a column of n is cut into
+    /// ⌈n / width⌉ zero-padded pieces whose sums are added locally), so that no single row is very long.</summary>
+    internal const int ColumnPiece = 1024;
+
+    /// <summary>The length of a piece of a column: min(n, <see cref="ColumnPiece"/>).</summary>
+    internal int ColumnWidth => Math.Min(_n, ColumnPiece);
+
+    /// <summary>Pieces per column.</summary>
+    internal int ColumnPieces => (_n + ColumnWidth - 1) / ColumnWidth;
+
+    /// <summary>A column of n padded to whole pieces.</summary>
+    internal int ColumnStride => ColumnPieces * ColumnWidth;
+
+    /// <summary>R × stride: row c is the per-person vector, zero-padded (for a product with <see cref="XrT"/>).</summary>
+    internal ShareVector TiledRows(ShareVector perPerson)
     {
-        ReadOnlySpan<uint> p = reducedProduct.Values, a = perPerson.Values;
-        var r = new uint[_n * _v];
-        Span<uint> featureSum = stackalloc uint[_f];
-        for (int j = 0; j < _n; j++)
+        int n = _n, r = _r, stride = ColumnStride;
+        return _abb.Map(perPerson, stride * r, (s, o) =>
         {
-            featureSum.Clear();
-            int row = j * _v;
-            for (int c = 0; c < _r; c++)
+            for (int c = 0; c < r; c++)
             {
-                int v = _reduced[c];
-                uint x = p[(j * _r) + c];
-                r[row + v] = x;
-                featureSum[_valueFeature[v]] += x;
+                s.CopyTo(o.Slice(c * stride, n));
+            }
+        });
+    }
+
+    /// <summary>The inner-product group of Σ_j a[j]·x[j,v] over the reduced columns (R·pieces outputs); finish with
+    /// <see cref="ColumnSums"/>.</summary>
+    internal (ShareVector X, ShareVector Y, int Length, int Outputs) ColumnSumGroup(ShareVector perPerson) =>
+        (XrT, TiledRows(perPerson), ColumnWidth, _r * ColumnPieces);
+
+    /// <summary>R column sums from the pieces of <see cref="ColumnSumGroup"/>.</summary>
+    internal ShareVector ColumnSums(ShareVector pieces)
+    {
+        int per = ColumnPieces;
+        return per == 1 ? pieces : _abb.Map(pieces, _r, (s, o) =>
+        {
+            for (int c = 0; c < o.Length; c++)
+            {
+                o[c] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(c * per, per));
+            }
+        });
+    }
+
+    /// <summary>V from the R column sums Σ_j a[j]·x[j,v] (reduced v) and Σ_j a[j]: the last value of feature f gets
+    /// Σ_j a[j] minus the sums of f's other values.</summary>
+    internal ShareVector ExpandColumnSums(ShareVector reducedSums, ShareVector total)
+    {
+        int v = _v, r = _r, f = _f;
+        int[] reduced = _reduced, last = _lastValue, feature = _valueFeature;
+        return _abb.Map(_abb.Concat(reducedSums, total), v, (s, o) =>
+        {
+            for (int k = 0; k < f; k++)
+            {
+                o[last[k]] = s[r];
             }
 
-            for (int f = 0; f < _f; f++)
+            for (int c = 0; c < r; c++)
             {
-                r[row + _lastValue[f]] = a[j] - featureSum[f];
+                o[reduced[c]] = s[c];
+                o[last[feature[reduced[c]]]] -= s[c];
             }
-        }
-
-        return _abb.FromShares(r);
+        });
     }
 
     /// <summary>n × R: every row is (c_v − c_last(f(v))) over the reduced columns v.</summary>
     internal ShareVector ReducedCols(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Values;
-        Span<uint> row = stackalloc uint[_r];
-        for (int c = 0; c < _r; c++)
+        int n = _n, r = _r;
+        int[] reduced = _reduced, last = _lastValue, feature = _valueFeature;
+        return _abb.Map(perValue, n * r, (s, o) =>
         {
-            int v = _reduced[c];
-            row[c] = s[v] - s[_lastValue[_valueFeature[v]]];
-        }
-
-        Span<uint> r = _scratch.AsSpan(0, _n * _r);
-        for (int j = 0; j < _n; j++)
-        {
-            row.CopyTo(r.Slice(j * _r, _r));
-        }
-
-        return _abb.FromShares(r);
-    }
-
-    /// <summary>n × F: Σ_{v ∈ f} c_v·x[j,v] = c_last(f) + Σ_{v ∈ f, not last} (c_v − c_last(f))·x[j,v], from the product of <see cref="ReducedCols"/> with the reduced columns.</summary>
-    internal ShareVector FeatureSumsOfReduced(ShareVector reducedProduct, ShareVector perValue)
-    {
-        ReadOnlySpan<uint> p = reducedProduct.Values, c = perValue.Values;
-        var r = new uint[_n * _f];
-        for (int j = 0; j < _n; j++)
-        {
-            int row = j * _f;
-            for (int f = 0; f < _f; f++)
+            for (int c = 0; c < r; c++)
             {
-                r[row + f] = c[_lastValue[f]];
+                int v = reduced[c];
+                o[c] = s[v] - s[last[feature[v]]];
             }
 
-            for (int k = 0; k < _r; k++)
+            for (int j = 1; j < n; j++)
             {
-                r[row + _valueFeature[_reduced[k]]] += p[(j * _r) + k];
+                o.Slice(0, r).CopyTo(o.Slice(j * r, r));
             }
-        }
-
-        return _abb.FromShares(r);
+        });
     }
 
-    /// <summary>n × V: every row is the per-value vector.</summary>
-    internal ShareVector Cols(ShareVector perValue)
+    /// <summary>n × F × L (L = <see cref="PaddedWidth"/>): per feature, (c_v − c_last) over its reduced values, zero-padded.</summary>
+    internal ShareVector PaddedReducedCols(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Values;
-        Span<uint> r = _scratch.AsSpan(0, _n * _v);
-        for (int j = 0; j < _n; j++)
+        int n = _n, f = _f, w = PaddedWidth;
+        int[] reduced = _reduced, last = _lastValue, feature = _valueFeature, slot = _paddedSlot;
+        return _abb.Map(perValue, n * f * w, (s, o) =>
         {
-            s.CopyTo(r.Slice(j * _v, _v));
-        }
+            for (int c = 0; c < reduced.Length; c++)
+            {
+                int v = reduced[c];
+                o[(feature[v] * w) + slot[c]] = s[v] - s[last[feature[v]]];
+            }
 
-        return _abb.FromShares(r);
+            for (int j = 1; j < n; j++)
+            {
+                o.Slice(0, f * w).CopyTo(o.Slice(j * f * w, f * w));
+            }
+        });
+    }
+
+    /// <summary>Σ_f c_last(f): the constant part of Σ_v c_v·x[j,v] over a whole row (one value).</summary>
+    internal ShareVector LastValueSum(ShareVector perValue)
+    {
+        int[] last = _lastValue;
+        return _abb.Map(perValue, 1, (s, o) =>
+        {
+            foreach (int v in last)
+            {
+                o[0] += s[v];
+            }
+        });
+    }
+
+    /// <summary>n × F: c_last(f) in every row (the constant part of the per-feature sums).</summary>
+    internal ShareVector LastValueRows(ShareVector perValue)
+    {
+        int n = _n, f = _f;
+        int[] last = _lastValue;
+        return _abb.Map(perValue, n * f, (s, o) =>
+        {
+            for (int k = 0; k < f; k++)
+            {
+                o[k] = s[last[k]];
+            }
+
+            for (int j = 1; j < n; j++)
+            {
+                o.Slice(0, f).CopyTo(o.Slice(j * f, f));
+            }
+        });
     }
 
     /// <summary>n × F: every row is the per-feature vector.</summary>
     internal ShareVector RowsOfFeatures(ShareVector perFeature)
     {
-        ReadOnlySpan<uint> s = perFeature.Values;
-        Span<uint> r = _scratch.AsSpan(0, _n * _f);
-        for (int j = 0; j < _n; j++)
+        int n = _n, f = _f;
+        return _abb.Map(perFeature, n * f, (s, o) =>
         {
-            s.CopyTo(r.Slice(j * _f, _f));
-        }
-
-        return _abb.FromShares(r);
-    }
-
-    internal ShareVector Broadcast(ShareVector single, int length)
-    {
-        var r = new uint[length];
-        r.AsSpan().Fill(single.Values[0]);
-        return _abb.FromShares(r);
-    }
-
-    internal ShareVector ColumnSums(ShareVector matrix)
-    {
-        ReadOnlySpan<uint> s = matrix.Values;
-        var r = new uint[_v];
-        for (int j = 0; j < _n; j++)
-        {
-            ReadOnlySpan<uint> row = s.Slice(j * _v, _v);
-            for (int v = 0; v < _v; v++)
+            for (int j = 0; j < n; j++)
             {
-                r[v] += row[v];
+                s.CopyTo(o.Slice(j * f, f));
             }
-        }
-
-        return _abb.FromShares(r);
+        });
     }
+
+    internal ShareVector Broadcast(ShareVector single, int length) =>
+        _abb.Map(single, length, (s, o) => o.Fill(s[0]));
 
     internal ShareVector RowSums(ShareVector matrix, int width)
     {
-        ReadOnlySpan<uint> s = matrix.Values;
-        var r = new uint[_n];
-        for (int j = 0; j < _n; j++)
+        int n = _n;
+        return _abb.Map(matrix, n, (s, o) =>
         {
-            uint acc = 0;
-            foreach (uint x in s.Slice(j * width, width))
+            for (int j = 0; j < n; j++)
             {
-                acc += x;
+                uint acc = 0;
+                foreach (uint x in s.Slice(j * width, width))
+                {
+                    acc += x;
+                }
+
+                o[j] = acc;
             }
-
-            r[j] = acc;
-        }
-
-        return _abb.FromShares(r);
+        });
     }
 
     /// <summary>F: Σ_{v ∈ f} x[v].</summary>
     internal ShareVector FeatureSums(ShareVector perValue)
     {
-        ReadOnlySpan<uint> s = perValue.Values;
-        var r = new uint[_f];
-        for (int v = 0; v < _v; v++)
+        int v = _v;
+        int[] feature = _valueFeature;
+        return _abb.Map(perValue, _f, (s, o) =>
         {
-            r[_valueFeature[v]] += s[v];
-        }
-
-        return _abb.FromShares(r);
+            for (int i = 0; i < v; i++)
+            {
+                o[feature[i]] += s[i];
+            }
+        });
     }
 
-    internal ShareVector Sum(ShareVector x)
+    internal ShareVector Sum(ShareVector x) => _abb.Map(x, 1, (s, o) =>
     {
         uint acc = 0;
-        foreach (uint s in x.Values)
+        foreach (uint e in s)
         {
-            acc += s;
+            acc += e;
         }
 
-        return _abb.FromShares([acc]);
-    }
+        o[0] = acc;
+    });
 
-    internal ShareVector PrefixSums(ShareVector x)
+    internal ShareVector PrefixSums(ShareVector x) => _abb.Map(x, x.Length, (s, o) =>
     {
-        ReadOnlySpan<uint> s = x.Values;
-        var r = new uint[s.Length];
         uint acc = 0;
         for (int i = 0; i < s.Length; i++)
         {
             acc += s[i];
-            r[i] = acc;
+            o[i] = acc;
         }
-
-        return _abb.FromShares(r);
-    }
+    });
 
     /// <summary>h_j = Σ over j's address group of pick (pick_j itself when j shares no address).</summary>
     internal ShareVector GroupSums(ShareVector pick)
     {
-        uint[] r = pick.Values.ToArray();
-        ReadOnlySpan<uint> s = pick.Values;
-        foreach (int[] group in _layout.HouseholdGroups)
+        int[][] groups = _layout.HouseholdGroups;
+        return _abb.Map(pick, pick.Length, (s, o) =>
         {
-            uint acc = 0;
-            foreach (int j in group)
+            s.CopyTo(o);
+            foreach (int[] group in groups)
             {
-                acc += s[j];
-            }
+                uint acc = 0;
+                foreach (int j in group)
+                {
+                    acc += s[j];
+                }
 
-            foreach (int j in group)
-            {
-                r[j] = acc;
+                foreach (int j in group)
+                {
+                    o[j] = acc;
+                }
             }
-        }
-
-        return _abb.FromShares(r);
+        });
     }
 
-    internal ShareVector Gather(ShareVector x, int[] index)
+    internal ShareVector Gather(ShareVector x, int[] index) => _abb.Map(x, index.Length, (s, o) =>
     {
-        ReadOnlySpan<uint> s = x.Values;
-        var r = new uint[index.Length];
         for (int i = 0; i < index.Length; i++)
         {
-            r[i] = s[index[i]];
+            o[i] = s[index[i]];
+        }
+    });
+
+    /// <summary>
+    /// Several groups of inner products in one round: group g has <c>Outputs</c> rows of length L_g (a group with
+    /// L = 0 gives zeros and costs nothing). On the replicated engine every row is zero-padded to the longest L (local
+    /// work only; one element of traffic per output whatever L); elsewhere one multiplication of all terms and local
+    /// row sums (what the Beaver engine's own inner product does).
+    /// </summary>
+    internal async ValueTask<ShareVector[]> InnerProductsAsync(params (ShareVector X, ShareVector Y, int Length, int Outputs)[] groups)
+    {
+        var result = new ShareVector[groups.Length];
+        var live = Enumerable.Range(0, groups.Length).Where(g => groups[g].Length > 0).ToArray();
+        foreach (int g in Enumerable.Range(0, groups.Length).Except(live))
+        {
+            result[g] = _abb.Public(new uint[groups[g].Outputs]);
         }
 
-        return _abb.FromShares(r);
+        if (live.Length == 0)
+        {
+            return result;
+        }
+
+        if (!_abb.KeepsReplicatedSharings)
+        {
+            ShareVector[] products = await MulAsync(live.Select(g => (groups[g].X, groups[g].Y)).ToArray()).ConfigureAwait(false);
+            for (int i = 0; i < live.Length; i++)
+            {
+                int length = groups[live[i]].Length;
+                result[live[i]] = length == 1 ? products[i] : _abb.Map(products[i], groups[live[i]].Outputs, (s, o) =>
+                {
+                    for (int row = 0; row < o.Length; row++)
+                    {
+                        o[row] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(row * length, length));
+                    }
+                });
+            }
+
+            return result;
+        }
+
+        // The row length of the group with the most terms; other groups' rows are zero-padded to a multiple of it and
+        // split into chunks of that length, whose sums are added locally (so no large operand is copied).
+        int width = groups[live.MaxBy(g => groups[g].X.Length)].Length;
+        var xs = new ShareVector[live.Length];
+        var ys = new ShareVector[live.Length];
+        var chunks = new int[live.Length];
+        for (int i = 0; i < live.Length; i++)
+        {
+            (ShareVector x, ShareVector y, int length, _) = groups[live[i]];
+            chunks[i] = (length + width - 1) / width;
+            xs[i] = Pad(x, length, chunks[i] * width);
+            ys[i] = Pad(y, length, chunks[i] * width);
+        }
+
+        ShareVector all = await _abb.InnerProductAsync(xs.Length == 1 ? xs[0] : _abb.Concat(xs), ys.Length == 1 ? ys[0] : _abb.Concat(ys), width, _ct).ConfigureAwait(false);
+        int at = 0;
+        for (int i = 0; i < live.Length; i++)
+        {
+            int outputs = groups[live[i]].Outputs, per = chunks[i];
+            ShareVector part = _abb.Slice(all, at, outputs * per);
+            result[live[i]] = per == 1 ? part : _abb.Map(part, outputs, (s, o) =>
+            {
+                for (int row = 0; row < o.Length; row++)
+                {
+                    o[row] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(row * per, per));
+                }
+            });
+            at += outputs * per;
+        }
+
+        return result;
     }
+
+    private ShareVector Pad(ShareVector x, int length, int width) => length == width ? x : _abb.Map(x, x.Length / length * width, (s, o) =>
+    {
+        for (int i = 0; i < s.Length / length; i++)
+        {
+            s.Slice(i * length, length).CopyTo(o.Slice(i * width, length));
+        }
+    });
 
     internal static uint[] Gather(uint[] x, int[] index)
     {
@@ -454,5 +626,5 @@ internal sealed class SecureGreedyContext
 
     internal static ulong Bit(ReadOnlySpan<ulong> words, int i) => (words[i >> 6] >> (i & 63)) & 1UL;
 
-    internal static void SetBit(ulong[] words, int i, ulong bit) => words[i >> 6] |= bit << (i & 63);
+    internal static void SetBit(Span<ulong> words, int i, ulong bit) => words[i >> 6] |= bit << (i & 63);
 }

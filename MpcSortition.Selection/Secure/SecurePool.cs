@@ -16,9 +16,14 @@ namespace MpcSortition.Selection.Secure;
 /// </remarks>
 public sealed class SecureSelectionLayout
 {
-    /// <summary>The largest pool the secure draw supports: counts must stay below 2^15 so that every 16-bit limb
-    /// product of the draw and every cross product of the value choice fits the ring exactly.</summary>
-    public const int MaxCandidates = (1 << 15) - 1;
+    /// <summary>The largest pool the secure selector supports: counts stay below 2^20, so that the draw's limb
+    /// products (with the count split in two above <see cref="SmallDrawLimit"/>) fit the ring exactly; the value choice's
+    /// cross products need k·n below 2^30 (checked separately).</summary>
+    public const int MaxCandidates = 1_000_000;
+
+    /// <summary>Up to this pool size the draw multiplies the word's 16-bit limbs by the count directly (21 rounds); above
+    /// it the count is split into 16 + 4 bits first (38 rounds). A public threshold: the rounds depend on n only through it.</summary>
+    public const int SmallDrawLimit = (1 << 15) - 1;
 
     private readonly string[] _ids;
     private readonly Feature[] _features;
@@ -42,6 +47,11 @@ public sealed class SecureSelectionLayout
             throw new ArgumentException($"The secure selector supports 1 to {MaxCandidates} candidates; got {n}.", nameof(candidateIds));
         }
 
+        if ((long)panelSize * n >= 1L << 30)
+        {
+            throw new ArgumentException($"k·n = {(long)panelSize * n} must stay below 2^30 (the value choice compares need·remaining cross products exactly in 32 bits); use a smaller k or pool.", nameof(panelSize));
+        }
+
         if (_features.Length == 0)
         {
             throw new ArgumentException("At least one feature is needed.", nameof(features));
@@ -62,11 +72,16 @@ public sealed class SecureSelectionLayout
         FeatureOffset[_features.Length] = v;
 
         // Bounds so that no product in the secure engine can overflow: the V(V−1) value contests, and the n × V one-hot
-        // matrix (n ≤ 32 767 and V ≤ 4 096 keep n·V below 2^27, one batch of the black box).
+        // matrix (n·V at most 2^27, one batch of the black box, checked below).
         const int maxValues = 4096;
         if (v > maxValues)
         {
             throw new ArgumentException($"The features have {v} values in all; the secure selector supports at most {maxValues} (so that the V(V−1)/2 pairwise value comparisons and the n·V one-hot entries stay within its 32-bit counts and one batch).", nameof(features));
+        }
+
+        if ((long)n * v > MpcSortition.Protocols.SemiHonestBlackBox.MaxBatch)
+        {
+            throw new ArgumentException($"n·V = {n} × {v} = {(long)n * v} one-hot entries exceed one batch of the black box ({MpcSortition.Protocols.SemiHonestBlackBox.MaxBatch}); use fewer candidates or values.", nameof(features));
         }
 
         ValueCount = v;

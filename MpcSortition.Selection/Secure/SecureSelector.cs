@@ -102,6 +102,20 @@ public static class SecureSelector
     /// <summary>Audit label of the composition opened to the analyser.</summary>
     public const string CompositionLabel = "selection: panel composition per feature value, to the analyser only";
 
+    /// <summary>Audit label of the replicated engine's masked opening of the pool's shares minus a fresh random mask, once
+    /// per attempt (uniform: reveals nothing; it makes the shares replicated; see docs/secure-selection.md §4).</summary>
+    public const string MaskedPoolLabel = "selection: pool shares minus a fresh random mask (makes them replicated)";
+
+    /// <summary>Audit label of the replicated engine's masked opening of the draw's rank, once per step (uniform).</summary>
+    public const string MaskedRankLabel = "selection: the draw's rank minus a fresh random mask (makes it replicated)";
+
+    /// <summary>Audit label of the replicated engine's masked opening of the count's upper bits in the wide draw (pools
+    /// above 32 767), once per step (uniform).</summary>
+    public const string MaskedCountSplitLabel = "selection: the count's upper bits minus a fresh random mask (makes them replicated)";
+
+    /// <summary>The three masked-opening labels above: openings of uniform values that reveal nothing.</summary>
+    public static IReadOnlyList<string> MaskedLabels { get; } = [MaskedPoolLabel, MaskedRankLabel, MaskedCountSplitLabel];
+
     /// <summary>
     /// Checks the public feasibility conditions, then runs up to <see cref="SecureSelectionOptions.MaxAttempts"/>
     /// attempts; attempt a reads the next k words of the tape.

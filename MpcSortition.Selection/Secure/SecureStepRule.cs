@@ -1,4 +1,5 @@
 using MpcSortition.Core;
+using MpcSortition.Protocols;
 
 namespace MpcSortition.Selection.Secure;
 
@@ -26,10 +27,13 @@ internal abstract class SecureStepRule
     /// <summary>The attempt's shared machinery.</summary>
     protected SecureGreedyContext Context { get; }
 
-    /// <summary>Step 1: products to multiply in the same round as alive ∘ x (none by default).</summary>
+    /// <summary>Inner products the rule needs at step <c>state.Step</c> (none by default); see
+    /// <see cref="SecureGreedyContext.InnerProductsAsync"/>. They are computed in the previous step's removal round
+    /// (for step 0 in a round of their own before the steps), so they may use <c>state.Below</c> and
+    /// <c>state.Selected</c> only (the other fields are not final yet).</summary>
     /// <param name="state">The state at the start of the step.</param>
-    /// <returns>The (x, y) pairs.</returns>
-    internal virtual (ShareVector X, ShareVector Y)[] AliveRoundProducts(in SecureStepState state) => [];
+    /// <returns>The groups (x, y, row length, rows).</returns>
+    internal virtual (ShareVector X, ShareVector Y, int Length, int Outputs)[] AliveRoundProducts(in SecureStepState state) => [];
 
     /// <summary>Step 1: receives the products of <see cref="AliveRoundProducts"/>, in order.</summary>
     /// <param name="products">The products.</param>
@@ -56,30 +60,47 @@ internal abstract class SecureStepRule
     /// <returns>The bits to convert.</returns>
     internal virtual BitShareVector[] BooleanInputs(ReadOnlySpan<BitShareVector> signs) => [];
 
-    /// <summary>Step 6: e[j] = 1 for the people the draw chooses among, and their count.</summary>
+    /// <summary>Step 6: the people the draw chooses among and their count: either e itself, or y with e = alive ∘ y,
+    /// which the engine then multiplies in the draw's first round.</summary>
     /// <param name="state">The state at the start of the step.</param>
     /// <param name="winner">The winning value, one-hot (V values).</param>
-    /// <param name="aliveX">alive ∘ x (n × V).</param>
+    /// <param name="remaining">Per value: alive people with the value.</param>
     /// <param name="converted">The arithmetic shares of <see cref="BooleanInputs"/>, in order.</param>
-    /// <returns>e (n values) and the count (one value).</returns>
-    internal abstract ValueTask<(ShareVector Eligible, ShareVector Count)> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector aliveX, ShareVector[] converted);
+    /// <returns>The eligible people.</returns>
+    internal abstract ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted);
 
     /// <summary>For the test observer: this party's share of the step's phase bit (1 in two-phase's phase 1; 0 when the
     /// strategy has no phases).</summary>
     internal virtual uint PhaseShare => 0;
 
     /// <summary>
-    /// The people with the winning value: e[j] = Σ_v w[v]·(alive ∘ x)[j, v] (one multiplication round, n·V) — callers
-    /// may batch the product with others instead; count = Σ_j e[j] = Σ_v w[v]·remaining[v] (local).
+    /// The inner products for the people with the winning value w: y[j] = Σ_v w[v]·x[j,v] (n rows over the reduced
+    /// columns, plus Σ_f w[last f] locally) and count = Σ_v w[v]·remaining[v] (one row of V): add them to one
+    /// <see cref="SecureGreedyContext.InnerProductsAsync"/> call, then <see cref="WinnerMembers"/>.
     /// </summary>
-    /// <param name="winnerProduct">The product of <see cref="SecureGreedyContext.Cols"/>(w) with alive ∘ x.</param>
-    /// <returns>e and its sum.</returns>
-    protected (ShareVector Eligible, ShareVector Count) WinnerMembers(ShareVector winnerProduct)
-    {
-        ShareVector eligible = Context.RowSums(winnerProduct, Context.V);
-        return (eligible, Context.Sum(eligible));
-    }
+    /// <param name="winner">w.</param>
+    /// <param name="remaining">Per value: alive people with the value.</param>
+    /// <returns>Two groups.</returns>
+    protected (ShareVector X, ShareVector Y, int Length, int Outputs)[] WinnerProducts(ShareVector winner, ShareVector remaining) =>
+    [
+        (Context.Xr, Context.ReducedCols(winner), Context.R, Context.N),
+        (winner, remaining, Context.V, 1),
+    ];
+
+    /// <summary>y (everyone with the winning value, alive or not) and the count of the alive ones, from the products of
+    /// <see cref="WinnerProducts"/>.</summary>
+    /// <param name="winner">w.</param>
+    /// <param name="products">The two results.</param>
+    /// <returns>y and the count.</returns>
+    protected (ShareVector HasWinner, ShareVector Count) WinnerMembers(ShareVector winner, ReadOnlySpan<ShareVector> products) =>
+        (Context.Abb.Add(products[0], Context.Broadcast(Context.LastValueSum(winner), Context.N)), products[1]);
 }
+
+/// <summary>The outcome of step 6: <see cref="Eligible"/> = e, or <see cref="Members"/> = y with e = alive ∘ y.</summary>
+/// <param name="Eligible">e, or null.</param>
+/// <param name="Members">y when <paramref name="Eligible"/> is null.</param>
+/// <param name="Count">Σ_j e[j].</param>
+internal readonly record struct EligiblePeople(ShareVector? Eligible, ShareVector? Members, ShareVector Count);
 
 /// <summary>The shared state at the start of a step.</summary>
 /// <param name="Step">The step number t (0-based).</param>

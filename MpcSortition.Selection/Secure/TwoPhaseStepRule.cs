@@ -20,13 +20,14 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
     /// <inheritdoc/>
     internal override uint PhaseShare => _phase1.Values[0];
 
-    /// <summary>belowOf[j, f] = Σ_{v ∈ f} below_v·x[j, v], on the reduced columns, in the alive ∘ x round.</summary>
-    internal override (ShareVector X, ShareVector Y)[] AliveRoundProducts(in SecureStepState state) =>
-        [(Context.ReducedCols(state.Below), Context.Xr)];
+    /// <summary>belowOf[j, f] = Σ_{v ∈ f} below_v·x[j, v] = below_last(f) + Σ_{v ∈ f, not last} (below_v − below_last)·x[j, v]:
+    /// n·F inner products over the zero-padded per-feature columns, in the remaining counts' round.</summary>
+    internal override (ShareVector X, ShareVector Y, int Length, int Outputs)[] AliveRoundProducts(in SecureStepState state) =>
+        [(Context.XPadded, Context.PaddedReducedCols(state.Below), Context.PaddedWidth, Context.N * Context.F)];
 
     /// <inheritdoc/>
     internal override void TakeAliveRoundProducts(ReadOnlySpan<ShareVector> products, in SecureStepState state) =>
-        _belowOf = Context.FeatureSumsOfReduced(products[0], state.Below);
+        _belowOf = Context.Abb.Add(products[0], Context.LastValueRows(state.Below));
 
     /// <summary>Lowest selected/max: a beats b iff selected_a·max_b ≤ selected_b·max_a (max is public: local).</summary>
     internal override ValueTask<ShareVector> PreferenceAsync(SecureStepState state, ShareVector remaining)
@@ -56,7 +57,7 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
 
     /// <summary>e = phase1 ? e1 : e2 and the count likewise, with e1 the phase-1 eligible people and e2 the alive people
     /// with the winning value.</summary>
-    internal override async ValueTask<(ShareVector Eligible, ShareVector Count)> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector aliveX, ShareVector[] converted)
+    internal override async ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted)
     {
         SecureGreedyContext c = Context;
         IArithmeticBlackBox abb = c.Abb;
@@ -64,27 +65,26 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
         int n = c.N, f = c.F;
         ShareVector featureOk = converted[0];
         _phase1 = converted[1];
-        ShareVector[] r6 = await c.MulAsync(
-            (c.Cols(winner), aliveX),
-            (_belowOf, c.RowsOfFeatures(featureOk))).ConfigureAwait(false);
-        (ShareVector e2, ShareVector c2) = WinnerMembers(r6[0]);
+        ShareVector[] r6 = await c.InnerProductsAsync([.. WinnerProducts(winner, remaining), (_belowOf, c.RowsOfFeatures(featureOk), 1, n * f)]).ConfigureAwait(false);
+        (ShareVector y, ShareVector c2) = WinnerMembers(winner, r6);
 
         // ok_{j,f} = belowOf ∨ featureOk = belowOf + featureOk − belowOf·featureOk.
-        ShareVector ok = abb.Subtract(abb.Add(_belowOf, c.RowsOfFeatures(featureOk)), r6[1]);
+        ShareVector ok = abb.Subtract(abb.Add(_belowOf, c.RowsOfFeatures(featureOk)), r6[2]);
         ShareVector helps = c.RowSums(_belowOf, f);
         ShareVector okMissing = abb.AddPublic(c.RowSums(ok, f), (uint)-f);
         BitShareVector zeros = await abb.IsZeroAsync(abb.Concat(helps, okMissing), ct).ConfigureAwait(false);
         BitShareVector helpsBit = abb.Not(abb.SliceBits(zeros, 0, n));
         BitShareVector allOk = abb.SliceBits(zeros, n, n);
         BitShareVector e1Bits = await abb.AndAsync(helpsBit, allOk, ct).ConfigureAwait(false);
-        ShareVector e1Raw = await abb.ToArithmeticAsync(e1Bits, ct).ConfigureAwait(false);
-        ShareVector e1 = (await c.MulAsync((state.Alive, e1Raw)).ConfigureAwait(false))[0];
+        ShareVector e1Raw = await abb.ToArithmeticKeepingCompanionsAsync(e1Bits, ct).ConfigureAwait(false);
+        ShareVector[] alive = await c.MulAsync((state.Alive, e1Raw), (state.Alive, y)).ConfigureAwait(false);
+        ShareVector e1 = alive[0], e2 = alive[1];
         ShareVector c1 = c.Sum(e1);
 
         // e = phase1 ? e1 : e2, count = phase1 ? c1 : c2.
         ShareVector both1 = abb.Concat(e1, c1), both2 = abb.Concat(e2, c2);
         ShareVector delta = (await c.MulAsync((c.Broadcast(_phase1, n + 1), abb.Subtract(both1, both2))).ConfigureAwait(false))[0];
         ShareVector chosen = abb.Add(both2, delta);
-        return (abb.Slice(chosen, 0, n), abb.Slice(chosen, n, 1));
+        return new EligiblePeople(abb.Slice(chosen, 0, n), null, abb.Slice(chosen, n, 1));
     }
 }

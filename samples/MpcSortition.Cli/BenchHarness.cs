@@ -18,11 +18,18 @@ internal static class BenchHarness
     /// <summary>Where the parties are and how to authenticate them (the <c>--party</c> group of options).</summary>
     internal sealed record Connection(int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout, string Engine = "beaver")
     {
+        /// <summary>SIMULATION: the latency and bandwidth of <c>--latency</c> and <c>--bandwidth</c>, or null.</summary>
+        internal NetworkConditions? Network { get; init; }
+
+        /// <summary>Why --latency or --bandwidth did not parse, or null.</summary>
+        internal string? NetworkError { get; init; }
+
         /// <summary>The options that make a child process join as <paramref name="party"/>.</summary>
         internal IEnumerable<string> JoinArguments(int party) =>
         [
             "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", Endpoints!, "--cert", Cert!, "--peer-certs", PeerCerts!,
             "--timeout", Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture), "--engine", Engine,
+            .. NetworkSimulation.Arguments(Network),
         ];
     }
 
@@ -34,6 +41,7 @@ internal static class BenchHarness
         private readonly Option<string?> _cert = new("--cert") { Description = "This party's certificate with private key, PKCS#12 (.pfx) (with --party)." };
         private readonly Option<string?> _peerCerts = new("--peer-certs") { Description = "Pinned certificates (.cer) of parties 0,1,2, comma-separated (with --party)." };
         private readonly Option<double> _timeout = new("--timeout") { Description = "Seconds a send/receive or the set-up may take before the run fails.", DefaultValueFactory = _ => 60 };
+        private readonly NetworkSimulation _network = new();
         private readonly Option<string> _engine = new("--engine") { Description = "The black box: beaver (additive shares, Beaver triples; default) or replicated (replicated shares).", DefaultValueFactory = _ => "beaver" };
 
         /// <summary>Adds the options to <paramref name="command"/>.</summary>
@@ -45,11 +53,23 @@ internal static class BenchHarness
             command.Add(_peerCerts);
             command.Add(_timeout);
             command.Add(_engine);
+            _network.AddTo(command);
         }
 
         /// <summary>Reads the options' values.</summary>
-        internal Connection Read(ParseResult parse) =>
-            new(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_engine) ?? "beaver");
+        internal Connection Read(ParseResult parse)
+        {
+            (string? latency, string? bandwidth) = _network.Read(parse);
+            var connection = new Connection(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_engine) ?? "beaver");
+            try
+            {
+                return connection with { Network = NetworkSimulation.Parse(latency, bandwidth) };
+            }
+            catch (FormatException e)
+            {
+                return connection with { NetworkError = e.Message };
+            }
+        }
     }
 
     /// <summary>Runs a benchmark as a joining party or as the coordinator of three local processes.</summary>
@@ -63,6 +83,12 @@ internal static class BenchHarness
         if (connection.Timeout <= TimeSpan.Zero)
         {
             Console.Error.WriteLine("error: --timeout must be positive.");
+            return 2;
+        }
+
+        if (connection.NetworkError is string networkError)
+        {
+            Console.Error.WriteLine($"error: {networkError}");
             return 2;
         }
 
@@ -185,7 +211,7 @@ internal static class BenchHarness
                 ConnectTimeout = connection.Timeout,
                 OperationTimeout = connection.Timeout,
             };
-            ITransport transport = await TlsTransport.ConnectAsync(options, cancellationToken);
+            ITransport transport = NetworkSimulation.Wrap(await TlsTransport.ConnectAsync(options, cancellationToken), connection.Network);
             BlackBoxEngines.TryParse(connection.Engine, out BlackBoxEngine engine);
             await using IArithmeticBlackBox abb = await BlackBoxEngines.CreateAsync(transport, engine, cancellationToken);
             Console.Error.WriteLine($"party {party}: connected ({engine})");

@@ -63,12 +63,26 @@ internal static class ProviderNode
             return Cli.Fail(2, $"party {me}: --strategy must be legacy, legacy-clamped or two-phase and --attempts at least 1.");
         }
 
+        if (!BlackBoxEngines.TryParse(c.Engine ?? "replicated", out BlackBoxEngine engine))
+        {
+            return Cli.Fail(2, $"party {me}: --engine must be beaver or replicated (got '{Cli.Clean(c.Engine ?? string.Empty)}').");
+        }
+
         if (CheckTimeout(timeoutSeconds) is string timeoutError)
         {
             return Cli.Fail(2, $"party {me}: {timeoutError}");
         }
 
         TimeSpan timeout = TimeSpan.FromSeconds(timeoutSeconds);
+        NetworkConditions? network;
+        try
+        {
+            network = NetworkSimulation.Parse(c.Latency, c.Bandwidth);
+        }
+        catch (FormatException e)
+        {
+            return Cli.Fail(2, $"party {me}: {e.Message}");
+        }
         string roundPath = c.Round ?? Path.Combine(c.Data!, DealCommand.RoundFileName);
         string sharesPath = c.Shares ?? Path.Combine(c.Data!, DealCommand.SharesFileName(me));
         string outDir = c.Out ?? c.Data ?? Directory.GetCurrentDirectory();
@@ -166,7 +180,12 @@ internal static class ProviderNode
                 OperationTimeout = timeout,
                 ConnectionRefused = refused => Console.Error.WriteLine($"party {me}: refused a connection that is not a peer: {refused}"),
             };
-            ITransport transport = await TlsTransport.ConnectAsync(transportOptions, cancellationToken);
+            ITransport transport = NetworkSimulation.Wrap(await TlsTransport.ConnectAsync(transportOptions, cancellationToken), network);
+            if (NetworkSimulation.Describe(network) is string simulated)
+            {
+                Console.Error.WriteLine($"party {me}: {simulated}");
+            }
+
             TimeSpan connected = clock.Elapsed;
             var options = new ProviderRunOptions
             {
@@ -177,6 +196,7 @@ internal static class ProviderNode
                 RunLog = log,
                 NewRun = c.NewRun ?? false,
                 SigningCertificate = own,
+                Engine = engine,
                 FailureEvidence = failed =>
                 {
                     // No panel after every attempt: the three signed transcripts of the failed run, for `audit`.

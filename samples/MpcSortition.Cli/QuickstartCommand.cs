@@ -27,24 +27,48 @@ internal static class QuickstartCommand
         var k = new Option<int?>("--k") { Description = "Its panel size." };
         var addressColumns = new Option<string?>("--address-columns") { Description = "Its address columns, comma-separated (default for the embedded pool: primary_address1,primary_zip)." };
         var idColumn = new Option<string?>("--id-column") { Description = "Its id column." };
+        var engine = new Option<string>("--engine") { Description = "The black box of the three providers: replicated (default; measured faster) or beaver.", DefaultValueFactory = _ => "replicated" };
         var command = new Command("quickstart", "Run a complete secure selection on this machine: certificates, dealing, three provider processes over TLS on 127.0.0.1, panel and report for the analyser.")
         {
-            outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn,
+            outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn, engine,
         };
+        var network = new NetworkSimulation();
+        network.AddTo(command);
         command.SetAction((parse, ct) => RunAsync(
             new Settings(parse.GetValue(outDir), parse.GetValue(seed), parse.GetValue(strategy)!, parse.GetValue(attempts), parse.GetValue(timeout),
-                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn)),
+                parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn))
+            {
+                Engine = parse.GetValue(engine)!,
+                Network = network.Read(parse),
+            },
             ct));
         return command;
     }
 
-    internal sealed record Settings(string? Out, string? Seed, string Strategy, int Attempts, double Timeout, string? People, string? Quotas, int? K, string? AddressColumns, string? IdColumn);
+    internal sealed record Settings(string? Out, string? Seed, string Strategy, int Attempts, double Timeout, string? People, string? Quotas, int? K, string? AddressColumns, string? IdColumn)
+    {
+        /// <summary>The providers' black box (beaver or replicated).</summary>
+        public string Engine { get; init; } = "replicated";
+
+        /// <summary>SIMULATION: the raw --latency and --bandwidth values, passed on to the providers.</summary>
+        internal (string? Latency, string? Bandwidth) Network { get; init; }
+    }
 
     private static async Task<int> RunAsync(Settings s, CancellationToken cancellationToken)
     {
         if (s.Attempts < 1)
         {
             return Cli.Fail(2, "--attempts must be at least 1.");
+        }
+
+        MpcSortition.Protocols.NetworkConditions? network;
+        try
+        {
+            network = NetworkSimulation.Parse(s.Network.Latency, s.Network.Bandwidth);
+        }
+        catch (FormatException e)
+        {
+            return Cli.Fail(2, e.Message);
         }
 
         if (ProviderNode.CheckTimeout(s.Timeout) is string timeoutError)
@@ -55,6 +79,11 @@ internal static class QuickstartCommand
         if (Cli.Strategy(s.Strategy) is null)
         {
             return Cli.Fail(2, $"--strategy must be legacy, legacy-clamped or two-phase (got '{Cli.Clean(s.Strategy)}').");
+        }
+
+        if (!Protocols.BlackBoxEngines.TryParse(s.Engine, out _))
+        {
+            return Cli.Fail(2, $"--engine must be beaver or replicated (got '{Cli.Clean(s.Engine)}').");
         }
 
         if (s.People is not null && (s.Quotas is null || s.K is null))
@@ -136,7 +165,7 @@ internal static class QuickstartCommand
             var readers = new List<Task>();
             for (int p = 0; p < LocalParties.Parties; p++)
             {
-                Process child = LocalParties.StartSelf(NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed), redirect: true, password);
+                Process child = LocalParties.StartSelf([.. NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed, s.Engine.Trim().ToLowerInvariant()), .. NetworkSimulation.Arguments(network)], redirect: true, password);
                 children.Add(child);
                 int party = p;
                 readers.Add(Pump(child.StandardError, line =>

@@ -251,6 +251,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 RunLog = runLog,
                 NewRun = request.NewRun,
                 FailureEvidence = evidence => SaveEvidence(runNumber, evidence),
+                Engine = BlackBoxEngine.Beaver, // the black box created above; the agreed settings name it truthfully
             };
             try
             {

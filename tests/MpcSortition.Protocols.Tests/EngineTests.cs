@@ -155,6 +155,32 @@ public sealed class EngineTests
     }
 
     [Theory]
+    [InlineData(BlackBoxEngine.Replicated, 3000, 7)]    // blocks of one row that do not fill a 4,096-element chunk
+    [InlineData(BlackBoxEngine.Replicated, 5000, 3)]    // rows longer than a chunk
+    [InlineData(BlackBoxEngine.Replicated, 20000, 2)]   // the Design 2 join's row length
+    [InlineData(BlackBoxEngine.Beaver, 5000, 3)]
+    public async Task Inner_products_of_rows_longer_than_a_chunk_match_plaintext(BlackBoxEngine engine, int length, int rows)
+    {
+        var random = new Random(length + rows);
+        int m = length * rows;
+        uint[] x = Enumerable.Range(0, m).Select(_ => (uint)random.NextInt64(0, 1L << 32)).ToArray();
+        uint[] y = Enumerable.Range(0, m).Select(_ => (uint)random.NextInt64(0, 1L << 32)).ToArray();
+        ShareVector[] r = await RunAsync(engine, async abb =>
+        {
+            ShareVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, m);
+            ShareVector sy = await abb.InputAsync(2, abb.PartyIndex == 2 ? y : default, m);
+            return await abb.InnerProductAsync(sx, sy, length);
+        });
+
+        if (engine == BlackBoxEngine.Replicated)
+        {
+            AssertConsistent(r, true);
+        }
+
+        Assert.Equal(InnerProducts(x, y, length), Reconstruct(r));
+    }
+
+    [Theory]
     [MemberData(nameof(Engines))]
     public void Inner_products_match_plaintext_for_any_row_length(BlackBoxEngine engine)
     {

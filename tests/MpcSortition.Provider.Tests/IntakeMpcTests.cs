@@ -12,7 +12,7 @@ public sealed class IntakeMpcTests
 {
     private static readonly SignupRound Round = TestRounds.Small();
 
-    private static readonly string[] Allowed = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel];
+    private static readonly string[] Allowed = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, .. SecureSelector.MaskedLabels];
 
     /// <summary>Plain rows (V = 7: features of 2, 3, 2 values); the malformed ones bypass the page.</summary>
     private static (uint[][] Rows, bool[] Expected) Rows()

@@ -41,6 +41,34 @@ public sealed class ProviderRunTests
         Assert.Throws<InvalidOperationException>(() => results[1].WritePanelCsv(new StringWriter()));
     }
 
+    [Theory]
+    [InlineData(BlackBoxEngine.Beaver)]
+    [InlineData(BlackBoxEngine.Replicated)]
+    public async Task Both_engines_return_the_reference_panel_and_the_replicated_one_sends_less(BlackBoxEngine engine)
+    {
+        SelectionProblem problem = ProviderTestData.Problem();
+        byte[] seed = RandomTape.SeedFromString("provider-engine");
+        RoundDefinition round = ProviderTestData.Round(problem, seed);
+        SelectionResult reference = PanelSelector.Select(problem, new LegacyGreedy(), seed, 20);
+
+        ProviderRunResult[] results = await RunAsync(round, problem, _ => new ProviderRunOptions { MaxAttempts = 20, PublicSeed = seed, Engine = engine });
+        ProviderRunResult[] other = await RunAsync(round, problem, _ => new ProviderRunOptions
+        {
+            MaxAttempts = 20,
+            PublicSeed = seed,
+            Engine = engine == BlackBoxEngine.Beaver ? BlackBoxEngine.Replicated : BlackBoxEngine.Beaver,
+        });
+
+        Assert.Equal(reference.Panel.Order(), results[0].Panel);
+        Assert.Equal(reference.Attempts, results[0].Attempts);
+        Assert.Equal(results[0].Panel, other[0].Panel);
+        (ProviderRunResult replicated, ProviderRunResult beaver) = engine == BlackBoxEngine.Replicated ? (results[0], other[0]) : (other[0], results[0]);
+        // At most one more round per attempt on the replicated engine: the pool's masked re-sharing (docs/secure-selection.md).
+        Assert.True(replicated.Cost.Rounds <= beaver.Cost.Rounds + replicated.Attempts, $"replicated {replicated.Cost.Rounds} rounds, Beaver {beaver.Cost.Rounds}");
+        long mine = results.Sum(r => r.Cost.BytesSent), theirs = other.Sum(r => r.Cost.BytesSent);
+        Assert.True(engine == BlackBoxEngine.Replicated ? mine < theirs : mine > theirs, $"{engine}: {mine} bytes, the other engine {theirs}");
+    }
+
     [Fact]
     public async Task With_joint_randomness_the_composition_when_asked_and_the_commitments_open()
     {
@@ -77,6 +105,7 @@ public sealed class ProviderRunTests
     [InlineData("strategy")]
     [InlineData("composition")]
     [InlineData("tape")]
+    [InlineData("engine")]
     public async Task The_agreement_refuses_a_peer_with_another_round_or_other_settings(string difference)
     {
         SelectionProblem problem = ProviderTestData.Problem();
@@ -88,6 +117,7 @@ public sealed class ProviderRunTests
             "attempts" => new ProviderRunOptions { MaxAttempts = 50 },
             "strategy" => new ProviderRunOptions { Strategy = new SecureLegacyGreedy(clamped: true) },
             "composition" => new ProviderRunOptions { RevealComposition = true },
+            "engine" => new ProviderRunOptions { Engine = BlackBoxEngine.Beaver },
             _ => new ProviderRunOptions(),
         };
         ReadOnlyMemory<byte> Commitment(int p) => difference == "tape" && p == 2 ? ReadOnlyMemory<byte>.Empty : new byte[32];

@@ -215,9 +215,9 @@ public sealed class RoundDefinitionTests
         ArgumentException e = Assert.Throws<ArgumentException>(() => new SecureSelectionLayout(["a", "b"], [many], 1));
         Assert.Contains("at most 4096", e.Message, StringComparison.Ordinal);
 
-        // The largest layout allowed: n·V = 32 767 · 4096 stays below 2^27, one batch of the black box.
+        // The largest layout allowed with 4096 values: n·V = 32 767 · 4096 stays below 2^27, one batch of the black box.
         var wide = new Feature("wide", Enumerable.Range(0, 4096).Select(i => new FeatureValue($"v{i}", 0, 1)));
-        string[] ids = Enumerable.Range(0, SecureSelectionLayout.MaxCandidates).Select(i => $"c{i}").ToArray();
+        string[] ids = Enumerable.Range(0, SecureSelectionLayout.SmallDrawLimit).Select(i => $"c{i}").ToArray();
         var largest = new SecureSelectionLayout(ids, [wide], 1);
         Assert.True((long)largest.CandidateCount * largest.ValueCount <= MpcSortition.Protocols.SemiHonestBlackBox.MaxBatch);
 

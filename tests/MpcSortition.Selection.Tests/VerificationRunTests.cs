@@ -56,7 +56,10 @@ public sealed class VerificationRunTests : IDisposable
         Assert.All(t.Contributions, c => Assert.NotNull(c));
         Assert.Equal(Convert.ToHexString(results[1].TapeContribution!.Value.Span), t.Contributions[1]);
         Assert.Equal(4, t.Messages.Count);
-        Assert.All(t.Messages, m => Assert.True(m.Messages > 100, $"{m}"));
+        // Every link carries messages both ways; on the replicated engine (the default) most go to the previous party,
+        // so one direction of a link may carry only the agreement, the seeds and the closing exchange.
+        Assert.All(t.Messages, m => Assert.True(m.Messages > 0, $"{m}"));
+        Assert.True(t.Messages.Sum(m => m.Messages) > 200, string.Join("; ", t.Messages));
 
         // The analyser's evidence, written and read back as a file, audits clean with the logs, and replays to the same panel.
         RunEvidence evidence = RoundTrip(RunEvidence.From(results[0]));

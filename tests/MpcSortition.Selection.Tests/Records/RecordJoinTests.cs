@@ -106,9 +106,9 @@ public sealed class RecordJoinTests
             Assert.True(stats.Signups[^1] >= town.Signups.Count(s => s.Code is null));
         }
 
-        // The audit trail: masked openings (Beaver only), the success bits to all, and to the analyser exactly the two
-        // statistics and the panel.
-        string[] masked = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel];
+        // The audit trail: masked openings (Beaver's products, the selection's declared uniform re-sharings), the success
+        // bits to all, and to the analyser exactly the two statistics and the panel.
+        string[] masked = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, .. SecureSelector.MaskedLabels];
         foreach (var r in results)
         {
             Assert.All(r.Audit.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, masked.Append(SecureSelector.SuccessLabel)));

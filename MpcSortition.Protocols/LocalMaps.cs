@@ -1,0 +1,147 @@
+using MpcSortition.Core;
+
+namespace MpcSortition.Protocols;
+
+/// <summary>A linear map without constant term on one party's ring shares: <paramref name="output"/> (cleared
+/// beforehand) receives the image of <paramref name="input"/>. Applied to every party's shares it maps the secrets.</summary>
+/// <param name="input">The shares to map.</param>
+/// <param name="output">The mapped shares (all zero on entry).</param>
+public delegate void ShareMap(ReadOnlySpan<uint> input, Span<uint> output);
+
+/// <summary>A GF(2)-linear map without constant term on one party's packed XOR shares (for example a permutation or
+/// a selection of bits); <paramref name="output"/> is all zero on entry.</summary>
+/// <param name="input">The packed shares to map.</param>
+/// <param name="output">The mapped packed shares.</param>
+public delegate void BitShareMap(ReadOnlySpan<ulong> input, Span<ulong> output);
+
+/// <summary>
+/// Local linear maps that keep a replicated sharing replicated, and the two conversions that make a replicated sharing
+/// from other handles, for code written against <see cref="IArithmeticBlackBox"/> outside this assembly. On
+/// <see cref="ReplicatedBlackBox"/> a handle carries the next party's component (its companion); a map applied with
+/// <c>FromShares</c> to <see cref="ShareVector.Values"/> alone drops it, and every later interactive operation on the
+/// result then re-shares the operand (4 bytes per element). <see cref="Map"/> applies the map to both components instead.
+/// On an engine without companions these are the plain operations.
+/// </summary>
+/// <remarks>Which path is taken depends only on whether the handles carry companions, which the program (not a secret)
+/// decides, so message sizes stay a function of public parameters.</remarks>
+public static class LocalMaps
+{
+    extension(IArithmeticBlackBox abb)
+    {
+        /// <summary>Applies a linear map without constant term to x (to each component this party holds).</summary>
+        /// <param name="x">The operand.</param>
+        /// <param name="outputLength">The length of the image.</param>
+        /// <param name="map">The map; it must be linear over Z_2^32 with no constant term and depend on public values
+        /// only (it is called once per component held).</param>
+        /// <returns>The image, replicated when x is.</returns>
+        public ShareVector Map(ShareVector x, int outputLength, ShareMap map)
+        {
+            ArgumentNullException.ThrowIfNull(map);
+            ArgumentOutOfRangeException.ThrowIfNegative(outputLength);
+            HandleCheck.Mine(abb.PartyIndex, x, nameof(x));
+            var own = new uint[outputLength];
+            map(x.Values, own);
+            uint[]? next = null;
+            if (x.Next is uint[] companion)
+            {
+                next = new uint[outputLength];
+                map(companion, next);
+            }
+
+            return ShareVector.Own(abb.PartyIndex, own, next);
+        }
+
+        /// <summary>Applies a GF(2)-linear map without constant term to packed bits (to each component held).</summary>
+        /// <param name="x">The operand.</param>
+        /// <param name="outputBits">The bit length of the image.</param>
+        /// <param name="map">The map (see <see cref="BitShareMap"/>); bits past <paramref name="outputBits"/> are cleared afterwards.</param>
+        /// <returns>The image, replicated when x is.</returns>
+        public BitShareVector MapBits(BitShareVector x, int outputBits, BitShareMap map)
+        {
+            ArgumentNullException.ThrowIfNull(map);
+            ArgumentOutOfRangeException.ThrowIfNegative(outputBits);
+            HandleCheck.Mine(abb.PartyIndex, x, nameof(x));
+            var own = new ulong[PackedBits.WordCount(outputBits)];
+            map(x.Words, own);
+            PackedBits.ClearTail(own, outputBits);
+            ulong[]? next = null;
+            if (x.Next is ulong[] companion)
+            {
+                next = new ulong[own.Length];
+                map(companion, next);
+                PackedBits.ClearTail(next, outputBits);
+            }
+
+            return BitShareVector.Own(abb.PartyIndex, outputBits, own, next);
+        }
+
+        /// <summary>Whether this engine keeps replicated sharings (three parties, companions on random values).</summary>
+        public bool KeepsReplicatedSharings => ObliviousToolkit.IsReplicatedEngine(abb);
+
+        /// <summary>
+        /// B2A that keeps a replicated sharing replicated: every shared bit becomes the shared value 0 or 1. With a
+        /// replicated bit handle on a replicated engine, b = b₀ ⊕ b₁ ⊕ b₂ with each component known to the two parties
+        /// that hold it, so [b₀], [b₁], [b₂] are trivial replicated sharings; s = b₀ + b₁ − 2·b₀b₁ and
+        /// b = s + b₂ − 2·s·b₂ take two multiplication rounds of replicated operands (4 bytes per bit each, to one
+        /// peer) and give a replicated result. Otherwise <see cref="ObliviousToolkit.ToArithmeticAsync"/>.
+        /// </summary>
+        /// <param name="bits">The bits.</param>
+        /// <param name="cancellationToken">Cancels the operation.</param>
+        /// <returns>The 0/1 values, 2 rounds.</returns>
+        public async ValueTask<ShareVector> ToArithmeticKeepingCompanionsAsync(BitShareVector bits, CancellationToken cancellationToken = default)
+        {
+            HandleCheck.Mine(abb.PartyIndex, bits, nameof(bits));
+            if (bits.Next is not ulong[] companion || !ObliviousToolkit.IsReplicatedEngine(abb))
+            {
+                return await abb.ToArithmeticAsync(bits, cancellationToken).ConfigureAwait(false);
+            }
+
+            int n = bits.BitLength;
+            int me = abb.PartyIndex;
+            uint[] own = Unpack(bits.Words, n), next = Unpack(companion, n), zero = new uint[n];
+
+            // Component j of the bits as a trivial replicated arithmetic sharing: party j holds it as its own share,
+            // party j − 1 as its companion.
+            ShareVector Component(int j) => ShareVector.Own(me, me == j ? own : zero, (me + 1) % 3 == j ? next : zero);
+
+            ShareVector b0 = Component(0), b1 = Component(1), b2 = Component(2);
+            ShareVector p = await abb.MultiplyAsync(b0, b1, cancellationToken).ConfigureAwait(false);
+            ShareVector s = b0.Add(b1).Subtract(p.MultiplyPublic(2));
+            ShareVector q = await abb.MultiplyAsync(s, b2, cancellationToken).ConfigureAwait(false);
+            return s.Add(b2).Subtract(q.MultiplyPublic(2));
+        }
+
+        /// <summary>
+        /// Makes x a replicated sharing on a replicated engine (no-op when it already is, or on other engines): with a
+        /// fresh random replicated r that no party knows, opens x − r (uniform) under <paramref name="label"/> and
+        /// returns (x − r) + r. One round, 8 bytes per element per party. For a contributor's additive shares, once.
+        /// </summary>
+        /// <param name="x">The values.</param>
+        /// <param name="label">The audit label of the masked opening.</param>
+        /// <param name="cancellationToken">Cancels the operation.</param>
+        /// <returns>The same secrets, replicated.</returns>
+        public async ValueTask<ShareVector> ToReplicatedAsync(ShareVector x, string label, CancellationToken cancellationToken = default)
+        {
+            HandleCheck.Mine(abb.PartyIndex, x, nameof(x));
+            if (x.HasCompanion || !ObliviousToolkit.IsReplicatedEngine(abb))
+            {
+                return x;
+            }
+
+            ShareVector r = abb.Random(x.Length);
+            uint[] masked = await abb.OpenAsync(x.Subtract(r), label, cancellationToken).ConfigureAwait(false);
+            return r.AddPublic(masked);
+        }
+    }
+
+    private static uint[] Unpack(ReadOnlySpan<ulong> words, int n)
+    {
+        var r = new uint[n];
+        for (int i = 0; i < n; i++)
+        {
+            r[i] = (uint)(words[i >> 6] >> (i & 63)) & 1u;
+        }
+
+        return r;
+    }
+}
