@@ -6,7 +6,7 @@ using MpcSortition.Selection.Providers;
 
 namespace MpcSortition.Selection.Records;
 
-/// <summary>The outcome of <see cref="RecordSelection.RunInSessionAsync"/> at one provider.</summary>
+/// <summary>The outcome of <c>RecordSelection.RunInSessionAsync</c> at one provider.</summary>
 /// <param name="Join">The join (statistics at the analyser).</param>
 /// <param name="Run">The provider run on the joined pool (the panel at the analyser).</param>
 public sealed record RecordSelectionResult(RecordJoinResult Join, ProviderRunResult Run);
@@ -52,6 +52,65 @@ public static class RecordSelection
             throw new ArgumentException("The join's analyser and the run's analyser must be the same provider.", nameof(join));
         }
 
+        RoundDefinition round = JoinedRound(roundId.Span, signups, join, panelSize, seedCommitment.Span);
+        return await RunInSessionAsync(transport, abb, round, signups, records, join, run, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The round definition the joined pool is selected from: the sign-ups' ids as candidates, their features
+    /// followed by the band features, k and the seed commitment. A host that keeps the round file for an audit makes it
+    /// here once and passes it to <see cref="RunInSessionAsync(ITransport, IArithmeticBlackBox, RoundDefinition, SignupShares, RecordShares, RecordJoinOptions, ProviderRunOptions?, CancellationToken)"/>.</summary>
+    /// <param name="roundId">The sign-up round's 16-byte id.</param>
+    /// <param name="signups">The sign-ups.</param>
+    /// <param name="join">The join settings (its bands give the band features).</param>
+    /// <param name="panelSize">k.</param>
+    /// <param name="seedCommitment">The commitment to a public test seed, or empty.</param>
+    /// <returns>The round definition (public).</returns>
+    /// <exception cref="ArgumentException">As <see cref="RoundDefinition.ForPool"/>.</exception>
+    public static RoundDefinition JoinedRound(ReadOnlySpan<byte> roundId, SignupShares signups, RecordJoinOptions join, int panelSize, ReadOnlySpan<byte> seedCommitment = default)
+    {
+        ArgumentNullException.ThrowIfNull(signups);
+        ArgumentNullException.ThrowIfNull(join);
+        return RoundDefinition.ForPool(roundId, signups.Ids, [.. signups.Features, .. join.Bands.Select(b => b.Feature)], panelSize, seedCommitment);
+    }
+
+    /// <summary>Runs the join and the selection inside the caller's session, selecting from a round definition the
+    /// caller made with <see cref="JoinedRound"/> (so that the round file it keeps is the one the run's transcripts name).</summary>
+    /// <param name="transport">The session's transport, wrapped in a <c>TranscriptTransport</c>.</param>
+    /// <param name="abb">This provider's black box on that transport.</param>
+    /// <param name="round">The joined round (<see cref="JoinedRound"/>): its candidates are the sign-ups' ids and its
+    /// features the sign-ups' followed by the band features.</param>
+    /// <param name="signups">This provider's view of the sign-ups.</param>
+    /// <param name="records">This provider's part of the records.</param>
+    /// <param name="join">The join settings (bands, matching).</param>
+    /// <param name="run">The selection settings.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>The join and the run.</returns>
+    /// <exception cref="ProviderMismatchException">A peer holds other sign-ups, other records or other settings.</exception>
+    /// <exception cref="ArgumentException">The round does not fit the sign-ups and bands, or as the other overload.</exception>
+    public static async Task<RecordSelectionResult> RunInSessionAsync(ITransport transport, IArithmeticBlackBox abb, RoundDefinition round, SignupShares signups, RecordShares records, RecordJoinOptions join, ProviderRunOptions? run = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(abb);
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(signups);
+        ArgumentNullException.ThrowIfNull(records);
+        ArgumentNullException.ThrowIfNull(join);
+        if (!records.RoundIdBytes.SequenceEqual(Convert.FromHexString(round.RoundId)))
+        {
+            throw new ArgumentException($"The records belong to round {records.RoundId}, not to round {round.RoundId.ToLowerInvariant()}.", nameof(records));
+        }
+
+        if (!round.CandidateIds.SequenceEqual(signups.Ids, StringComparer.Ordinal)
+            || !round.Features.Select(f => f.Name).SequenceEqual(signups.Features.Select(f => f.Name).Concat(join.Bands.Select(b => b.Feature.Name)), StringComparer.Ordinal))
+        {
+            throw new ArgumentException("The round's candidates must be the sign-ups' ids and its features the sign-ups' followed by the band features (make it with RecordSelection.JoinedRound).", nameof(round));
+        }
+
+        if (run is not null && run.Analyser != join.Analyser)
+        {
+            throw new ArgumentException("The join's analyser and the run's analyser must be the same provider.", nameof(join));
+        }
+
         await AgreeAsync(transport, Digest(signups, records, join), cancellationToken).ConfigureAwait(false);
         RecordJoinResult joined = await RecordJoin.JoinAsync(abb, signups, records, join, cancellationToken).ConfigureAwait(false);
         int n = signups.Count, v = signups.ValueCount, w = joined.Width;
@@ -63,7 +122,6 @@ public static class RecordSelection
             columns.Slice(j * w, w).CopyTo(rows.AsSpan((j * (v + w)) + v));
         }
 
-        RoundDefinition round = RoundDefinition.ForPool(roundId.Span, signups.Ids, [.. signups.Features, .. joined.Features], panelSize, seedCommitment.Span);
         try
         {
             ProviderRunResult result = await ProviderRun.RunInSessionAsync(transport, abb, round, rows, run, cancellationToken).ConfigureAwait(false);

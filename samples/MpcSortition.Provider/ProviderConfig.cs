@@ -18,8 +18,11 @@ internal sealed record PeerConfig(int Party, Uri Url, string CertificatePath, En
 ///   "peers": [ { "party": 1, "url": "https://b.example.org:7443", "certificate": "party-1.cer" }, … ],
 ///   "database": "data/intake.db", "invitations": "code-hashes.txt", "pageOrigin": "https://signup.example.org",
 ///   "operatorTokenSha256": "…64 hex…", "submitPermitsPerMinute": 30,
-///   "mpc": "0.0.0.0:7543", "mpcConnectTimeoutSeconds": 300 }
+///   "mpc": "0.0.0.0:7543", "mpcConnectTimeoutSeconds": 300,
+///   "records": { … } }
 /// </code>
+/// The optional <c>"records"</c> section (Design 2: the tax office's records joined to the pool) is described at
+/// <see cref="RecordsConfig"/>.
 /// Each peer also has <c>"mpc": "host:port"</c>, where it listens for the selection's mutually authenticated TLS links
 /// (the same certificates as HTTPS).
 /// <code>
@@ -43,6 +46,9 @@ internal sealed class ProviderConfig
 
     /// <summary>How long the selection waits for the peers' MPC links (their operators start their selections too).</summary>
     public TimeSpan MpcConnectTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Design 2: the tax office's records to join to the pool before the selection (null: the plain selection).</summary>
+    public RecordsConfig? Records { get; init; }
 
     /// <summary>Test hook: the clock (UTC).</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
@@ -212,8 +218,12 @@ internal sealed class ProviderConfig
                 throw new ConfigException($"{path}: \"mpcConnectTimeoutSeconds\" must be 1 to 86400.");
             }
 
+            RecordsConfig? records = r.TryGetProperty("records", out JsonElement rec) && rec.ValueKind != JsonValueKind.Null
+                ? RecordsConfig.Parse(rec, path, Resolve) : null;
+
             return new ProviderConfig
             {
+                Records = records,
                 MpcListen = mpcListen,
                 MpcConnectTimeout = TimeSpan.FromSeconds(mpcTimeout),
                 Party = party,

@@ -11,6 +11,7 @@ using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Intake;
 using MpcSortition.Selection.Providers;
+using MpcSortition.Selection.Records;
 using MpcSortition.Selection.Verification;
 using MpcSortition.Selection.Secure;
 
@@ -128,6 +129,10 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             }
         }
 
+        // Design 2: this provider's part of the tax office's records, read (and refused with its path) before anything is
+        // recorded or connected.
+        RecordShares? records = config.Records?.Load(me, Convert.FromHexString(round.RoundId), round.Features);
+
         // One round, one draw: the run log decides the run number before anything is connected.
         RunLog runLog;
         int runNumber;
@@ -173,6 +178,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             List<HistoryEntry>[] histories = await ExchangeHistoriesAsync(transport, await store.HistoryAsync(), runNumber, ct);
             ReconciledPool pool = Reconciliation.Reconcile(histories);
             await CompareAsync(transport, PoolDigest(pool), "peer_pool", q => $"Provider {q} derived another pool from the exchanged histories; the providers do not run the same software or data.", ct);
+            await CompareRecordsAsync(transport, records, ct); // the same records file and join settings at all three (or none)
             SignedRoot published = await roots.PublishAsync(pool.Rows); // before any computation on the rows
             await store.SavePoolAsync(pool.Rows);
             var shares = await store.PoolSharesAsync();
@@ -211,11 +217,18 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             }
 
             // 3. The secure selection on the well-formed rows; the panel stays shared for step 4.
+            // With records (Design 2), the sign-ups are joined to them and the round has the band features after the
+            // sign-up questions (RecordSelection.JoinedRound); the file written below is the round the run selects from.
             RoundDefinition selectionRound;
+            uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
+            string[] keptHashes = kept.Select(i => shares[i].CodeHash).ToArray();
+            SignupShares? signups = records is null ? null : new SignupShares(keptHashes, keptHashes, round.ToFeatures(), keptRows);
+            byte[] seedCommitment = round.TestSeedCommitment is null ? [] : Convert.FromHexString(round.TestSeedCommitment);
             try
             {
-                selectionRound = RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), kept.Select(i => shares[i].CodeHash), round.ToFeatures(), k,
-                    round.TestSeedCommitment is null ? default : Convert.FromHexString(round.TestSeedCommitment));
+                selectionRound = signups is null
+                    ? RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), keptHashes, round.ToFeatures(), k, seedCommitment)
+                    : RecordSelection.JoinedRound(Convert.FromHexString(round.RoundId), signups, config.Records!.JoinOptions(Analyser), k, seedCommitment);
             }
             catch (ArgumentException e)
             {
@@ -226,22 +239,34 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             var definition = new MemoryStream();
             selectionRound.Save(definition);
             FileModes.WriteOwnerOnly(RoundPath(runNumber), definition.ToArray());
-            uint[] keptRows = kept.SelectMany(i => rows.AsSpan(i * v, v).ToArray()).ToArray();
             ProviderRunResult run;
+            RecordJoinResult? joined = null;
+            var runOptions = new ProviderRunOptions
+            {
+                PublicSeed = request.TestSeed,
+                RevealComposition = request.RevealComposition,
+                MaxAttempts = request.MaxAttempts,
+                Analyser = Analyser,
+                SigningCertificate = config.Certificate, // the run's transcript is signed with this provider's key
+                RunLog = runLog,
+                NewRun = request.NewRun,
+                FailureEvidence = evidence => SaveEvidence(runNumber, evidence),
+                Engine = BlackBoxEngine.Beaver, // the black box created above; the agreed settings name it truthfully
+            };
             try
             {
-                run = await ProviderRun.RunInSessionAsync(transport, abb, selectionRound, keptRows, new ProviderRunOptions
+                if (records is null || signups is null)
                 {
-                    PublicSeed = request.TestSeed,
-                    RevealComposition = request.RevealComposition,
-                    MaxAttempts = request.MaxAttempts,
-                    Analyser = Analyser,
-                    SigningCertificate = config.Certificate, // the run's transcript is signed with this provider's key
-                    RunLog = runLog,
-                    NewRun = request.NewRun,
-                    FailureEvidence = evidence => SaveEvidence(runNumber, evidence),
-                    Engine = BlackBoxEngine.Beaver, // the black box created above; the agreed settings name it truthfully
-                }, ct);
+                    run = await ProviderRun.RunInSessionAsync(transport, abb, selectionRound, keptRows, runOptions, ct);
+                }
+                else
+                {
+                    // Design 2: join the records by code (public look-up, incomes stay shared), append the band columns
+                    // and run the same selection on the joined rows; the band counts open to the analyser only.
+                    RecordSelectionResult design2 = await RecordSelection.RunInSessionAsync(transport, abb, selectionRound, signups, records,
+                        config.Records!.JoinOptions(Analyser), runOptions, ct);
+                    (joined, run) = (design2.Join, design2.Run);
+                }
             }
             catch (SecureSelectionFailedException f)
             {
@@ -303,6 +328,20 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 pool = new { rows = pool.Rows.Count, dropped = pool.DroppedCodes, superseded = pool.SupersededRows, partial = pool.PartialRows },
                 excluded = new { count = excluded.Length, codeHashes = excluded },
                 candidates = kept.Length,
+                records = joined is null ? null : new
+                {
+                    file = Path.GetFileName(config.Records!.SharesPath),
+                    count = records!.Count,
+                    matching = "code",
+                    matchedByCode = joined.MatchedByCode.Count(m => m),
+                    seconds = Math.Round(joined.Time.TotalSeconds, 2),
+                    // At the analyser only: the band counts over all invited citizens and over the candidates.
+                    statistics = joined.Statistics?.Select(st => new
+                    {
+                        feature = st.Feature.Name,
+                        values = st.Feature.Values.Select((value, b) => new { value = value.Name, invited = b < st.Invited.Count ? st.Invited[b] : (int?)null, candidates = st.Signups[b] }),
+                    }),
+                },
                 panelSize = k,
                 attempts = run.Attempts,
                 panel,
@@ -488,6 +527,67 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         var buffer = new MemoryStream();
         evidence.Save(buffer);
         FileModes.WriteOwnerOnly(EvidencePath(run), buffer.ToArray());
+    }
+
+    /// <summary>Design 2: exchanges a public summary of the records (size, attributes, digest of the code hashes) and of
+    /// the join settings, or "none" without a <c>"records"</c> section, and names the first difference
+    /// (<c>records_mismatch</c>) before any secret is used.</summary>
+    private async Task CompareRecordsAsync(ITransport transport, RecordShares? records, CancellationToken ct)
+    {
+        byte[] mine = records is null ? "none"u8.ToArray() : config.Records!.Summary(records);
+        var length = new byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(length, mine.Length);
+        var received = new byte[3][];
+        var tasks = new List<Task>();
+        for (int q = 0; q < 3; q++)
+        {
+            if (q == config.Party)
+            {
+                continue;
+            }
+
+            int peer = q;
+            tasks.Add(Task.Run(async () =>
+            {
+                await transport.SendAsync(peer, length, ct);
+                await transport.SendAsync(peer, mine, ct);
+            }, ct));
+            tasks.Add(Task.Run(async () =>
+            {
+                var theirLength = new byte[4];
+                await transport.ReceiveAsync(peer, theirLength, ct);
+                int size = BinaryPrimitives.ReadInt32LittleEndian(theirLength);
+                if (size is < 1 or > 1 << 20)
+                {
+                    throw new SelectException(502, "peer_records", $"Provider {peer} announced a records summary of {size} bytes; this service reads 1 to 1048576.");
+                }
+
+                received[peer] = new byte[size];
+                await transport.ReceiveAsync(peer, received[peer], ct);
+            }, ct));
+        }
+
+        await WhenAllOrFirstFailure(tasks);
+        for (int q = 0; q < 3; q++)
+        {
+            if (q == config.Party)
+            {
+                continue;
+            }
+
+            bool theirsNone = received[q].AsSpan().SequenceEqual("none"u8);
+            string? difference = (records is null, theirsNone) switch
+            {
+                (true, true) => null,
+                (true, false) => $"Provider {q} joins the tax office's records to the pool (its configuration has a \"records\" section), this provider does not.",
+                (false, true) => $"Provider {q} runs without the tax office's records (its configuration has no \"records\" section), this provider with them.",
+                (false, false) => RecordsConfig.Difference(mine, received[q], q),
+            };
+            if (difference is not null)
+            {
+                throw new SelectException(409, "records_mismatch", difference + " Nothing was drawn.");
+            }
+        }
     }
 
     /// <summary>Sends a 32-byte digest to both peers and compares theirs with it.</summary>

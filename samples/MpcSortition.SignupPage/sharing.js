@@ -293,3 +293,60 @@ export async function rootFromProof(proof) {
   }
   return sn === 0 ? toHex(r).toUpperCase() : null;
 }
+
+// ---- Design 2: the person key (docs/design2.md §3, PersonKey in C#) ----------------------------------------
+// Not yet sent by the page: the wire format has no field for it (docs/design2.md §8). These functions compute
+// exactly what MpcSortition.Selection.Records.PersonKey computes, so that a later wire-format addition can send
+// each provider its share of the key.
+
+const SPELLED = { 'ß': 'ss', 'æ': 'ae', 'œ': 'oe', 'ø': 'o', 'ł': 'l', 'đ': 'd', 'þ': 'th' };
+
+/**
+ * PersonKey.Normalise: NFKD, combining marks removed, lower case, ß/æ/œ/ø/ł/đ/þ spelled out, every other character
+ * that is not a letter or decimal digit a space, white space collapsed and trimmed, and a single letter after a word
+ * ending in a digit joined to it ("12 A" → "12a"). Works on UTF-16 code units, as the C# does.
+ */
+export function normalisePerson(text) {
+  const decomposed = String(text).normalize('NFKD');
+  let plain = '';
+  for (let i = 0; i < decomposed.length; i++) {
+    const c = decomposed[i];
+    if (/\p{M}/u.test(c)) continue;
+    const mapped = c.toLowerCase();
+    const lower = mapped.length === 1 ? mapped : c; // simple case mapping only, as char.ToLowerInvariant
+    const spelled = SPELLED[lower];
+    if (spelled !== undefined) plain += spelled;
+    else plain += /[\p{L}\p{Nd}]/u.test(lower) ? lower : ' ';
+  }
+
+  const words = plain.split(' ').filter((w) => w.length > 0);
+  let result = '';
+  for (let i = 0; i < words.length; i++) {
+    const houseLetter = i > 0 && words[i].length === 1 && /\p{L}/u.test(words[i]) && /\p{Nd}/u.test(words[i - 1].slice(-1));
+    if (i > 0 && !houseLetter) result += ' ';
+    result += words[i];
+  }
+
+  return result;
+}
+
+/**
+ * PersonKey.Compute as its two 32-bit words [high, low]: the first 64 bits (big-endian) of
+ * HMAC-SHA-256(round salt, "MpcSortition.person.v1\n" ‖ name ‖ "\n" ‖ address), both normalised. Throws when the name
+ * or the address is empty after normalisation.
+ */
+export async function personKeyWords(round, name, address) {
+  const n = normalisePerson(name);
+  const a = normalisePerson(address);
+  if (n.length === 0) throw new Error('The name is empty after normalisation.');
+  if (a.length === 0) throw new Error('The address is empty after normalisation.');
+  const subtle = globalThis.crypto.subtle;
+  const key = await subtle.importKey('raw', hexToBytes(round.invitation.codeSalt), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new DataView(await subtle.sign('HMAC', key, encoder.encode(`MpcSortition.person.v1\n${n}\n${a}`)));
+  return [mac.getUint32(0, false), mac.getUint32(4, false)];
+}
+
+/** The three providers' additive shares of the person key's two words (PersonKey.Share). */
+export async function personKeyShares(round, name, address, fill = secureFill) {
+  return splitRow(await personKeyWords(round, name, address), fill);
+}

@@ -47,6 +47,54 @@ public sealed class SelectConfigTests
     }
 
     [Fact]
+    public void ConfigReadsTheRecordsSectionAndRefusesBadOnesNamingTheField()
+    {
+        string dir = Directory.CreateTempSubdirectory("intake-records-config-").FullName;
+        try
+        {
+            using (FileStream fs = File.Create(Path.Combine(dir, "round.json")))
+            {
+                TestRounds.Small().Save(fs);
+            }
+
+            File.WriteAllBytes(Path.Combine(dir, "p.pfx"), TestRounds.Certificates[0].Export(X509ContentType.Pkcs12));
+            string config = Path.Combine(dir, "provider.json");
+            string Write(string records) =>
+                $"{{\"party\":0,\"round\":\"round.json\",\"listen\":[\"https://127.0.0.1:7443\"],\"certificate\":\"p.pfx\",\"database\":\"db/intake.db\",\"operatorTokenSha256\":\"{new string('a', 64)}\",\"records\":{records}}}";
+            const string Band = "{\"attribute\":\"Income\",\"feature\":\"income band\",\"thresholds\":[20000,45000],\"quotas\":[[0,2],[0,2],[1,2],[0,1]]}";
+            File.WriteAllText(config, Write($"{{\"shares\":\"records-0.shares\",\"bands\":[{Band}]}}"));
+            RecordsConfig r = ProviderConfig.Load(config).Records!;
+            Assert.Equal(Path.Combine(dir, "records-0.shares"), r.SharesPath);
+            Assert.Equal(Selection.Records.RecordMatching.Code, r.Matching);
+            Assert.True(r.OpenStatistics);
+            Assert.Equal("income", r.Bands.Single().Attribute);
+            Assert.Equal(["below 20000", "20000-44999", "45000 and above", "unknown"], r.Bands[0].Feature.Values.Select(v => v.Name));
+            Assert.Equal(1, r.Bands[0].Feature.Values[2].Min);
+            File.WriteAllText(config, Write("null"));
+            Assert.Null(ProviderConfig.Load(config).Records);
+
+            string Refused(string records)
+            {
+                File.WriteAllText(config, Write(records));
+                return Assert.Throws<ConfigException>(() => ProviderConfig.Load(config)).Message;
+            }
+
+            Assert.Contains("\"records\".shares must name", Refused($"{{\"bands\":[{Band}]}}"));
+            Assert.Contains("\"records\".bands must list", Refused("{\"shares\":\"r.shares\",\"bands\":[]}"));
+            Assert.Contains("needs the sign-ups' person keys", Refused($"{{\"shares\":\"r.shares\",\"matching\":\"personKey\",\"bands\":[{Band}]}}"));
+            Assert.Contains("unknown field \"shars\"", Refused($"{{\"shars\":\"r.shares\",\"bands\":[{Band}]}}"));
+            Assert.Contains("\"records\".bands[0]: Give 4 quotas", Refused("{\"shares\":\"r.shares\",\"bands\":[{\"attribute\":\"income\",\"feature\":\"b\",\"thresholds\":[20000,45000],\"quotas\":[[0,2]]}]}"));
+            Assert.Contains("\"records\".bands[0]: The thresholds must increase", Refused("{\"shares\":\"r.shares\",\"bands\":[{\"attribute\":\"income\",\"feature\":\"b\",\"thresholds\":[45000,20000],\"quotas\":[[0,2],[0,2],[0,2],[0,2]]}]}"));
+            Assert.Contains("\"records\".bands[0] must be", Refused("{\"shares\":\"r.shares\",\"bands\":[{\"attribute\":\"income\"}]}"));
+            Assert.Contains("\"records\".openStatistics must be", Refused($"{{\"shares\":\"r.shares\",\"openStatistics\":1,\"bands\":[{Band}]}}"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public void ARoundCommitsToItsTestSeedAndKeepsItsHashWithoutOne()
     {
         SignupRound plain = TestRounds.Small(id: RandomNumberGenerator.GetBytes(16));

@@ -32,7 +32,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
-    internal static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null)
+    internal static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null, Func<int, RecordsConfig?>? records = null)
     {
         int[] mpc = [SelectProcessTests.FreePort(), SelectProcessTests.FreePort(), SelectProcessTests.FreePort()];
         for (int p = 0; p < 3; p++)
@@ -58,6 +58,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
                 MpcListen = new IPEndPoint(IPAddress.Loopback, mpc[p]),
                 MpcConnectTimeout = connectTimeout,
                 Clock = () => round.DeadlineUtc.AddMinutes(1), // after the deadline
+                Records = records?.Invoke(p),
             };
             if (pool is not null)
             {
