@@ -117,10 +117,14 @@ public sealed class RoundDefinition
     /// <param name="panelSize">k.</param>
     /// <param name="seedCommitment">Testing and audits only: the 32-byte commitment to a public test seed made before
     /// the pool was known (<see cref="CommitSeed"/> with this round id), or empty.</param>
+    /// <param name="createdUtc">The creation time the file records (to the second); null for now. Providers that build
+    /// the round each on their own (an intake service after reconciliation) pass a time they share, e.g. the sign-up
+    /// deadline: the time is part of the round hash every transcript signs, so three clocks a second apart would give
+    /// three round files and transcripts that do not audit against one of them.</param>
     /// <returns>The round.</returns>
     /// <exception cref="ArgumentException">The round id or commitment has the wrong length, or the pool exceeds the
     /// secure selector's bounds (the message names the bound).</exception>
-    public static RoundDefinition ForPool(ReadOnlySpan<byte> roundId, IEnumerable<string> candidateIds, IEnumerable<Feature> features, int panelSize, ReadOnlySpan<byte> seedCommitment = default)
+    public static RoundDefinition ForPool(ReadOnlySpan<byte> roundId, IEnumerable<string> candidateIds, IEnumerable<Feature> features, int panelSize, ReadOnlySpan<byte> seedCommitment = default, DateTimeOffset? createdUtc = null)
     {
         ArgumentNullException.ThrowIfNull(candidateIds);
         ArgumentNullException.ThrowIfNull(features);
@@ -136,7 +140,7 @@ public sealed class RoundDefinition
 
         return new RoundDefinition(
             roundId.ToArray(),
-            DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            (createdUtc?.UtcDateTime ?? DateTime.UtcNow).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
             panelSize,
             candidateIds.ToArray(),
             features.ToArray(),

@@ -64,13 +64,15 @@ public static class RecordSelection
     /// <param name="join">The join settings (its bands give the band features).</param>
     /// <param name="panelSize">k.</param>
     /// <param name="seedCommitment">The commitment to a public test seed, or empty.</param>
+    /// <param name="createdUtc">The creation time the round records; null for now. Providers that each build the round
+    /// pass a time they share (e.g. the sign-up deadline), so that the three round hashes agree.</param>
     /// <returns>The round definition (public).</returns>
     /// <exception cref="ArgumentException">As <see cref="RoundDefinition.ForPool"/>.</exception>
-    public static RoundDefinition JoinedRound(ReadOnlySpan<byte> roundId, SignupShares signups, RecordJoinOptions join, int panelSize, ReadOnlySpan<byte> seedCommitment = default)
+    public static RoundDefinition JoinedRound(ReadOnlySpan<byte> roundId, SignupShares signups, RecordJoinOptions join, int panelSize, ReadOnlySpan<byte> seedCommitment = default, DateTimeOffset? createdUtc = null)
     {
         ArgumentNullException.ThrowIfNull(signups);
         ArgumentNullException.ThrowIfNull(join);
-        return RoundDefinition.ForPool(roundId, signups.Ids, [.. signups.Features, .. join.Bands.Select(b => b.Feature)], panelSize, seedCommitment);
+        return RoundDefinition.ForPool(roundId, signups.Ids, [.. signups.Features, .. join.Bands.Select(b => b.Feature)], panelSize, seedCommitment, createdUtc);
     }
 
     /// <summary>Runs the join and the selection inside the caller's session, selecting from a round definition the

@@ -226,9 +226,11 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             byte[] seedCommitment = round.TestSeedCommitment is null ? [] : Convert.FromHexString(round.TestSeedCommitment);
             try
             {
+                // Created "at" the deadline: a time the three providers share, so that their round files and the round
+                // hash each signed transcript names are the same (each builds the round on its own, seconds apart).
                 selectionRound = signups is null
-                    ? RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), keptHashes, round.ToFeatures(), k, seedCommitment)
-                    : RecordSelection.JoinedRound(Convert.FromHexString(round.RoundId), signups, config.Records!.JoinOptions(Analyser), k, seedCommitment);
+                    ? RoundDefinition.ForPool(Convert.FromHexString(round.RoundId), keptHashes, round.ToFeatures(), k, seedCommitment, round.DeadlineUtc)
+                    : RecordSelection.JoinedRound(Convert.FromHexString(round.RoundId), signups, config.Records!.JoinOptions(Analyser), k, seedCommitment, round.DeadlineUtc);
             }
             catch (ArgumentException e)
             {

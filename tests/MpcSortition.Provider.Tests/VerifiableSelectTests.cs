@@ -257,6 +257,12 @@ public sealed class VerifiableSelectTests(ITestOutputHelper output)
 
     private static void AssertAuditClean(string dir, int run)
     {
+        // Each provider writes the run's round file on its own: the three must be the same file (same creation time,
+        // the deadline), or the transcripts would name three different round hashes.
+        byte[][] files = Enumerable.Range(0, 3).Select(p => File.ReadAllBytes(Path.Combine(dir, $"p{p}", $"round-run-{run}.json"))).ToArray();
+        Assert.Equal(files[0], files[1]);
+        Assert.Equal(files[0], files[2]);
+
         RoundDefinition definition;
         using (FileStream f = File.OpenRead(Path.Combine(dir, "p0", $"round-run-{run}.json")))
         {

@@ -1,7 +1,9 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Secure;
+using MpcSortition.Selection.Verification;
 
 namespace MpcSortition.Selection.Tests;
 
@@ -29,6 +31,31 @@ public sealed class RoundDefinitionTests
         loaded.VerifySeed(seed);
         Assert.True(loaded.Layout.HasHouseholds);
         Assert.Equal(ProviderTestData.Save(round), ProviderTestData.Save(loaded));
+    }
+
+    [Fact]
+    public async Task Providers_that_build_a_pool_round_a_second_apart_with_a_shared_time_get_one_round_hash()
+    {
+        SelectionProblem problem = ProviderTestData.Problem();
+        byte[] id = RandomNumberGenerator.GetBytes(16);
+        var deadline = new DateTimeOffset(2026, 11, 29, 18, 0, 0, TimeSpan.FromHours(1));
+        RoundDefinition Build(DateTimeOffset? created) =>
+            RoundDefinition.ForPool(id, problem.Candidates.Select(c => c.Id), problem.Features, problem.PanelSize, default, created);
+
+        RoundDefinition first = Build(deadline);
+        RoundDefinition firstNow = Build(null);
+        await Task.Delay(1100);
+        RoundDefinition second = Build(deadline);
+        RoundDefinition secondNow = Build(null);
+
+        Assert.Equal("2026-11-29T17:00:00Z", first.CreatedUtc);
+        Assert.Equal(ProviderTestData.Save(first), ProviderTestData.Save(second));
+        Assert.Equal(RunTranscript.HashRound(first), RunTranscript.HashRound(second));
+
+        // Without a shared time the file records each provider's own second, and the hash every transcript signs differs.
+        Assert.NotEqual(firstNow.CreatedUtc, secondNow.CreatedUtc);
+        Assert.NotEqual(RunTranscript.HashRound(firstNow), RunTranscript.HashRound(secondNow));
+        Assert.Equal(firstNow.LayoutHash, secondNow.LayoutHash);
     }
 
     [Fact]
