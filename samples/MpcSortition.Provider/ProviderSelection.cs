@@ -761,6 +761,11 @@ internal static class SelectEndpoints
                 throw new SelectException(400, "bad_request", Shape);
             }
 
+            if (seed is not null && seed.Length != AesCtrPrg.SeedSize)
+            {
+                throw new SelectException(400, "bad_request", $"\"testSeed\" is {seed.Length} bytes; a test seed is {AesCtrPrg.SeedSize} bytes ({2 * AesCtrPrg.SeedSize} hex digits).");
+            }
+
             return new SelectRequest(seed, reveal, attempts, newRun);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or ArgumentNullException)

@@ -144,7 +144,10 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
         {
             // Bad requests are refused before anything happens.
             Assert.Equal("bad_request", (await Error(await Select(providers[0], "{\"seed\":1}"))).Code);
-            Assert.Equal("test_seed_refused", (await Error(await Select(providers[0], "{\"testSeed\":\"00ff\"}"))).Code);
+            var shortSeed = await Error(await Select(providers[0], "{\"testSeed\":\"00ff\"}"));
+            Assert.Equal("bad_request", shortSeed.Code);
+            Assert.Contains("is 2 bytes; a test seed is 16 bytes", shortSeed.Message);
+            Assert.Equal("test_seed_refused", (await Error(await Select(providers[0], "{\"testSeed\":\"" + new string('0', 32) + "\"}"))).Code);
 
             // Provider 2's operator never starts the selection.
             var clock = Stopwatch.StartNew();
