@@ -1,3 +1,4 @@
+using MpcSortition.Samples;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -75,7 +76,7 @@ internal static class BallotApp
         customize?.Invoke(builder);
 
         BallotStore store = BallotStore.Open(config.DatabasePath, config.Round.Hash);
-        var agreement = new PeerAgreement(config);
+        var agreement = new PeerRoundAgreement(config.Party, config.Round.Hash, config.Peers.Select(p => new PeerRoundAgreement.Peer(p.Party, p.Url, () => p.Certificate)), TimeSpan.FromMilliseconds(500), "ballots");
         WebApplication app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
         ILogger log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MpcSortition.Ballot");

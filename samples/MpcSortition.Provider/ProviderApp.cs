@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+using MpcSortition.Samples;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -70,7 +72,7 @@ internal static class ProviderApp
         customize?.Invoke(builder);
 
         IntakeStore store = IntakeStore.Open(config.DatabasePath, config.Round.Hash);
-        var agreement = new PeerAgreement(config);
+        var agreement = new PeerRoundAgreement(config.Party, config.Round.Hash, config.Peers.Select(p => new PeerRoundAgreement.Peer(p.Party, p.Url, () => X509CertificateLoader.LoadCertificateFromFile(p.CertificatePath))), TimeSpan.FromSeconds(2), "submissions");
         var roots = new SubmissionRoots(config, store);
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => store.DisposeAsync().AsTask().GetAwaiter().GetResult());
