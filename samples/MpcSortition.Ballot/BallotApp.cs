@@ -362,60 +362,22 @@ internal static class BallotApp
 
     private static bool IsOpen(BallotConfig config, BallotStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
 
-    private static bool Authorised(HttpContext http, byte[] tokenSha256)
-    {
-        string? header = http.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        byte[] presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, tokenSha256);
-    }
+    private static bool Authorised(HttpContext http, byte[] tokenSha256) => ServiceHttp.Authorised(http, tokenSha256);
 
     private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
     {
-        string? type = ctx.Request.ContentType;
-        if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        (byte[]? body, BodyProblem problem) = await ServiceHttp.ReadJsonBodyAsync(ctx, limit);
+        if (problem != BodyProblem.None)
         {
-            await WriteError(ctx, BallotError.UnsupportedMediaType);
-            return null;
+            await WriteError(ctx, problem == BodyProblem.TooLarge ? BallotError.TooLarge(limit) : BallotError.UnsupportedMediaType);
         }
 
-        if (ctx.Request.ContentLength > limit)
-        {
-            await WriteError(ctx, BallotError.TooLarge(limit));
-            return null;
-        }
-
-        var buffer = new MemoryStream();
-        try
-        {
-            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
-        {
-            await WriteError(ctx, BallotError.TooLarge(limit));
-            return null;
-        }
-
-        return buffer.ToArray();
+        return body;
     }
 
     private static IResult Error(int status, string code, string message) => Results.Json(new { error = new { code, message } }, Json, statusCode: status);
 
-    private static async Task WriteError(HttpContext ctx, BallotError error)
-    {
-        ctx.Response.StatusCode = error.Status;
-        await ctx.Response.WriteAsJsonAsync(new { error = new { code = error.Code, message = error.Message } }, Json);
-    }
+    private static Task WriteError(HttpContext ctx, BallotError error) => ServiceHttp.WriteErrorAsync(ctx, error.Status, error.Code, error.Message, Json);
 
-    private static async Task WriteReceipt(HttpContext ctx, byte[] receipt)
-    {
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync("{\"receipt\":"u8.ToArray());
-        await ctx.Response.Body.WriteAsync(receipt);
-        await ctx.Response.Body.WriteAsync("}"u8.ToArray());
-    }
+    private static Task WriteReceipt(HttpContext ctx, byte[] receipt) => ServiceHttp.WriteReceiptAsync(ctx, receipt);
 }

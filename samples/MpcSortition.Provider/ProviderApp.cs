@@ -107,7 +107,7 @@ internal static class ProviderApp
 
             if (!agreement.Agreed)
             {
-                await WriteError(ctx, 503, "not_ready", "This service is still checking with the other two services that all three run the same sign-up. Please try again in a minute.");
+                await ServiceHttp.WriteErrorAsync(ctx, 503, "not_ready", "This service is still checking with the other two services that all three run the same sign-up. Please try again in a minute.", Json);
                 return;
             }
 
@@ -299,51 +299,17 @@ internal static class ProviderApp
 
     private static bool IsOpen(ProviderConfig config, IntakeStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
 
-    private static bool Authorised(HttpContext http, byte[] tokenSha256)
-    {
-        string? header = http.Request.Headers.Authorization;
-        if (header is null || !header.StartsWith("Bearer ", StringComparison.Ordinal))
-        {
-            return false;
-        }
-
-        byte[] presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, tokenSha256);
-    }
+    private static bool Authorised(HttpContext http, byte[] tokenSha256) => ServiceHttp.Authorised(http, tokenSha256);
 
     private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
     {
-        string? type = ctx.Request.ContentType;
-        if (type is null || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        (byte[]? body, BodyProblem problem) = await ServiceHttp.ReadJsonBodyAsync(ctx, limit);
+        if (problem != BodyProblem.None)
         {
-            await WriteError(ctx, IntakeError.UnsupportedMediaType);
-            return null;
+            await WriteError(ctx, problem == BodyProblem.TooLarge ? IntakeError.TooLarge(limit) : IntakeError.UnsupportedMediaType);
         }
 
-        if (ctx.Request.ContentLength > limit)
-        {
-            await WriteError(ctx, IntakeError.TooLarge(limit));
-            return null;
-        }
-
-        var buffer = new MemoryStream();
-        try
-        {
-            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == 413)
-        {
-            await WriteError(ctx, IntakeError.TooLarge(limit));
-            return null;
-        }
-
-        if (buffer.Length > limit)
-        {
-            await WriteError(ctx, IntakeError.TooLarge(limit));
-            return null;
-        }
-
-        return buffer.ToArray();
+        return body;
     }
 
     private static async Task<List<HistoryEntry>[]> ReadHistories(HttpContext ctx, ProviderConfig config)
@@ -397,21 +363,9 @@ internal static class ProviderApp
     private static IResult Error(int status, string code, string message) =>
         Results.Json(new { error = new { code, message } }, Json, statusCode: status);
 
-    internal static Task WriteError(HttpContext ctx, IntakeError error) => WriteError(ctx, error.Status, error.Code, error.Message);
+    internal static Task WriteError(HttpContext ctx, IntakeError error) => ServiceHttp.WriteErrorAsync(ctx, error.Status, error.Code, error.Message, Json);
 
-    private static async Task WriteError(HttpContext ctx, int status, string code, string message)
-    {
-        ctx.Response.StatusCode = status;
-        await ctx.Response.WriteAsJsonAsync(new { error = new { code, message } }, Json);
-    }
-
-    private static async Task WriteReceipt(HttpContext ctx, byte[] receipt)
-    {
-        ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync("{\"receipt\":"u8.ToArray());
-        await ctx.Response.Body.WriteAsync(receipt);
-        await ctx.Response.Body.WriteAsync("}"u8.ToArray());
-    }
+    private static Task WriteReceipt(HttpContext ctx, byte[] receipt) => ServiceHttp.WriteReceiptAsync(ctx, receipt);
 
     private sealed record StatusBody(string Round, string RoundHash, int Party, bool Open, DateTime DeadlineUtc, int Submissions, bool PeersAgree);
 }
