@@ -21,8 +21,8 @@ namespace MpcSortition.Ballot;
 /// </summary>
 internal static class BallotApp
 {
-    private const string CorsPolicy = "page";
-    private const string SubmitLimiter = "submit";
+    private const string CorsPolicy = ServiceHttp.CorsPolicy;
+    private const string SubmitLimiter = ServiceHttp.SubmitLimiter;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>Largest accepted body: two columns of m words, two nonces, three commitments, and room for the rest.</summary>
@@ -37,42 +37,8 @@ internal static class BallotApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MpcSortition.Ballot", LogLevel.Information);
         long bodyLimit = MaxBodyBytes(config.Round);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = bodyLimit;
-            foreach (Uri url in config.Listen)
-            {
-                if (url.Scheme != "https")
-                {
-                    throw new BallotFileException("listen: https:// only.");
-                }
-
-                IPAddress address = url.Host is "localhost" ? IPAddress.Loopback
-                    : IPAddress.TryParse(url.Host, out IPAddress? ip) ? ip
-                    : throw new BallotFileException($"listen: give an IP address, not a host name ({url.Host}).");
-                k.Listen(address, url.Port, o => o.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = config.Certificate,
-                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-                }));
-            }
-        });
-        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
-        {
-            if (config.PageOrigin is not null)
-            {
-                p.WithOrigins(config.PageOrigin).WithMethods("GET", "POST").WithHeaders("Content-Type");
-            }
-        }));
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = 429;
-            o.OnRejected = async (ctx, ct) => await WriteError(ctx.HttpContext, BallotError.RateLimited);
-            o.AddPolicy(SubmitLimiter, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.SubmitPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        ServiceHttp.ConfigureHost(builder, config.Listen, config.Certificate, bodyLimit, config.PageOrigin, config.SubmitPermitsPerMinute,
+            http => WriteError(http, BallotError.RateLimited), message => new BallotFileException(message));
         customize?.Invoke(builder);
 
         BallotStore store = BallotStore.Open(config.DatabasePath, config.Round.Hash);

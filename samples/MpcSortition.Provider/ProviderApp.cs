@@ -24,8 +24,8 @@ namespace MpcSortition.Provider;
 /// </summary>
 internal static class ProviderApp
 {
-    private const string CorsPolicy = "page";
-    private const string SubmitLimiter = "submit";
+    private const string CorsPolicy = ServiceHttp.CorsPolicy;
+    private const string SubmitLimiter = ServiceHttp.SubmitLimiter;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static async Task<WebApplication> BuildAsync(ProviderConfig config, Action<WebApplicationBuilder>? customize = null)
@@ -37,38 +37,8 @@ internal static class ProviderApp
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("MpcSortition.Provider", LogLevel.Information);
         long bodyLimit = MaxBodyBytes(config.Round);
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = bodyLimit;
-            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
-            foreach (Uri url in config.Listen)
-            {
-                IPAddress address = url.Host is "localhost" ? IPAddress.Loopback
-                    : IPAddress.TryParse(url.Host, out IPAddress? ip) ? ip
-                    : throw new ConfigException($"listen: give an IP address, not a host name ({url.Host}).");
-                k.Listen(address, url.Port, o => o.UseHttps(new HttpsConnectionAdapterOptions
-                {
-                    ServerCertificate = config.Certificate,
-                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
-                }));
-            }
-        });
-        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
-        {
-            if (config.PageOrigin is not null)
-            {
-                p.WithOrigins(config.PageOrigin).WithMethods("GET", "POST").WithHeaders("Content-Type");
-            }
-        }));
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.RejectionStatusCode = 429;
-            o.OnRejected = async (ctx, ct) => await WriteError(ctx.HttpContext, IntakeError.RateLimited);
-            o.AddPolicy(SubmitLimiter, ctx => RateLimitPartition.GetFixedWindowLimiter(
-                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions { PermitLimit = config.SubmitPermitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
-        });
+        ServiceHttp.ConfigureHost(builder, config.Listen, config.Certificate, bodyLimit, config.PageOrigin, config.SubmitPermitsPerMinute,
+            http => WriteError(http, IntakeError.RateLimited), message => new ConfigException(message));
         customize?.Invoke(builder);
 
         IntakeStore store = IntakeStore.Open(config.DatabasePath, config.Round.Hash);

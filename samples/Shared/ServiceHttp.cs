@@ -1,7 +1,13 @@
+using System.Net;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace MpcSortition.Samples;
 
@@ -24,6 +30,59 @@ internal enum BodyProblem
 /// </summary>
 internal static class ServiceHttp
 {
+    /// <summary>The CORS policy that admits the page's origin (and no other) on the public endpoints.</summary>
+    public const string CorsPolicy = "page";
+
+    /// <summary>The per-address rate limiter of the submission endpoints.</summary>
+    public const string SubmitLimiter = "submit";
+
+    /// <summary>Kestrel on the listen addresses with HTTPS only (TLS 1.2/1.3 with this certificate), the body and header
+    /// limits, CORS for the page's origin only (<see cref="CorsPolicy"/>), and a per-address fixed window of
+    /// <paramref name="permitsPerMinute"/> requests (<see cref="SubmitLimiter"/>) whose refusals
+    /// <paramref name="onRejected"/> answers.</summary>
+    /// <param name="configError">Makes the configuration error thrown for an address that is not https:// or not an IP.</param>
+    public static void ConfigureHost(WebApplicationBuilder builder, IEnumerable<Uri> listen, X509Certificate2 certificate, long bodyLimit,
+        string? pageOrigin, int permitsPerMinute, Func<HttpContext, Task> onRejected, Func<string, Exception> configError)
+    {
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = bodyLimit;
+            k.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            foreach (Uri url in listen)
+            {
+                if (url.Scheme != "https")
+                {
+                    throw configError("listen: https:// only.");
+                }
+
+                IPAddress address = url.Host is "localhost" ? IPAddress.Loopback
+                    : IPAddress.TryParse(url.Host, out IPAddress? ip) ? ip
+                    : throw configError($"listen: give an IP address, not a host name ({url.Host}).");
+                k.Listen(address, url.Port, o => o.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    SslProtocols = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13,
+                }));
+            }
+        });
+        builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p =>
+        {
+            if (pageOrigin is not null)
+            {
+                p.WithOrigins(pageOrigin).WithMethods("GET", "POST").WithHeaders("Content-Type");
+            }
+        }));
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = 429;
+            o.OnRejected = async (ctx, ct) => await onRejected(ctx.HttpContext);
+            o.AddPolicy(SubmitLimiter, ctx => RateLimitPartition.GetFixedWindowLimiter(
+                ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+    }
+
     /// <summary>Whether the request carries the operator's bearer token: its SHA-256 compared in constant time with the
     /// configured hash (the token itself is never stored).</summary>
     public static bool Authorised(HttpContext http, byte[] tokenSha256)
