@@ -135,4 +135,41 @@ public sealed class ToolkitArgumentTests
             return 0;
         });
     }
+
+    [Fact]
+    public async Task An_unknown_comparison_mode_is_refused_naming_mode()
+    {
+        await Parties.RunInMemoryAsync(async abb =>
+        {
+            var x = new ShareVector(abb.PartyIndex, Two);
+            var bad = (ComparisonMode)99;
+            foreach (var call in new Func<ValueTask>[]
+            {
+                async () => await abb.LessThanAsync(x, x, bad), async () => await abb.GreaterOrEqualAsync(x, Two, bad),
+                async () => await abb.ArgMinAsync(x, 2, bad),
+            })
+            {
+                ArgumentOutOfRangeException e = await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => call().AsTask());
+                Assert.Equal("mode", e.ParamName);
+            }
+
+            return 0;
+        });
+    }
+
+    [Fact]
+    public async Task Equality_tests_need_three_parties_and_say_so()
+    {
+        string[] messages = await ComparisonHarness.RunAsync(
+            async abb =>
+            {
+                ShareVector a = abb.Public([5, 6]);
+                var zero = await Assert.ThrowsAsync<NotSupportedException>(async () => await abb.IsZeroAsync(a));
+                var equal = await Assert.ThrowsAsync<NotSupportedException>(async () => await abb.EqualAsync(a, [5u, 7u]));
+                Assert.Equal(zero.Message, equal.Message);
+                return zero.Message;
+            },
+            parties: 2);
+        Assert.All(messages, m => Assert.Contains("exactly 3 parties", m));
+    }
 }
