@@ -111,6 +111,10 @@ public sealed class ToolkitArgumentTests
 
             ArgumentException b = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.ToArithmeticAsync(foreignBits));
             Assert.Equal("bits", b.ParamName);
+            ArgumentNullException nb = await Assert.ThrowsAsync<ArgumentNullException>(async () => await abb.ToArithmeticAsync(null!));
+            Assert.Equal("bits", nb.ParamName);
+            ArgumentNullException na = await Assert.ThrowsAsync<ArgumentNullException>(async () => await ((IArithmeticBlackBox)null!).ToArithmeticAsync(myBits));
+            Assert.Equal("abb", na.ParamName);
             ArgumentException p = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.FromBitsAsync(foreignBits, 1));
             Assert.Equal("planes", p.ParamName);
             ArgumentException c = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.SelectAsync(foreignBits, mine, mine));
