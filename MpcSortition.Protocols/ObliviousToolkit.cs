@@ -396,7 +396,12 @@ public static partial class ObliviousToolkit
     public static async ValueTask<ShareVector> SelectAsync(this IArithmeticBlackBox abb, ShareVector condition, ShareVector x, ShareVector y, CancellationToken cancellationToken = default)
     {
         CheckPair(abb, x, y);
-        CheckPair(abb, condition, x);
+        CheckHandle(abb, condition, nameof(condition));
+        if (condition.Length != x.Length)
+        {
+            throw new ArgumentException($"Length mismatch: the condition has {condition.Length} values, the operands {x.Length}.", nameof(condition));
+        }
+
         ShareVector delta = await abb.MultiplyAsync(condition, abb.Subtract(x, y), cancellationToken).ConfigureAwait(false);
         return abb.Add(y, delta);
     }
