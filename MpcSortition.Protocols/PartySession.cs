@@ -119,6 +119,27 @@ public sealed class PartySession : IAsyncDisposable
         return new PartySession(transport, keys, trace);
     }
 
+    /// <summary>Establishes a session over <paramref name="transport"/> and builds an engine on it; when the engine
+    /// refuses the session (e.g. the wrong party count) the session and its transport are closed before the refusal
+    /// propagates.</summary>
+    internal static async Task<T> EstablishForAsync<T>(ITransport transport, Func<PartySession, T> create, CancellationToken cancellationToken)
+    {
+        PartySession session = await EstablishAsync(transport, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return create(session);
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The session's traffic so far together with an engine's operation counts.</summary>
+    internal SessionCost CostWith(long multiplications, long andGates) =>
+        new(Trace.Rounds, Trace.BytesSent, Trace.BytesReceived, multiplications, andGates);
+
     /// <summary>Ends the session: clears the seeds and closes the transport cleanly.</summary>
     /// <returns>Completes when the transport is closed.</returns>
     public async ValueTask DisposeAsync()

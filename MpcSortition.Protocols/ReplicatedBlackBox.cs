@@ -77,25 +77,14 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public TransportTrace Trace => _session.Trace;
 
     /// <inheritdoc/>
-    public SessionCost Cost => new(_session.Trace.Rounds, _session.Trace.BytesSent, _session.Trace.BytesReceived, Volatile.Read(ref _multiplications), Volatile.Read(ref _andGates));
+    public SessionCost Cost => _session.CostWith(Volatile.Read(ref _multiplications), Volatile.Read(ref _andGates));
 
     /// <summary>Establishes a session over <paramref name="transport"/> (pairwise seeds) and creates the black box.</summary>
     /// <param name="transport">A connected transport of exactly three parties; owned by the result.</param>
     /// <param name="cancellationToken">Cancels set-up.</param>
     /// <returns>The black box.</returns>
-    public static async Task<ReplicatedBlackBox> CreateAsync(ITransport transport, CancellationToken cancellationToken = default)
-    {
-        PartySession session = await PartySession.EstablishAsync(transport, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new ReplicatedBlackBox(session);
-        }
-        catch
-        {
-            await session.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<ReplicatedBlackBox> CreateAsync(ITransport transport, CancellationToken cancellationToken = default) =>
+        PartySession.EstablishForAsync(transport, session => new ReplicatedBlackBox(session), cancellationToken);
 
     /// <summary>Closes the session and the generators.</summary>
     /// <returns>Completes when the transport is closed.</returns>

@@ -73,25 +73,14 @@ public sealed partial class SemiHonestBlackBox : IArithmeticBlackBox
     public TransportTrace Trace => _session.Trace;
 
     /// <inheritdoc/>
-    public SessionCost Cost => new(_session.Trace.Rounds, _session.Trace.BytesSent, _session.Trace.BytesReceived, Volatile.Read(ref _multiplications), Volatile.Read(ref _andGates));
+    public SessionCost Cost => _session.CostWith(Volatile.Read(ref _multiplications), Volatile.Read(ref _andGates));
 
     /// <summary>Establishes a session over <paramref name="transport"/> (pairwise seeds) and creates the black box with dealer-free triples.</summary>
     /// <param name="transport">A connected transport of exactly three parties; owned by the result.</param>
     /// <param name="cancellationToken">Cancels set-up.</param>
     /// <returns>The black box.</returns>
-    public static async Task<SemiHonestBlackBox> CreateAsync(ITransport transport, CancellationToken cancellationToken = default)
-    {
-        PartySession session = await PartySession.EstablishAsync(transport, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return new SemiHonestBlackBox(session);
-        }
-        catch
-        {
-            await session.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
+    public static Task<SemiHonestBlackBox> CreateAsync(ITransport transport, CancellationToken cancellationToken = default) =>
+        PartySession.EstablishForAsync(transport, session => new SemiHonestBlackBox(session), cancellationToken);
 
     /// <summary>Closes the session (and the triple source it created).</summary>
     /// <returns>Completes when the transport is closed.</returns>
