@@ -439,29 +439,8 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             run,
             entries = mine.Select(e => new object[] { e.CodeHash, e.SubmissionId, e.Sequence }),
         });
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, body.Length);
-        var received = new byte[3][];
-        var tasks = new List<Task>();
-        for (int q = 0; q < 3; q++)
-        {
-            if (q == config.Party)
-            {
-                continue;
-            }
-
-            int peer = q;
-            tasks.Add(Task.Run(async () =>
-            {
-                await transport.SendAsync(peer, length, ct);
-                await transport.SendAsync(peer, body, ct);
-            }, ct));
-            tasks.Add(Task.Run(async () => received[peer] = await ReceiveHistoryAsync(transport, peer, ct), ct));
-        }
-
-        // Every send and receive completes before any content is judged, so that a peer with another round hears ours
-        // (and names the right provider) before this provider ends the session.
-        await WhenAllOrFirstFailure(tasks);
+        byte[][] received = await ExchangeWithPeersAsync(transport, body, 2, MaxHistoryBytes, (peer, size) => new SelectException(502, "peer_history",
+            $"Provider {peer} announced a history of {size} bytes; this service reads up to {MaxHistoryBytes}."), ct);
         var histories = new List<HistoryEntry>[3];
         histories[config.Party] = mine;
         for (int q = 0; q < 3; q++)
@@ -475,19 +454,47 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         return histories;
     }
 
-    private static async Task<byte[]> ReceiveHistoryAsync(ITransport transport, int peer, CancellationToken ct)
+    /// <summary>Sends <paramref name="mine"/> to both peers (a 4-byte little-endian length, then the bytes) and receives
+    /// theirs, refusing a length outside [<paramref name="minBytes"/>, <paramref name="maxBytes"/>] with
+    /// <paramref name="badLength"/>. Every send and receive completes before any content is judged, so that a peer with
+    /// another round hears ours (and names the right provider) before this provider ends the session.</summary>
+    /// <returns>Indexed by party; this provider's own entry is null.</returns>
+    private async Task<byte[][]> ExchangeWithPeersAsync(ITransport transport, byte[] mine, int minBytes, int maxBytes, Func<int, int, SelectException> badLength, CancellationToken ct)
     {
         var length = new byte[4];
-        await transport.ReceiveAsync(peer, length, ct);
-        int size = BinaryPrimitives.ReadInt32LittleEndian(length);
-        if (size is < 2 or > MaxHistoryBytes)
+        BinaryPrimitives.WriteInt32LittleEndian(length, mine.Length);
+        var received = new byte[3][];
+        var tasks = new List<Task>();
+        for (int q = 0; q < 3; q++)
         {
-            throw new SelectException(502, "peer_history", $"Provider {peer} announced a history of {size} bytes; this service reads up to {MaxHistoryBytes}.");
+            if (q == config.Party)
+            {
+                continue;
+            }
+
+            int peer = q;
+            tasks.Add(Task.Run(async () =>
+            {
+                await transport.SendAsync(peer, length, ct);
+                await transport.SendAsync(peer, mine, ct);
+            }, ct));
+            tasks.Add(Task.Run(async () =>
+            {
+                var theirLength = new byte[4];
+                await transport.ReceiveAsync(peer, theirLength, ct);
+                int size = BinaryPrimitives.ReadInt32LittleEndian(theirLength);
+                if (size < minBytes || size > maxBytes)
+                {
+                    throw badLength(peer, size);
+                }
+
+                received[peer] = new byte[size];
+                await transport.ReceiveAsync(peer, received[peer], ct);
+            }, ct));
         }
 
-        var body = new byte[size];
-        await transport.ReceiveAsync(peer, body, ct);
-        return body;
+        await WhenAllOrFirstFailure(tasks);
+        return received;
     }
 
     private List<HistoryEntry> ParseHistory(byte[] body, int peer, int run)
@@ -537,39 +544,8 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     private async Task CompareRecordsAsync(ITransport transport, RecordShares? records, CancellationToken ct)
     {
         byte[] mine = records is null ? "none"u8.ToArray() : config.Records!.Summary(records);
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, mine.Length);
-        var received = new byte[3][];
-        var tasks = new List<Task>();
-        for (int q = 0; q < 3; q++)
-        {
-            if (q == config.Party)
-            {
-                continue;
-            }
-
-            int peer = q;
-            tasks.Add(Task.Run(async () =>
-            {
-                await transport.SendAsync(peer, length, ct);
-                await transport.SendAsync(peer, mine, ct);
-            }, ct));
-            tasks.Add(Task.Run(async () =>
-            {
-                var theirLength = new byte[4];
-                await transport.ReceiveAsync(peer, theirLength, ct);
-                int size = BinaryPrimitives.ReadInt32LittleEndian(theirLength);
-                if (size is < 1 or > 1 << 20)
-                {
-                    throw new SelectException(502, "peer_records", $"Provider {peer} announced a records summary of {size} bytes; this service reads 1 to 1048576.");
-                }
-
-                received[peer] = new byte[size];
-                await transport.ReceiveAsync(peer, received[peer], ct);
-            }, ct));
-        }
-
-        await WhenAllOrFirstFailure(tasks);
+        byte[][] received = await ExchangeWithPeersAsync(transport, mine, 1, 1 << 20, (peer, size) => new SelectException(502, "peer_records",
+            $"Provider {peer} announced a records summary of {size} bytes; this service reads 1 to 1048576."), ct);
         for (int q = 0; q < 3; q++)
         {
             if (q == config.Party)
