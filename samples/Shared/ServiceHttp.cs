@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -26,7 +27,7 @@ internal enum BodyProblem
 
 /// <summary>
 /// The HTTP plumbing both sample services share (compiled into the provider and the ballot counter): the operator's
-/// bearer token, a size-bounded JSON body, the error shape <c>{"error":{"code","message"}}</c> and the receipt shape.
+/// endpoint group and bearer token, a size-bounded JSON body, the error shape <c>{"error":{"code","message"}}</c> and the receipt shape.
 /// </summary>
 internal static class ServiceHttp
 {
@@ -82,6 +83,30 @@ internal static class ServiceHttp
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
     }
+
+    /// <summary>The <c>/operator</c> group: every endpoint in it refuses a request that carries an <c>Origin</c> header
+    /// (403 <c>origin_refused</c>: a browser page cannot reach it) and then one without the operator's bearer token
+    /// (401 <c>operator_credential</c>, naming whose credential: "provider", "counter").</summary>
+    public static RouteGroupBuilder OperatorGroup(IEndpointRouteBuilder app, byte[] tokenSha256, string operatorOf, JsonSerializerOptions json) =>
+        app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
+        {
+            HttpContext http = ctx.HttpContext;
+            if (http.Request.Headers.Origin.Count > 0)
+            {
+                return ErrorResult(403, "origin_refused", "Operator endpoints cannot be called from a web page.", json);
+            }
+
+            if (!Authorised(http, tokenSha256))
+            {
+                return ErrorResult(401, "operator_credential", $"This needs the {operatorOf} operator's credential (Authorization: Bearer <token>).", json);
+            }
+
+            return await next(ctx);
+        });
+
+    /// <summary>The result <c>{"error":{"code","message"}}</c> with the status.</summary>
+    public static IResult ErrorResult(int status, string code, string message, JsonSerializerOptions json) =>
+        Results.Json(new { error = new { code, message } }, json, statusCode: status);
 
     /// <summary>Whether the request carries the operator's bearer token: its SHA-256 compared in constant time with the
     /// configured hash (the token itself is never stored).</summary>
