@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.FileProviders;
 using MpcSortition.Protocols;
 using MpcSortition.Selection.Intake;
 
@@ -306,23 +305,7 @@ internal static class BallotApp
 
         string[] origins = [.. urls.Select(u => u!.GetLeftPart(UriPartial.Authority))];
         byte[] pageConfig = JsonSerializer.SerializeToUtf8Bytes(new { counters = origins.Select((o, i) => new { name = $"Counter {i} ({new Uri(o).Authority})", url = o }) });
-        string csp = $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {string.Join(' ', origins.Distinct())}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-        var files = new PhysicalFileProvider(root);
-        app.Use(async (ctx, next) =>
-        {
-            if (!ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) && !ctx.Request.Path.StartsWithSegments("/operator", StringComparison.Ordinal))
-            {
-                ctx.Response.Headers.ContentSecurityPolicy = csp;
-                ctx.Response.Headers.XContentTypeOptions = "nosniff";
-                ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
-                ctx.Response.Headers.CacheControl = "no-cache";
-            }
-
-            await next();
-        });
-        app.MapGet("/config.json", () => Results.Bytes(pageConfig, "application/json"));
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        ServiceHttp.MapPage(app, root, pageConfig, origins);
     }
 
     private static bool IsOpen(BallotConfig config, BallotStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
