@@ -143,12 +143,12 @@ public sealed class EngineTests(ITestOutputHelper output)
                 return config;
             }
 
+            // The reader is the provider's too (samples/Shared/EngineSetting.cs; its cases are tested there): here, that the
+            // counter's configuration goes through it.
             Assert.Equal(BlackBoxEngine.Replicated, BallotConfig.Load(Write("")).Engine); // the library's default
             Assert.Equal(BlackBoxEngine.Beaver, BallotConfig.Load(Write(",\"engine\":\"beaver\"")).Engine);
-            Assert.Equal(BlackBoxEngine.Replicated, BallotConfig.Load(Write(",\"engine\":\"replicated\"")).Engine);
-            BallotFileException bad = Assert.Throws<BallotFileException>(() => BallotConfig.Load(Write(",\"engine\":\"beavr\"")));
-            Assert.Equal($"{config}: \"engine\" must be \"beaver\" or \"replicated\" (got 'beavr'); leave it out for the default, replicated.", bad.Message);
-            Assert.Contains("\"engine\" must be \"beaver\" or \"replicated\" (got true)", Assert.Throws<BallotFileException>(() => BallotConfig.Load(Write(",\"engine\":true"))).Message);
+            Assert.Equal($"{config}: \"engine\" must be \"beaver\" or \"replicated\" (got 'beavr'); leave it out for the default, replicated.",
+                Assert.Throws<BallotFileException>(() => BallotConfig.Load(Write(",\"engine\":\"beavr\""))).Message);
         }
         finally
         {
