@@ -26,6 +26,44 @@ public sealed class SecureScaleTests
         return bytes[0];
     }
 
+    /// <summary>Rounds party 0 takes for one legacy attempt (nothing opened) on <paramref name="engine"/>.</summary>
+    private static async Task<long> RoundsOfOneAttemptAsync(SelectionProblem problem, BlackBoxEngine engine)
+    {
+        SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
+        ShareVector[] shares = SecurePool.Share(problem);
+        long[] rounds = await InProcessParties.RunAsync(async abb =>
+        {
+            SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
+            long before = abb.Cost.Rounds;
+            await new SecureLegacyGreedy().AttemptAsync(abb, pool, JointRandomTape.Instance.NextWords(abb, layout.PanelSize));
+            return abb.Cost.Rounds - before;
+        }, new InProcessOptions { Engine = engine });
+        return rounds[0];
+    }
+
+    /// <summary>n people, one feature with two values (quotas 0..k), panel size k.</summary>
+    private static SelectionProblem TwoValues(int n, int k)
+    {
+        Feature[] features = [new("f", [new FeatureValue("a", 0, k), new FeatureValue("b", 0, k)])];
+        return new SelectionProblem(features, Enumerable.Range(0, n).Select(i => new Candidate($"c{i}", [i % 3 == 0 ? "a" : "b"])).ToArray(), k);
+    }
+
+    [Fact]
+    public async Task AStepTakesAtMostFortyRoundsAndTheWideDrawOneMore()
+    {
+        // Issue 15 item 3: a step (not the last: that one skips the removal) costs the difference between attempts of
+        // k = 3 and k = 2 steps. At most 40 on both engines; above SmallDrawLimit candidates the draw's carry-save level
+        // adds exactly one round per step (the draw runs beside the value choice, docs/secure-selection.md §3).
+        foreach (BlackBoxEngine engine in new[] { BlackBoxEngine.Replicated, BlackBoxEngine.Beaver })
+        {
+            int small = SecureSelectionLayout.SmallDrawLimit, wide = SecureSelectionLayout.SmallDrawLimit + 1;
+            long stepSmall = await RoundsOfOneAttemptAsync(TwoValues(small, 3), engine) - await RoundsOfOneAttemptAsync(TwoValues(small, 2), engine);
+            long stepWide = await RoundsOfOneAttemptAsync(TwoValues(wide, 3), engine) - await RoundsOfOneAttemptAsync(TwoValues(wide, 2), engine);
+            Assert.InRange(stepSmall, 20, 40);
+            Assert.Equal(stepSmall + 1, stepWide);
+        }
+    }
+
     private static SelectionProblem Doubled(SelectionProblem small) =>
         new(small.Features, small.Candidates.Concat(small.Candidates.Select(c => new Candidate(c.Id + "-copy", c.Values))).ToArray(), small.PanelSize);
 
