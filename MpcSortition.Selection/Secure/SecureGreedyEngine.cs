@@ -37,6 +37,10 @@ internal sealed class SecureGreedyEngine
     /// <see cref="SecureSelectionLayout.SmallDrawLimit"/> (public).</summary>
     private readonly SecureDraw _draw;
 
+    /// <summary>The features (one, or two when F ≥ 2: those with the fewest values) whose newFullOf inner products also
+    /// multiply in alive and 1 − h (see the removal in <see cref="RunAsync"/>), with their reduced columns and x on them.</summary>
+    private (int Feature, int[] Columns, ShareVector X)[] _fold = [];
+
     /// <summary>Prepares one attempt.</summary>
     /// <param name="abb">This party's black box.</param>
     /// <param name="pool">This party's view of the pool.</param>
@@ -70,6 +74,8 @@ internal sealed class SecureGreedyEngine
 
         SecureGreedyContext c = _c;
         await c.PrepareAsync().ConfigureAwait(false);
+        _fold = [.. Enumerable.Range(0, _f).OrderBy(f => c.ReducedColumnsOf(f).Length).ThenBy(f => f).Take(Math.Min(2, _f))
+            .Select(f => (f, c.ReducedColumnsOf(f), c.ReducedColumnsOfX(c.ReducedColumnsOf(f))))];
 
         // ---- start: everyone alive, except the people having a value with max 0.
         ShareVector alive = await InitialAliveAsync().ConfigureAwait(false);
@@ -190,10 +196,25 @@ internal sealed class SecureGreedyEngine
 
             // ---- 11–12. full[v] = [selected ≥ max], below[v] = [selected < min]: selected grows by pickX ∈ {0, 1}, so
             // full gains pickX·[old = max − 1] and below loses pickX·[old = min − 1] (one round).
-            ShareVector[] r11 = await c.MulAsync((pickX, atMaxLessOne), (pickX, atMinLessOne)).ConfigureAwait(false);
+            // In the same round, for the removal below: alive_j·x[j,v] over the reduced columns of feature f₀ and h_j·x[j,v]
+            // over those of f₁ (the two features with the fewest values), h_j = Σ of pick over j's address group.
+            bool lastStep = t == _k - 1;
+            ShareVector h = c.GroupSums(pick);
+            var r11Pairs = new List<(ShareVector X, ShareVector Y)> { (pickX, atMaxLessOne), (pickX, atMinLessOne) };
+            if (!lastStep && _fold[0].Columns.Length > 0)
+            {
+                r11Pairs.Add((c.RepeatPerRow(alive, _fold[0].Columns.Length), _fold[0].X));
+            }
+
+            if (!lastStep && _fold.Length > 1 && _fold[1].Columns.Length > 0)
+            {
+                r11Pairs.Add((c.RepeatPerRow(h, _fold[1].Columns.Length), _fold[1].X));
+            }
+
+            ShareVector[] r11 = await c.MulAsync([.. r11Pairs]).ConfigureAwait(false);
             full = _abb.Add(full, r11[0]);
             below = _abb.Subtract(below, r11[1]);
-            if (t == _k - 1)
+            if (lastStep)
             {
                 break; // the final check needs only `below`
             }
@@ -201,26 +222,54 @@ internal sealed class SecureGreedyEngine
             // ---- 13–16. remove the pick, its household and everyone in a value that became full now (the alive people
             // have no value that was full before: removals are monotone); deficit for the next step.
             // newFullOf[j,f] = Σ_{v ∈ f} newFull[v]·x[j,v] ∈ {0, 1} (one-hot per feature): n·F inner products; then
-            // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree (⌈log2(F + 2)⌉ rounds, no comparison).
+            // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree, no comparison. Two factors are folded into the
+            // inner products of the same round: alive·(1 − newFullOf[·,f₀]) = alive − Σ_{v ∈ f₀} newFull[v]·(alive·x[·,v]) and
+            // (1 − h)(1 − newFullOf[·,f₁]) = 1 − h − newFullOf[·,f₁] + Σ_{v ∈ f₁} newFull[v]·(h·x[·,v]), so the tree has
+            // F factors (⌈log2 F⌉ rounds) instead of F + 2.
             ShareVector newFull = r11[0];
+            int at11 = 2;
+            var foldProducts = new ShareVector?[_fold.Length];
+            for (int i = 0; i < _fold.Length; i++)
+            {
+                foldProducts[i] = _fold[i].Columns.Length > 0 ? r11[at11++] : null;
+            }
+
+            ShareVector[] foldPerson = [alive, h];
+            var groups = new List<(ShareVector X, ShareVector Y, int Length, int Outputs)> { (c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f) };
+            for (int i = 0; i < _fold.Length; i++)
+            {
+                groups.Add(c.FoldedFeatureGroup(_fold[i].Feature, _fold[i].Columns, foldProducts[i], foldPerson[i], newFull));
+            }
+
             // The rule's products for the next step (they may use its below and selected only) join this round.
             var nextState = new SecureStepState(t + 1, alive, selected, below, deficit);
-            ShareVector[] r13 = await c.InnerProductsAsync([(c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f), .. _rule.AliveRoundProducts(nextState)]).ConfigureAwait(false);
-            _rule.TakeAliveRoundProducts(r13.AsSpan(1), nextState);
+            ShareVector[] r13 = await c.InnerProductsAsync([.. groups, .. _rule.AliveRoundProducts(nextState)]).ConfigureAwait(false);
+            _rule.TakeAliveRoundProducts(r13.AsSpan(1 + _fold.Length), nextState);
             ShareVector newFullOf = r13[0];
             newFullOf = _abb.Add(newFullOf, c.LastValueRows(newFull));
             ShareVector notFull = _abb.AddPublic(_abb.Negate(newFullOf), 1u);
-            var factors = new List<ShareVector>(_f + 2) { alive, _abb.AddPublic(_abb.Negate(c.GroupSums(pick)), 1u) };
-            for (int f = 0; f < _f; f++)
+            ShareVector FeatureColumn(ShareVector perPersonAndFeature, int feature)
             {
-                int feature = f, width = _f;
-                factors.Add(_abb.Map(notFull, _n, (src, o) =>
+                int width = _f;
+                return _abb.Map(perPersonAndFeature, _n, (src, o) =>
                 {
                     for (int j = 0; j < o.Length; j++)
                     {
                         o[j] = src[(j * width) + feature];
                     }
-                }));
+                });
+            }
+
+            // alive·(1 − newFullOf[·,f₀]), and (1 − h)(1 − newFullOf[·,f₁]) when F ≥ 2 (else 1 − h is a factor of its own).
+            var factors = new List<ShareVector>(_f + 1) { _abb.Subtract(alive, r13[1]) };
+            ShareVector oneMinusH = _abb.AddPublic(_abb.Negate(h), 1u);
+            factors.Add(_fold.Length > 1 ? _abb.Add(_abb.Subtract(oneMinusH, FeatureColumn(newFullOf, _fold[1].Feature)), r13[2]) : oneMinusH);
+            for (int f = 0; f < _f; f++)
+            {
+                if (_fold.All(x => x.Feature != f))
+                {
+                    factors.Add(FeatureColumn(notFull, f));
+                }
             }
 
             ShareVector deficitFactor = _abb.AddPublic(_abb.Negate(selected), c.Min);

@@ -151,9 +151,9 @@ public sealed class SecureSelectionTests
     }
 
     [Theory]
-    [InlineData("legacy", 783)]
-    [InlineData("legacy-clamped", 783)]
-    [InlineData("two-phase", 1334)]
+    [InlineData("legacy", 762)]
+    [InlineData("legacy-clamped", 762)]
+    [InlineData("two-phase", 1313)]
     public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
     {
         // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
@@ -163,8 +163,9 @@ public sealed class SecureSelectionTests
         // a B2A, 14 rounds fewer per step in all; the replicated engine's one-round B2A of replicated bits (issue 14)
         // saves one more per step; issue 15 item 3: the draw runs for every value beside the value choice, its products in
         // the cross products' round, its bits in the sign bits' extraction, its carry in the winner's AND rounds and its rank
-        // in the eligible people's inner products, and the rank needs no masked opening: 36 rounds per legacy step, 1 + 2
-        // per attempt; two-phase still draws after its eligible set): a rule that opened a round of its own instead of
+        // in the eligible people's inner products, and the rank needs no masked opening; alive and 1 − h folded into the
+        // removal's inner products, so its product tree has F factors: 35 rounds per legacy step here, 1 + 2 per attempt;
+        // two-phase still draws after its eligible set): a rule that opened a round of its own instead of
         // joining the engine's batches would show here.
         (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
         Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
