@@ -373,7 +373,7 @@ internal sealed class Lockstep
 
         internal ReadOnlyMemory<ulong> Words { get; init; }
 
-        internal TaskCompletionSource<object?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal TaskCompletionSource<object?> Done { get; } = new();
 
         internal bool SameShape(Call other) =>
             Kind == other.Kind && Length == other.Length && Row == other.Row && Party == other.Party && string.Equals(Label, other.Label, StringComparison.Ordinal);
