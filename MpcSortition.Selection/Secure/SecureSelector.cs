@@ -130,17 +130,17 @@ public static class SecureSelector
     public const string FirstSuccessLabel = "selection: which attempt of a parallel batch succeeded first, or none (declared leakage)";
 
     /// <summary>The largest m that <see cref="AutomaticParallelAttempts"/> chooses.</summary>
-    public const int MaxAutomaticParallelAttempts = 8;
+    public const int MaxAutomaticParallelAttempts = 16;
 
-    /// <summary>The work budget of an automatic batch: m·n·V one-hot entries at most (see docs/secure-selection.md §8).</summary>
-    public const int AutomaticBatchEntries = 1 << 16;
+    /// <summary>The work budget of an automatic batch: m·n·V one-hot entries at most, 2^17 (see docs/secure-selection.md §8).</summary>
+    public const int AutomaticBatchEntries = 1 << 17;
 
     /// <summary>
-    /// The number of attempts batched when <see cref="SecureSelectionOptions.ParallelAttempts"/> is 0: ⌊2^16 / (n·V)⌋,
+    /// The number of attempts batched when <see cref="SecureSelectionOptions.ParallelAttempts"/> is 0: ⌊2^17 / (n·V)⌋,
     /// at least 1 and at most <see cref="MaxAutomaticParallelAttempts"/>. It depends on public parameters only, so every
-    /// provider resolves it to the same m. Small pools, whose attempts cost little computation and memory but as many
-    /// rounds as large ones, run up to 8 attempts per batch (the network's round trips dominate); from n·V above 2^15
-    /// (about n = 1 100 at V = 30) the attempts run one after another (m = 1), because a batch costs m times the
+    /// provider resolves it to the same m. An attempt's rounds (and so its waiting on the network) do not depend on n,
+    /// while its computation and memory grow with n·V: small pools run up to 16 attempts per batch, and from n·V above
+    /// 2^16 (about n = 2 200 at V = 30) a batch is 1 attempt (the sequential run), because a batch costs m times the
     /// memory and computation of an attempt whose own round trips no longer dominate.
     /// </summary>
     /// <param name="layout">The public layout.</param>

@@ -99,7 +99,7 @@ internal static class NodeCommand
         var engine = new Option<string?>("--engine") { Description = "The black box: replicated (default; replicated shares, measured faster) or beaver (additive shares, Beaver triples); the same at every provider." };
         var parallelAttempts = new Option<string?>("--parallel-attempts")
         {
-            Description = "Attempts run as one batched computation: auto (default: up to 8 for small pools, 1 from n·V ≈ 33 000 on) or a whole number ≥ 1 "
+            Description = "Attempts run as one batched computation: auto (default: ⌊131 072 / (n·V)⌋ between 1 and 16, so 16 for small pools and 1 from n·V > 65 536) or a whole number ≥ 1 "
                 + "(1 = one after another). Same panel, attempt number and leakage either way; the same at every provider.",
         };
         var command = new Command("node", "Run one service provider (the .pfx password comes from " + PfxPassword.Variable + " or is asked on the terminal): load its shares, connect to the other two over mutually authenticated TLS, run the secure selection, sign the transcript. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found, 5 the round already ran here (give --new-run at all three providers) or the run log was tampered with.")

@@ -20,7 +20,7 @@ public sealed class NodeParallelAttemptsTests
                 List<string> args = scenario.NodeArguments(p, endpoints, null, 30);
                 if (p == 1)
                 {
-                    args.AddRange(["--parallel-attempts", "2"]); // the others run the default (8 for this pool)
+                    args.AddRange(["--parallel-attempts", "2"]); // the others run the default (16 for this pool)
                 }
 
                 nodes.Add(CliProcess.Start(args));

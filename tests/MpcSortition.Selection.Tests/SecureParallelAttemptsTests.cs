@@ -264,15 +264,17 @@ public sealed class SecureParallelAttemptsTests
     {
         SecureSelectionLayout fixture = SecureSelectionLayout.FromProblem(Instances.ReadFixture150().ToProblem(22));
         Assert.Equal(SecureSelector.MaxAutomaticParallelAttempts, SecureSelector.AutomaticParallelAttempts(fixture));
-        Assert.Equal(8, SecureSelector.ResolveParallelAttempts(fixture, 0, 100));
+        Assert.Equal(16, SecureSelector.ResolveParallelAttempts(fixture, 0, 100));
         Assert.Equal(3, SecureSelector.ResolveParallelAttempts(fixture, 0, 3));
         Assert.Equal(5, SecureSelector.ResolveParallelAttempts(fixture, 5, 100));
         Assert.Equal(1, SecureSelector.ResolveParallelAttempts(fixture, 1, 100));
         Assert.Throws<ArgumentOutOfRangeException>(() => SecureSelector.ResolveParallelAttempts(fixture, -1, 100));
 
-        // n·V = 10 000 × 30 (the generated pools of docs/nodes.md): one attempt at a time; 1 000 × 30: two.
+        // n·V = 10 000 × 30 (the generated pools of docs/nodes.md): one attempt at a time; 1 000 × 30: four; 2 000 × 30: two.
         Assert.Equal(1, SecureSelector.AutomaticParallelAttempts(Generated(10_000)));
-        Assert.Equal(2, SecureSelector.AutomaticParallelAttempts(Generated(1_000)));
+        Assert.Equal(1, SecureSelector.AutomaticParallelAttempts(Generated(2_200)));
+        Assert.Equal(2, SecureSelector.AutomaticParallelAttempts(Generated(2_000)));
+        Assert.Equal(4, SecureSelector.AutomaticParallelAttempts(Generated(1_000)));
     }
 
     /// <summary>The resolved m is part of the agreed settings: a provider that would batch differently is refused
