@@ -12,7 +12,7 @@ public sealed class ProviderMismatchException : Exception
     /// <param name="party">This provider.</param>
     /// <param name="peer">The provider whose session differs.</param>
     public ProviderMismatchException(int party, int peer)
-        : base($"Party {party}: party {peer} runs another session (a different round, feature layout, strategy, attempt limit, analyser, composition setting or kind of tape); every provider must use the same round file and the same settings.")
+        : base($"Party {party}: party {peer} runs another session (a different round, feature layout, strategy, attempt limit, analyser, composition setting, kind of tape, engine or number of parallel attempts); every provider must use the same round file and the same settings.")
     {
         Party = party;
         Peer = peer;
@@ -39,7 +39,7 @@ public sealed class ProviderMismatchException : Exception
 /// <summary>
 /// The first exchange of a provider run, before any secret is used: every provider sends every peer a SHA-256 digest of
 /// what it is about to run (round id, layout hash, strategy, attempt limit, analyser, whether the composition is opened,
-/// kind of tape and the round's seed commitment) together with its tape commitment, and refuses a peer whose digest
+/// kind of tape, the round's seed commitment, the engine and the number of parallel attempts) together with its tape commitment, and refuses a peer whose digest
 /// differs. The messages go over the transport directly (they are public; not audited openings).
 /// </summary>
 public static class ProviderAgreement
@@ -126,15 +126,27 @@ public static class ProviderAgreement
         return received.Select(r => (ReadOnlyMemory<byte>)r.AsMemory(32, 32)).ToArray();
     }
 
-    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v4", round id, layout hash,
+    /// <summary>The number of attempts per batch that <paramref name="options"/> resolve to on <paramref name="round"/>
+    /// (<see cref="ProviderRunOptions.ParallelAttempts"/>, 0 = automatic from the public layout): the value the providers agree on.</summary>
+    /// <param name="round">The round.</param>
+    /// <param name="options">The settings.</param>
+    /// <returns>m ≥ 1.</returns>
+    public static int ParallelAttempts(RoundDefinition round, ProviderRunOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(options);
+        return Secure.SecureSelector.ResolveParallelAttempts(round.Layout, options.ParallelAttempts, Math.Max(1, options.MaxAttempts));
+    }
+
+    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v5", round id, layout hash,
     /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", the
-    /// seed commitment (or "-"), the run number and the engine ("beaver" or "replicated"), joined by '\n' and encoded as
-    /// UTF-8.</summary>
+    /// seed commitment (or "-"), the run number, the engine ("beaver" or "replicated") and the resolved number of
+    /// parallel attempts, joined by '\n' and encoded as UTF-8.</summary>
     internal static byte[] Digest(RoundDefinition round, ProviderRunOptions options, bool publicTape, int run)
     {
         string description = string.Join(
             '\n',
-            "MpcSortition.provider-session.v4",
+            "MpcSortition.provider-session.v5",
             round.RoundId,
             round.LayoutHash,
             options.Strategy.Name,
@@ -144,7 +156,8 @@ public static class ProviderAgreement
             publicTape ? "public-tape" : "joint-tape",
             round.SeedCommitment ?? "-",
             run.ToString(CultureInfo.InvariantCulture),
-            options.Engine == BlackBoxEngine.Beaver ? "beaver" : "replicated");
+            options.Engine == BlackBoxEngine.Beaver ? "beaver" : "replicated",
+            "parallel-attempts=" + ParallelAttempts(round, options).ToString(CultureInfo.InvariantCulture));
         return SHA256.HashData(Encoding.UTF8.GetBytes(description));
     }
 }

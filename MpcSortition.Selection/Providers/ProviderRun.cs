@@ -55,6 +55,13 @@ public sealed class ProviderRunOptions
     /// <see cref="ProviderRun.RunInSessionAsync"/> the caller's black box is used and this value only enters the agreed settings.</summary>
     public BlackBoxEngine Engine { get; init; } = BlackBoxEngine.Replicated;
 
+    /// <summary>How many attempts run as one batched computation (<see cref="SecureSelectionOptions.ParallelAttempts"/>):
+    /// 0 (default) for the automatic choice from the round's size (<see cref="SecureSelector.AutomaticParallelAttempts"/>),
+    /// 1 for one attempt after another, m ≥ 2 for batches of m. The resolved m is part of the agreed settings, so
+    /// providers that would batch differently refuse each other before any secret is used. The panel, the attempt number
+    /// and what the providers learn do not depend on it.</summary>
+    public int ParallelAttempts { get; init; }
+
     /// <summary>Called when a run ends without a panel after every attempt (before
     /// <see cref="SecureSelectionFailedException"/> is thrown), with the evidence of that failed run: the three providers
     /// still open their contributions and exchange their transcripts (success bits all 0, no panel commitment), signed
@@ -239,6 +246,7 @@ public static partial class ProviderRun
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(options.Strategy, nameof(options));
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ParallelAttempts, nameof(options));
         if (transport.PartyCount != Parties)
         {
             throw new ArgumentException($"A provider run has {Parties} parties; the transport has {transport.PartyCount}.", nameof(transport));
@@ -297,6 +305,8 @@ public static partial class ProviderRun
                 Analyser = options.Analyser,
                 Tape = counter,
                 RevealComposition = options.RevealComposition,
+                ParallelAttempts = ProviderAgreement.ParallelAttempts(round, options),
+                AttemptsFailed = failed => counter.Failed = failed,
             };
             SecureSelectionResult selection;
             try
@@ -327,8 +337,9 @@ public static partial class ProviderRun
         }
         catch (Exception e) when (log is not null && !closedWithoutPanel && e is not VerificationException { Problem: VerificationProblem.RoundAlreadyRun })
         {
-            // Attempts that finished failed; an attempt interrupted by an error has no success bit.
-            string bits = new('0', e is SecureSelectionFailedException ? counter.Attempts : Math.Max(0, counter.Attempts - 1));
+            // Attempts whose outcome was opened failed; an attempt interrupted by an error (with parallel attempts, the
+            // whole batch it belongs to) has no success bit.
+            string bits = new('0', e is SecureSelectionFailedException ? counter.Attempts : counter.Failed);
             try
             {
                 log.Append(new RunLogEntry { Kind = "failed", Run = run, SuccessBits = bits, Reason = e is OperationCanceledException ? "cancelled" : e.Message });
@@ -348,6 +359,9 @@ public static partial class ProviderRun
         internal ISharedTape? Inner { get; set; }
 
         internal int Attempts { get; private set; }
+
+        /// <summary>Attempts whose (failed) outcome the selector opened.</summary>
+        internal int Failed { get; set; }
 
         public BitShareVector NextWords(IArithmeticBlackBox abb, int count)
         {

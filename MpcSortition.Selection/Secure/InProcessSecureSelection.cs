@@ -74,6 +74,7 @@ public static class InProcessSecureSelection
                     Tape = new PublicTape(plain),
                     RevealComposition = selection.RevealComposition,
                     RevealPickOrder = selection.RevealPickOrder,
+                    ParallelAttempts = selection.ParallelAttempts,
                 };
                 return await SecureSelector.SelectAsync(abb, pool, strategy, mine, cancellationToken).ConfigureAwait(false);
             },

@@ -22,6 +22,17 @@ public sealed class SecureSelectionOptions
     /// order as the reference returns it. The order reveals a little about the pool (which values were short), so
     /// the default is false: the analyser gets the panel in pool order.</summary>
     public bool RevealPickOrder { get; init; }
+
+    /// <summary>How many attempts run as one batched computation (m): the m attempts read the same tape words as m
+    /// sequential attempts, run with the rounds of one attempt and m times its bytes, and only the index of the first
+    /// success (or that all m failed) is opened, so the panel and the leakage are those of sequential retries. 1 runs
+    /// the attempts one after another; 0 (default) chooses m from the pool's size
+    /// (<see cref="SecureSelector.AutomaticParallelAttempts"/>). Every party must use the same value.</summary>
+    public int ParallelAttempts { get; init; }
+
+    /// <summary>Called after each batch whose outcome was opened, with the number of attempts known to have failed so
+    /// far (for a provider's run log).</summary>
+    internal Action<int>? AttemptsFailed { get; init; }
 }
 
 /// <summary>The outcome of a secure selection at one party.</summary>
@@ -113,6 +124,49 @@ public static class SecureSelector
     /// above 32 767), once per step (uniform).</summary>
     public const string MaskedCountSplitLabel = "selection: the count's upper bits minus a fresh random mask (makes them replicated)";
 
+    /// <summary>Audit label of the opening that ends a batch of parallel attempts: the one-hot vector of the first
+    /// successful attempt in tape order (all zero when every attempt of the batch failed). Declared leakage, exactly what
+    /// the success bits of sequential retries up to the first success reveal.</summary>
+    public const string FirstSuccessLabel = "selection: which attempt of a parallel batch succeeded first, or none (declared leakage)";
+
+    /// <summary>The largest m that <see cref="AutomaticParallelAttempts"/> chooses.</summary>
+    public const int MaxAutomaticParallelAttempts = 16;
+
+    /// <summary>The work budget of an automatic batch: m·n·V one-hot entries at most, 2^17 (see docs/secure-selection.md §8).</summary>
+    public const int AutomaticBatchEntries = 1 << 17;
+
+    /// <summary>
+    /// The number of attempts batched when <see cref="SecureSelectionOptions.ParallelAttempts"/> is 0: ⌊2^17 / (n·V)⌋,
+    /// at least 1 and at most <see cref="MaxAutomaticParallelAttempts"/>. It depends on public parameters only, so every
+    /// provider resolves it to the same m. An attempt's rounds (and so its waiting on the network) do not depend on n,
+    /// while its computation and memory grow with n·V: small pools run up to 16 attempts per batch, and from n·V above
+    /// 2^16 (about n = 2 200 at V = 30) a batch is 1 attempt (the sequential run), because a batch costs m times the
+    /// memory and computation of an attempt whose own round trips no longer dominate.
+    /// </summary>
+    /// <param name="layout">The public layout.</param>
+    /// <returns>m, between 1 and <see cref="MaxAutomaticParallelAttempts"/>.</returns>
+    public static int AutomaticParallelAttempts(SecureSelectionLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        long entries = Math.Max(1L, (long)layout.CandidateCount * layout.ValueCount);
+        return (int)Math.Clamp(AutomaticBatchEntries / entries, 1L, MaxAutomaticParallelAttempts);
+    }
+
+    /// <summary>The m that a <see cref="SecureSelectionOptions.ParallelAttempts"/> value asks for on
+    /// <paramref name="layout"/>: the value itself, or the automatic choice for 0; never more than the attempt limit.</summary>
+    /// <param name="layout">The public layout.</param>
+    /// <param name="parallelAttempts">The option's value (0 = automatic).</param>
+    /// <param name="maxAttempts">The attempt limit.</param>
+    /// <returns>m ≥ 1.</returns>
+    public static int ResolveParallelAttempts(SecureSelectionLayout layout, int parallelAttempts, int maxAttempts)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentOutOfRangeException.ThrowIfNegative(parallelAttempts);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxAttempts, 1);
+        int m = parallelAttempts == 0 ? AutomaticParallelAttempts(layout) : parallelAttempts;
+        return Math.Min(m, maxAttempts);
+    }
+
     /// <summary>The three masked-opening labels above: openings of uniform values that reveal nothing.</summary>
     public static IReadOnlyList<string> MaskedLabels { get; } = [MaskedPoolLabel, MaskedRankLabel, MaskedCountSplitLabel];
 
@@ -135,6 +189,7 @@ public static class SecureSelector
         ArgumentNullException.ThrowIfNull(strategy);
         options ??= new SecureSelectionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ParallelAttempts, nameof(options));
         if (options.Analyser < 0 || options.Analyser >= abb.PartyCount)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Analyser, $"The analyser must be a party index 0..{abb.PartyCount - 1}.");
@@ -150,34 +205,146 @@ public static class SecureSelector
         ISharedTape tape = options.Tape ?? JointRandomTape.Instance;
         SessionCost start = abb.Cost;
         int k = layout.PanelSize;
+        int parallel = ResolveParallelAttempts(layout, options.ParallelAttempts, options.MaxAttempts);
+        if (parallel > 1)
+        {
+            return await SelectInBatchesAsync(abb, pool, strategy, options, tape, parallel, start, cancellationToken).ConfigureAwait(false);
+        }
+
         for (int a = 0; a < options.MaxAttempts; a++)
         {
-            BitShareVector words = tape.NextWords(abb, k)
-                ?? throw new InvalidOperationException("The shared tape returned no words.");
-            if (words.BitLength != 64 * k || words.PartyIndex != abb.PartyIndex)
-            {
-                throw new InvalidOperationException($"The shared tape returned party {words.PartyIndex}'s {words.BitLength} bits; party {abb.PartyIndex} asked for {64 * k} (k = {k} words).");
-            }
-
+            BitShareVector words = NextWords(abb, tape, k);
             SecureAttempt attempt = await strategy.AttemptAsync(abb, pool, words, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt.");
             attempt.Validate(pool, abb.PartyIndex, strategy.Name);
             ulong[] success = await abb.OpenBitsAsync(attempt.Success, SuccessLabel, cancellationToken).ConfigureAwait(false);
             if ((success[0] & 1) == 0)
             {
+                options.AttemptsFailed?.Invoke(a + 1);
                 continue;
             }
 
-            uint[]? opened = options.RevealPickOrder
-                ? await abb.OpenToAsync(attempt.PickOrder, options.Analyser, PickOrderLabel, cancellationToken).ConfigureAwait(false)
-                : await abb.OpenToAsync(attempt.Panel, options.Analyser, PanelLabel, cancellationToken).ConfigureAwait(false);
-            uint[]? composition = options.RevealComposition
-                ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
-                : null;
-            return new SecureSelectionResult(a + 1, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start, attempt.Panel);
+            return await OpenOutcomeAsync(abb, attempt, a + 1, options, k, start, cancellationToken).ConfigureAwait(false);
         }
 
         throw new SecureSelectionFailedException(options.MaxAttempts);
+    }
+
+    /// <summary>
+    /// Batches of m attempts (the last one smaller when the limit is not a multiple of m): the batch reads the next m·k
+    /// words in tape order (attempt i of the batch exactly the words sequential attempt i would read), runs the m attempts
+    /// in lockstep as one computation (<see cref="Lockstep"/>), computes the one-hot vector of the first success under
+    /// MPC and opens only that (<see cref="FirstSuccessLabel"/>); then the panel of that attempt goes to the analyser.
+    /// </summary>
+    private static async ValueTask<SecureSelectionResult> SelectInBatchesAsync(IArithmeticBlackBox abb, SecurePool pool, ISecureSelectionStrategy strategy, SecureSelectionOptions options, ISharedTape tape, int parallel, SessionCost start, CancellationToken cancellationToken)
+    {
+        int k = pool.Layout.PanelSize;
+        for (int first = 0; first < options.MaxAttempts; first += parallel)
+        {
+            int m = Math.Min(parallel, options.MaxAttempts - first);
+            var words = new BitShareVector[m];
+            for (int i = 0; i < m; i++)
+            {
+                words[i] = NextWords(abb, tape, k);
+            }
+
+            SecureAttempt[] attempts = await Lockstep.RunAsync(
+                abb,
+                m,
+                async (i, facade) => await strategy.AttemptAsync(facade, pool, words[i], cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException($"The strategy '{strategy.Name}' returned no attempt."),
+                cancellationToken).ConfigureAwait(false);
+            foreach (SecureAttempt attempt in attempts)
+            {
+                attempt.Validate(pool, abb.PartyIndex, strategy.Name);
+            }
+
+            int winner = await FirstSuccessAsync(abb, attempts.Select(a => a.Success).ToArray(), cancellationToken).ConfigureAwait(false);
+            if (winner < 0)
+            {
+                options.AttemptsFailed?.Invoke(first + m);
+                continue;
+            }
+
+            return await OpenOutcomeAsync(abb, attempts[winner], first + winner + 1, options, k, start, cancellationToken).ConfigureAwait(false);
+        }
+
+        throw new SecureSelectionFailedException(options.MaxAttempts);
+    }
+
+    /// <summary>
+    /// The index of the first 1 among m shared bits, opening only that index (or that there is none): with the exclusive
+    /// prefix OR q_i = s_0 ∨ … ∨ s_{i−1} (q_0 = 0; Kogge–Stone, ⌈log2(m − 1)⌉ AND rounds), f_i = s_i ∧ ¬q_i is the
+    /// one-hot vector of the first success, or all zero. Every f_i is the output of one AND gate (a fresh sharing), so
+    /// its opening shows the value only. One more round for the AND and one for the opening.
+    /// </summary>
+    /// <returns>The index, or −1 when every bit is 0.</returns>
+    internal static async ValueTask<int> FirstSuccessAsync(IArithmeticBlackBox abb, BitShareVector[] success, CancellationToken cancellationToken)
+    {
+        int m = success.Length;
+        BitShareVector s = abb.ConcatBits(success);
+        BitShareVector q = ShiftUp(abb, s, 1);
+        for (int d = 1; d < m - 1; d *= 2)
+        {
+            BitShareVector shifted = ShiftUp(abb, q, d);
+            BitShareVector both = await abb.AndAsync(q, shifted, cancellationToken).ConfigureAwait(false);
+            q = abb.Xor(abb.Xor(q, shifted), both); // q ∨ shifted
+        }
+
+        BitShareVector f = await abb.AndAsync(s, abb.Not(q), cancellationToken).ConfigureAwait(false);
+        ulong[] opened = await abb.OpenBitsAsync(f, FirstSuccessLabel, cancellationToken).ConfigureAwait(false);
+        int found = -1;
+        for (int i = 0; i < m; i++)
+        {
+            if (((opened[i >> 6] >> (i & 63)) & 1) != 0)
+            {
+                if (found >= 0)
+                {
+                    throw new InvalidOperationException("Internal error: the first-success vector has more than one 1.");
+                }
+
+                found = i;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>x shifted towards higher indexes by d (the d lowest bits public zeros).</summary>
+    private static BitShareVector ShiftUp(IArithmeticBlackBox abb, BitShareVector x, int d)
+    {
+        int m = x.BitLength;
+        if (d >= m)
+        {
+            return abb.PublicBits(new ulong[PackedBits.WordCount(m)], m);
+        }
+
+        BitShareVector zeros = abb.PublicBits(new ulong[PackedBits.WordCount(d)], d);
+        return abb.ConcatBits(zeros, abb.SliceBits(x, 0, m - d));
+    }
+
+    private static BitShareVector NextWords(IArithmeticBlackBox abb, ISharedTape tape, int k)
+    {
+        BitShareVector words = tape.NextWords(abb, k)
+            ?? throw new InvalidOperationException("The shared tape returned no words.");
+        if (words.BitLength != 64 * k || words.PartyIndex != abb.PartyIndex)
+        {
+            throw new InvalidOperationException($"The shared tape returned party {words.PartyIndex}'s {words.BitLength} bits; party {abb.PartyIndex} asked for {64 * k} (k = {k} words).");
+        }
+
+        return words;
+    }
+
+    /// <summary>Opens the successful attempt's panel (and the options' extras) to the analyser.</summary>
+    private static async ValueTask<SecureSelectionResult> OpenOutcomeAsync(IArithmeticBlackBox abb, SecureAttempt attempt, int attemptNumber, SecureSelectionOptions options, int k, SessionCost start, CancellationToken cancellationToken)
+    {
+        uint[]? opened = options.RevealPickOrder
+            ? await abb.OpenToAsync(attempt.PickOrder, options.Analyser, PickOrderLabel, cancellationToken).ConfigureAwait(false)
+            : await abb.OpenToAsync(attempt.Panel, options.Analyser, PanelLabel, cancellationToken).ConfigureAwait(false);
+        uint[]? composition = options.RevealComposition
+            ? await abb.OpenToAsync(attempt.Composition, options.Analyser, CompositionLabel, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new SecureSelectionResult(attemptNumber, opened is null ? null : ToPanel(opened, k, options.RevealPickOrder), composition?.Select(c => (int)c).ToArray(), abb.Cost - start, attempt.Panel);
     }
 
     private static int[] ToPanel(uint[] opened, int k, bool pickOrder)

@@ -49,6 +49,9 @@ internal sealed class NodeConfig
     /// <summary>The black box: beaver or replicated (default replicated); the same at every provider.</summary>
     public string? Engine { get; set; }
 
+    /// <summary>Attempts per batch: "auto" (default) or a whole number ≥ 1 (a JSON number or string); the same at every provider.</summary>
+    public JsonElement? ParallelAttempts { get; set; }
+
     /// <summary>SIMULATION: one-way latency added to every message (e.g. "10ms").</summary>
     public string? Latency { get; set; }
 
@@ -65,7 +68,7 @@ internal static class NodeCommand
 {
     internal static Command Create()
     {
-        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, revealComposition, publicSeed, newRun, engine. Flags override it." };
+        var config = new Option<string?>("--config") { Description = "JSON file with any of: party, endpoints, listen, cert, peerCerts, data, round, shares, out, strategy, attempts, timeout, revealComposition, publicSeed, newRun, engine, parallelAttempts, latency, bandwidth. Flags override it." };
         var party = new Option<int?>("--party") { Description = "This provider's index: 0 (the analyser's provider, receives the panel), 1 or 2." };
         var endpoints = new Option<string?>("--endpoints") { Description = "host:port of providers 0,1,2, comma-separated (the same list at every provider)." };
         var listen = new Option<string?>("--listen") { Description = "Local address to listen on, e.g. 0.0.0.0:7000 (default: this provider's entry of --endpoints)." };
@@ -94,9 +97,14 @@ internal static class NodeCommand
                 + "the run log records the new run and every later report names the earlier runs.",
         };
         var engine = new Option<string?>("--engine") { Description = "The black box: replicated (default; replicated shares, measured faster) or beaver (additive shares, Beaver triples); the same at every provider." };
+        var parallelAttempts = new Option<string?>("--parallel-attempts")
+        {
+            Description = "Attempts run as one batched computation: auto (default: ⌊131 072 / (n·V)⌋ between 1 and 16, so 16 for small pools and 1 from n·V > 65 536) or a whole number ≥ 1 "
+                + "(1 = one after another). Same panel, attempt number and leakage either way; the same at every provider.",
+        };
         var command = new Command("node", "Run one service provider (the .pfx password comes from " + PfxPassword.Variable + " or is asked on the terminal): load its shares, connect to the other two over mutually authenticated TLS, run the secure selection, sign the transcript. Exit codes: 0 success, 1 a peer or the network failed, 2 bad configuration or input files, 3 no panel found, 5 the round already ran here (give --new-run at all three providers) or the run log was tampered with.")
         {
-            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed, newRun, engine,
+            config, party, endpoints, listen, cert, peerCerts, data, round, shares, outDir, strategy, attempts, timeout, revealComposition, publicSeed, newRun, engine, parallelAttempts,
         };
         var network = new NetworkSimulation();
         network.AddTo(command);
@@ -129,6 +137,7 @@ internal static class NodeCommand
             c.PublicSeed = parse.GetValue(publicSeed) ?? c.PublicSeed;
             c.NewRun = parse.GetValue(newRun) ? true : c.NewRun;
             c.Engine = parse.GetValue(engine) ?? c.Engine;
+            c.ParallelAttempts = parse.GetValue(parallelAttempts) is string batch ? JsonSerializer.SerializeToElement(batch) : c.ParallelAttempts;
             (string? latency, string? bandwidth) = network.Read(parse);
             c.Latency = latency ?? c.Latency;
             c.Bandwidth = bandwidth ?? c.Bandwidth;
@@ -138,14 +147,14 @@ internal static class NodeCommand
     }
 
     /// <summary>The command line of a local node (used by quickstart and the tests' documentation).</summary>
-    internal static List<string> Arguments(int party, string endpoints, string certDir, string dataDir, string strategy, int attempts, double timeout, bool revealComposition, string? publicSeed, string engine = "replicated")
+    internal static List<string> Arguments(int party, string endpoints, string certDir, string dataDir, string strategy, int attempts, double timeout, bool revealComposition, string? publicSeed, string engine = "replicated", string parallelAttempts = "auto")
     {
         var args = new List<string>
         {
             "node", "--party", party.ToString(CultureInfo.InvariantCulture), "--endpoints", endpoints,
             "--cert", LocalParties.PrivateCertificate(certDir, party), "--peer-certs", LocalParties.PublicCertificates(certDir),
             "--data", dataDir, "--strategy", strategy, "--attempts", attempts.ToString(CultureInfo.InvariantCulture),
-            "--timeout", timeout.ToString(CultureInfo.InvariantCulture), "--engine", engine,
+            "--timeout", timeout.ToString(CultureInfo.InvariantCulture), "--engine", engine, "--parallel-attempts", parallelAttempts,
         };
         if (revealComposition)
         {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using System.Text.Json;
 using MpcSortition.Protocols;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Providers;
@@ -23,6 +24,18 @@ internal static class ProviderNode
     internal const double MaxTimeoutSeconds = 86_400;
 
     /// <summary>Null when <paramref name="seconds"/> is a usable timeout, else the message.</summary>
+    /// <summary>Parses --parallel-attempts: "auto" (or empty) is 0, a whole number ≥ 1 itself; anything else null.</summary>
+    internal static int? ParseParallelAttempts(string? text)
+    {
+        string t = (text ?? string.Empty).Trim();
+        if (t.Length == 0 || t.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
+
+        return int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int m) && m >= 1 ? m : null;
+    }
+
     internal static string? CheckTimeout(double seconds) =>
         seconds > 0 && seconds <= MaxTimeoutSeconds
             ? null
@@ -61,6 +74,12 @@ internal static class ProviderNode
         if (reference is null || attempts < 1)
         {
             return Cli.Fail(2, $"party {me}: --strategy must be legacy, legacy-clamped or two-phase and --attempts at least 1.");
+        }
+
+        string parallelText = c.ParallelAttempts is JsonElement { ValueKind: JsonValueKind.Number } number ? number.GetRawText() : c.ParallelAttempts is JsonElement { ValueKind: JsonValueKind.String } text ? text.GetString() ?? string.Empty : c.ParallelAttempts is null ? "auto" : c.ParallelAttempts.Value.GetRawText();
+        if (ParseParallelAttempts(parallelText) is not int parallelAttempts)
+        {
+            return Cli.Fail(2, $"party {me}: --parallel-attempts (parallelAttempts) must be auto or a whole number of at least 1 (got '{Cli.Clean(parallelText)}').");
         }
 
         if (!BlackBoxEngines.TryParse(c.Engine ?? "replicated", out BlackBoxEngine engine))
@@ -187,6 +206,7 @@ internal static class ProviderNode
             }
 
             TimeSpan connected = clock.Elapsed;
+            int batch = SecureSelector.ResolveParallelAttempts(round.Layout, parallelAttempts, attempts);
             var options = new ProviderRunOptions
             {
                 Strategy = SecureStrategies.For(reference),
@@ -197,6 +217,7 @@ internal static class ProviderNode
                 NewRun = c.NewRun ?? false,
                 SigningCertificate = own,
                 Engine = engine,
+                ParallelAttempts = parallelAttempts,
                 FailureEvidence = failed =>
                 {
                     // No panel after every attempt: the three signed transcripts of the failed run, for `audit`.
@@ -209,11 +230,16 @@ internal static class ProviderNode
                     if (p.Stage == ProviderStage.Agreed)
                     {
                         connected = clock.Elapsed;
-                        Console.Error.WriteLine($"party {me}: connected to both peers over mutually authenticated TLS; round and settings agreed ({connected.TotalSeconds:F1} s)");
+                        Console.Error.WriteLine($"party {me}: connected to both peers over mutually authenticated TLS; round and settings agreed ({connected.TotalSeconds:F1} s); {(batch == 1 ? "one attempt at a time" : $"{batch} attempts per batched computation")}");
                     }
-                    else
+                    else if (batch == 1)
                     {
                         Console.Error.WriteLine($"party {me}: attempt {p.Attempt} of at most {attempts} ({clock.Elapsed.TotalSeconds:F1} s)");
+                    }
+                    else if ((p.Attempt - 1) % batch == 0)
+                    {
+                        int last = Math.Min(p.Attempt + batch - 1, attempts);
+                        Console.Error.WriteLine($"party {me}: attempts {p.Attempt}–{last} of at most {attempts}, one batched computation ({clock.Elapsed.TotalSeconds:F1} s)");
                     }
                 }),
             };

@@ -28,9 +28,14 @@ internal static class QuickstartCommand
         var addressColumns = new Option<string?>("--address-columns") { Description = "Its address columns, comma-separated (default for the embedded pool: primary_address1,primary_zip)." };
         var idColumn = new Option<string?>("--id-column") { Description = "Its id column." };
         var engine = new Option<string>("--engine") { Description = "The black box of the three providers: replicated (default; measured faster) or beaver.", DefaultValueFactory = _ => "replicated" };
+        var parallelAttempts = new Option<string>("--parallel-attempts")
+        {
+            Description = "Attempts per batched computation: auto (default) or a whole number ≥ 1 (1 = one after another); passed to the three providers.",
+            DefaultValueFactory = _ => "auto",
+        };
         var command = new Command("quickstart", "Run a complete secure selection on this machine: certificates, dealing, three provider processes over TLS on 127.0.0.1, panel and report for the analyser.")
         {
-            outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn, engine,
+            outDir, seed, strategy, attempts, timeout, people, quotas, k, addressColumns, idColumn, engine, parallelAttempts,
         };
         var network = new NetworkSimulation();
         network.AddTo(command);
@@ -39,6 +44,7 @@ internal static class QuickstartCommand
                 parse.GetValue(people), parse.GetValue(quotas), parse.GetValue(k), parse.GetValue(addressColumns), parse.GetValue(idColumn))
             {
                 Engine = parse.GetValue(engine)!,
+                ParallelAttempts = parse.GetValue(parallelAttempts)!,
                 Network = network.Read(parse),
             },
             ct));
@@ -50,6 +56,9 @@ internal static class QuickstartCommand
         /// <summary>The providers' black box (beaver or replicated).</summary>
         public string Engine { get; init; } = "replicated";
 
+        /// <summary>Attempts per batch: "auto" or a whole number ≥ 1.</summary>
+        public string ParallelAttempts { get; init; } = "auto";
+
         /// <summary>SIMULATION: the raw --latency and --bandwidth values, passed on to the providers.</summary>
         internal (string? Latency, string? Bandwidth) Network { get; init; }
     }
@@ -59,6 +68,11 @@ internal static class QuickstartCommand
         if (s.Attempts < 1)
         {
             return Cli.Fail(2, "--attempts must be at least 1.");
+        }
+
+        if (ProviderNode.ParseParallelAttempts(s.ParallelAttempts) is null)
+        {
+            return Cli.Fail(2, $"--parallel-attempts must be auto or a whole number of at least 1 (got '{Cli.Clean(s.ParallelAttempts)}').");
         }
 
         MpcSortition.Protocols.NetworkConditions? network;
@@ -165,7 +179,7 @@ internal static class QuickstartCommand
             var readers = new List<Task>();
             for (int p = 0; p < LocalParties.Parties; p++)
             {
-                Process child = LocalParties.StartSelf([.. NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed, s.Engine.Trim().ToLowerInvariant()), .. NetworkSimulation.Arguments(network)], redirect: true, password);
+                Process child = LocalParties.StartSelf([.. NodeCommand.Arguments(p, endpoints, certs, Provider(p), s.Strategy, s.Attempts, s.Timeout, revealComposition: true, s.Seed, s.Engine.Trim().ToLowerInvariant(), s.ParallelAttempts.Trim().ToLowerInvariant()), .. NetworkSimulation.Arguments(network)], redirect: true, password);
                 children.Add(child);
                 int party = p;
                 readers.Add(Pump(child.StandardError, line =>

@@ -118,7 +118,9 @@ public sealed class NodeTests
             string endpoints = Scenario.FreeEndpoints();
             for (int p = 0; p < 3; p++)
             {
-                nodes.Add(CliProcess.Start(scenario.NodeArguments(p, endpoints, seed, 60)));
+                // One attempt at a time, so that "attempt 2" is a point in the middle of the run (the rerun below uses
+                // the default batches).
+                nodes.Add(CliProcess.Start([.. scenario.NodeArguments(p, endpoints, seed, 60), "--parallel-attempts", "1"]));
             }
 
             await nodes[victim].WaitForErrorAsync("attempt 2 of", Scenario.Bound);

@@ -140,7 +140,7 @@ public sealed class IntakeMpcTests
             AuditEntry contactsOpening = Assert.Single(r.Item5, e => e.Label == IntakeChecks.ContactsLabel);
             Assert.Equal(0, contactsOpening.Recipient);
             Assert.Equal(n * Round.ContactBlockLength * 8, contactsOpening.Length);
-            Assert.All(r.Item5.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, new[] { IntakeChecks.ValidityLabel, SecureSelector.SuccessLabel }.Concat(Allowed)));
+            Assert.All(r.Item5.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, new[] { IntakeChecks.ValidityLabel, SecureSelector.SuccessLabel, SecureSelector.FirstSuccessLabel }.Concat(Allowed)));
             Assert.All(r.Item5.Where(e => e.Recipient is not null), e => Assert.Equal(0, e.Recipient));
         }
     }
@@ -205,7 +205,7 @@ public sealed class IntakeMpcTests
         foreach (var r in results)
         {
             // Openings: masked values, the validity bits and success bits to all; the panel and the contacts to the analyser.
-            Assert.All(r.Item5.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, new[] { IntakeChecks.ValidityLabel, SecureSelector.SuccessLabel }.Concat(Allowed)));
+            Assert.All(r.Item5.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, new[] { IntakeChecks.ValidityLabel, SecureSelector.SuccessLabel, SecureSelector.FirstSuccessLabel }.Concat(Allowed)));
             Assert.Equal([SecureSelector.PanelLabel, IntakeChecks.ContactsLabel], r.Item5.Where(e => e.Recipient is not null).Select(e => e.Label));
             Assert.All(r.Item5.Where(e => e.Recipient is not null), e => Assert.Equal(0, e.Recipient));
         }

@@ -78,8 +78,10 @@ internal static class SecureHarness
 
     internal sealed record Run(SecureSelectionResult[] Results, Exception? Failure, Recorder Recorder, AuditEntry[][] Audits, TraceEntry[][] Traces);
 
-    /// <summary>Runs a full secure selection (jointly random tape) at three parties.</summary>
-    internal static async Task<Run> SelectAsync(SelectionProblem problem, string strategy, int maxAttempts, bool pickOrder = true, bool composition = false, ISharedTape[]? tapes = null, BlackBoxEngine engine = BlackBoxEngine.Beaver)
+    /// <summary>Runs a full secure selection (jointly random tape) at three parties; one attempt after another unless
+    /// <paramref name="parallel"/> says otherwise (the step-by-step check below reads the steps attempt by attempt;
+    /// SecureParallelAttemptsTests reorders the steps of batched attempts).</summary>
+    internal static async Task<Run> SelectAsync(SelectionProblem problem, string strategy, int maxAttempts, bool pickOrder = true, bool composition = false, ISharedTape[]? tapes = null, BlackBoxEngine engine = BlackBoxEngine.Beaver, int parallel = 1)
     {
         var recorder = new Recorder();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
@@ -99,6 +101,7 @@ internal static class SecureHarness
                         RevealPickOrder = pickOrder,
                         RevealComposition = composition,
                         Tape = tapes?[abb.PartyIndex],
+                        ParallelAttempts = parallel,
                     };
                     return await SecureSelector.SelectAsync(abb, pool, CreateSecure(strategy, recorder), options);
                 }

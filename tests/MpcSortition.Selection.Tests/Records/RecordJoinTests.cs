@@ -111,7 +111,7 @@ public sealed class RecordJoinTests
         string[] masked = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, .. SecureSelector.MaskedLabels];
         foreach (var r in results)
         {
-            Assert.All(r.Audit.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, masked.Append(SecureSelector.SuccessLabel)));
+            Assert.All(r.Audit.Where(e => e.Recipient is null), e => Assert.Contains(e.Label, masked.Append(SecureSelector.SuccessLabel).Append(SecureSelector.FirstSuccessLabel)));
             Assert.Equal([RecordJoin.InvitedCountsLabel, RecordJoin.SignupCountsLabel, SecureSelector.PanelLabel], r.Audit.Where(e => e.Recipient is not null).Select(e => e.Label));
             Assert.All(r.Audit.Where(e => e.Recipient is not null), e => Assert.Equal(0, e.Recipient));
         }
@@ -132,8 +132,8 @@ public sealed class RecordJoinTests
         {
             Assert.NotEmpty(ra[p].JoinTrace);
             Assert.Equal(ra[p].JoinTrace, rb[p].JoinTrace);
-            var joinAudit = ra[p].Audit.TakeWhile(e => e.Label != SecureSelector.SuccessLabel).Select(e => (e.Label, e.Length, e.Recipient));
-            Assert.Equal(joinAudit, rb[p].Audit.TakeWhile(e => e.Label != SecureSelector.SuccessLabel).Select(e => (e.Label, e.Length, e.Recipient)));
+            var joinAudit = ra[p].Audit.TakeWhile(e => e.Label is not (SecureSelector.SuccessLabel or SecureSelector.FirstSuccessLabel)).Select(e => (e.Label, e.Length, e.Recipient));
+            Assert.Equal(joinAudit, rb[p].Audit.TakeWhile(e => e.Label is not (SecureSelector.SuccessLabel or SecureSelector.FirstSuccessLabel)).Select(e => (e.Label, e.Length, e.Recipient)));
         }
     }
 
