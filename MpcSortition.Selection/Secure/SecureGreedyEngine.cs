@@ -19,14 +19,6 @@ namespace MpcSortition.Selection.Secure;
 /// </remarks>
 internal sealed class SecureGreedyEngine
 {
-    /// <summary>Audit label of the masked opening that made the wide draw's count split replicated before issue 15 item 3;
-    /// no longer opened (the draw of <see cref="SecureDraw"/> needs no split).</summary>
-    internal const string CountSplitLabel = SecureSelector.MaskedCountSplitLabel;
-
-    /// <summary>Audit label of the masked opening that made the draw's rank replicated before issue 15 item 3; no longer
-    /// opened (the rank is an inner product of replicated operands).</summary>
-    internal const string RankLabel = SecureSelector.MaskedRankLabel;
-
     private readonly SecureGreedyContext _c;
     private readonly IArithmeticBlackBox _abb;
     private readonly SecureStepRule _rule;

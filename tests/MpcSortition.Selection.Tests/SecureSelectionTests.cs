@@ -222,7 +222,7 @@ public sealed class SecureSelectionTests
         {
             AuditEntry[] audit = run.Audits[p];
             string[] declared = audit.Select(e => e.Label)
-                .Where(l => l is not (SemiHonestBlackBox.BeaverOpenLabel or SemiHonestBlackBox.AndOpenLabel or SecureGreedyContext.ReplicateLabel or SecureGreedyEngine.RankLabel))
+                .Where(l => l is not (SemiHonestBlackBox.BeaverOpenLabel or SemiHonestBlackBox.AndOpenLabel or SecureGreedyContext.ReplicateLabel))
                 .ToArray();
             Assert.Equal(
                 [.. Enumerable.Repeat(SecureSelector.SuccessLabel, attempts), SecureSelector.PanelLabel, SecureSelector.CompositionLabel],
@@ -259,7 +259,7 @@ public sealed class SecureSelectionTests
             Assert.NotEmpty(traceA[p]);
             Assert.Equal(traceA[p], traceB[p]);
             Assert.Equal(auditA[p], auditB[p]);
-            Assert.All(auditA[p], e => Assert.Contains(e.Label, new[] { SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, SecureGreedyContext.ReplicateLabel, SecureGreedyEngine.RankLabel }));
+            Assert.All(auditA[p], e => Assert.Contains(e.Label, new[] { SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel, SecureGreedyContext.ReplicateLabel }));
         }
     }
 
