@@ -266,15 +266,25 @@ public sealed class AesCtrPrg : IDisposable
             Vector128<byte> b6 = (ctr + Vector128.Create(6UL, 0UL)).AsByte() ^ k0;
             Vector128<byte> b7 = (ctr + Vector128.Create(7UL, 0UL)).AsByte() ^ k0;
             ctr += Vector128.Create(8UL, 0UL);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k1);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k2);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k3);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k4);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k5);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k6);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k7);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k8);
-            Round(ref b0, ref b1, ref b2, ref b3, ref b4, ref b5, ref b6, ref b7, k9);
+            b0 = AesNi.Encrypt(b0, k1); b1 = AesNi.Encrypt(b1, k1); b2 = AesNi.Encrypt(b2, k1); b3 = AesNi.Encrypt(b3, k1);
+            b4 = AesNi.Encrypt(b4, k1); b5 = AesNi.Encrypt(b5, k1); b6 = AesNi.Encrypt(b6, k1); b7 = AesNi.Encrypt(b7, k1);
+            b0 = AesNi.Encrypt(b0, k2); b1 = AesNi.Encrypt(b1, k2); b2 = AesNi.Encrypt(b2, k2); b3 = AesNi.Encrypt(b3, k2);
+            b4 = AesNi.Encrypt(b4, k2); b5 = AesNi.Encrypt(b5, k2); b6 = AesNi.Encrypt(b6, k2); b7 = AesNi.Encrypt(b7, k2);
+            b0 = AesNi.Encrypt(b0, k3); b1 = AesNi.Encrypt(b1, k3); b2 = AesNi.Encrypt(b2, k3); b3 = AesNi.Encrypt(b3, k3);
+            b4 = AesNi.Encrypt(b4, k3); b5 = AesNi.Encrypt(b5, k3); b6 = AesNi.Encrypt(b6, k3); b7 = AesNi.Encrypt(b7, k3);
+            b0 = AesNi.Encrypt(b0, k4); b1 = AesNi.Encrypt(b1, k4); b2 = AesNi.Encrypt(b2, k4); b3 = AesNi.Encrypt(b3, k4);
+            b4 = AesNi.Encrypt(b4, k4); b5 = AesNi.Encrypt(b5, k4); b6 = AesNi.Encrypt(b6, k4); b7 = AesNi.Encrypt(b7, k4);
+            b0 = AesNi.Encrypt(b0, k5); b1 = AesNi.Encrypt(b1, k5); b2 = AesNi.Encrypt(b2, k5); b3 = AesNi.Encrypt(b3, k5);
+            b4 = AesNi.Encrypt(b4, k5); b5 = AesNi.Encrypt(b5, k5); b6 = AesNi.Encrypt(b6, k5); b7 = AesNi.Encrypt(b7, k5);
+            b0 = AesNi.Encrypt(b0, k6); b1 = AesNi.Encrypt(b1, k6); b2 = AesNi.Encrypt(b2, k6); b3 = AesNi.Encrypt(b3, k6);
+            b4 = AesNi.Encrypt(b4, k6); b5 = AesNi.Encrypt(b5, k6); b6 = AesNi.Encrypt(b6, k6); b7 = AesNi.Encrypt(b7, k6);
+            b0 = AesNi.Encrypt(b0, k7); b1 = AesNi.Encrypt(b1, k7); b2 = AesNi.Encrypt(b2, k7); b3 = AesNi.Encrypt(b3, k7);
+            b4 = AesNi.Encrypt(b4, k7); b5 = AesNi.Encrypt(b5, k7); b6 = AesNi.Encrypt(b6, k7); b7 = AesNi.Encrypt(b7, k7);
+            b0 = AesNi.Encrypt(b0, k8); b1 = AesNi.Encrypt(b1, k8); b2 = AesNi.Encrypt(b2, k8); b3 = AesNi.Encrypt(b3, k8);
+            b4 = AesNi.Encrypt(b4, k8); b5 = AesNi.Encrypt(b5, k8); b6 = AesNi.Encrypt(b6, k8); b7 = AesNi.Encrypt(b7, k8);
+            b0 = AesNi.Encrypt(b0, k9); b1 = AesNi.Encrypt(b1, k9); b2 = AesNi.Encrypt(b2, k9); b3 = AesNi.Encrypt(b3, k9);
+            b4 = AesNi.Encrypt(b4, k9); b5 = AesNi.Encrypt(b5, k9); b6 = AesNi.Encrypt(b6, k9); b7 = AesNi.Encrypt(b7, k9);
+
             ref byte d = ref Unsafe.Add(ref dst, i * BlockSize);
             AesNi.EncryptLast(b0, k10).StoreUnsafe(ref d, 0);
             AesNi.EncryptLast(b1, k10).StoreUnsafe(ref d, 16);
@@ -303,21 +313,6 @@ public sealed class AesCtrPrg : IDisposable
         }
 
         return counter + (ulong)count;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Round(
-        ref Vector128<byte> b0, ref Vector128<byte> b1, ref Vector128<byte> b2, ref Vector128<byte> b3,
-        ref Vector128<byte> b4, ref Vector128<byte> b5, ref Vector128<byte> b6, ref Vector128<byte> b7, Vector128<byte> k)
-    {
-        b0 = AesNi.Encrypt(b0, k);
-        b1 = AesNi.Encrypt(b1, k);
-        b2 = AesNi.Encrypt(b2, k);
-        b3 = AesNi.Encrypt(b3, k);
-        b4 = AesNi.Encrypt(b4, k);
-        b5 = AesNi.Encrypt(b5, k);
-        b6 = AesNi.Encrypt(b6, k);
-        b7 = AesNi.Encrypt(b7, k);
     }
 
     private void WriteCounters(Span<byte> blocks)
