@@ -139,7 +139,9 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
         where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
 
     /// <summary>The one-pass formula (<see cref="BeaverKernels.Triples"/>) over L1-sized chunks of the ten streams; with
-    /// <paramref name="x"/> empty it writes a and b, otherwise the openings x − a and y − b.</summary>
+    /// <paramref name="x"/> empty it writes a and b, otherwise the openings x − a and y − b. Compiled fully optimised at
+    /// once: it runs once per multiplication, too rarely for tiering to reach its loop before a short run is over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Generate<T, TLanes>(Streams s, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> aOrD, Span<T> bOrE, Span<T> c)
         where T : unmanaged
         where TLanes : IRingLanes<T>
