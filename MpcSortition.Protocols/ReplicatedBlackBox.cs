@@ -195,6 +195,43 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
         return ShareVector.Own(_me, z, zNext);
     }
 
+    /// <summary>Groups of inner products of replicated operands in one round (see
+    /// <see cref="LocalMaps"/>' InnerProductPiecesAsync): null when an operand lacks its companion (the caller then
+    /// takes the padded path, which re-shares it).</summary>
+    internal async ValueTask<ShareVector[]?> InnerProductPiecesAsync(IReadOnlyList<(ShareVector X, ShareVector Y, int Length)> groups, int pieceLength, CancellationToken cancellationToken)
+    {
+        var operands = new (uint[] X, uint[] XNext, uint[] Y, uint[] YNext, int Length)[groups.Count];
+        long terms = 0, outputs = 0;
+        for (int g = 0; g < operands.Length; g++)
+        {
+            (ShareVector x, ShareVector y, int length) = groups[g];
+            CheckPair(x, y);
+            BlackBoxOperations.CheckRows(x.Length, length);
+            if (x.Next is not uint[] xn || y.Next is not uint[] yn)
+            {
+                return null;
+            }
+
+            operands[g] = (x.Array, xn, y.Array, yn, length);
+            long pieces = (length + (long)pieceLength - 1) / pieceLength;
+            terms += x.Length;
+            outputs += x.Length / length * pieces;
+        }
+
+        OperationGate.CheckBatch((int)Math.Min(terms, int.MaxValue), MaxBatch);
+        OperationGate.CheckBatch((int)Math.Min(outputs, int.MaxValue), MaxBatch);
+        using OperationGate.Scope busy = _gate.Enter(_me);
+        uint[][] parts = await GroupedProductAsync(operands, pieceLength, cancellationToken).ConfigureAwait(false);
+        _multiplications += terms;
+        var result = new ShareVector[operands.Length];
+        for (int g = 0; g < result.Length; g++)
+        {
+            result[g] = ShareVector.Own(_me, parts[2 * g], parts[(2 * g) + 1]);
+        }
+
+        return result;
+    }
+
     /// <inheritdoc/>
     public async ValueTask<BitShareVector> AndAsync(BitShareVector x, BitShareVector y, CancellationToken cancellationToken = default)
     {
