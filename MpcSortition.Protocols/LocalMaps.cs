@@ -214,7 +214,7 @@ public static class LocalMaps
 
     private static uint[] Unpack(ReadOnlySpan<ulong> words, int n)
     {
-        var r = new uint[n];
+        uint[] r = GC.AllocateUninitializedArray<uint>(n);
         for (int i = 0; i < n; i++)
         {
             r[i] = (uint)(words[i >> 6] >> (i & 63)) & 1u;

@@ -127,8 +127,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public ShareVector Random(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var mine = new uint[length];
-        var next = new uint[length];
+        uint[] mine = GC.AllocateUninitializedArray<uint>(length);
+        uint[] next = GC.AllocateUninitializedArray<uint>(length);
         _random.Own.Fill(mine);
         _random.Next.Fill(next);
         return ShareVector.Own(_me, mine, next);
@@ -155,8 +155,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public BitShareVector RandomBits(int bitLength)
     {
         int count = PackedBits.WordCount(bitLength);
-        var mine = new ulong[count];
-        var next = new ulong[count];
+        ulong[] mine = GC.AllocateUninitializedArray<ulong>(count);
+        ulong[] next = GC.AllocateUninitializedArray<ulong>(count);
         _randomBits.Own.Fill(mine);
         _randomBits.Next.Fill(next);
         PackedBits.ClearTail(mine, bitLength);

@@ -70,7 +70,7 @@ public sealed class InnerProductPiecesTests
     /// every group's result, and the opened results.</summary>
     private sealed record Run(byte[] Message, uint[][] Own, uint[][] Companion, uint[][] Opened);
 
-    private static async Task<Run[]> RunSeededAsync(uint[][] x, uint[][] y, bool padded)
+    private static async Task<Run[]> RunSeededAsync(uint[][] x, uint[][] y, (int Rows, int Length)[] shape, int piece, bool padded)
     {
         var transports = new SeededTransport?[3];
         return await EngineTests.RunAsync(
@@ -82,8 +82,8 @@ public sealed class InnerProductPiecesTests
                 ShareVector[] sy = await InputAllAsync(abb, y, 1);
                 int before = t.Received.Count;
                 ShareVector[] result = padded
-                    ? await PaddedAsync(abb, sx, sy)
-                    : await abb.InnerProductPiecesAsync(sx.Select((v, g) => (v, sy[g], Shape[g].Length)).ToArray(), Piece);
+                    ? await PaddedAsync(abb, sx, sy, shape, piece)
+                    : await abb.InnerProductPiecesAsync(sx.Select((v, g) => (v, sy[g], shape[g].Length)).ToArray(), piece);
                 (int Peer, byte[] Payload) message = Assert.Single(t.Received.Skip(before));
                 var opened = new uint[result.Length][];
                 for (int g = 0; g < result.Length; g++)
@@ -102,11 +102,11 @@ public sealed class InnerProductPiecesTests
 
     /// <summary>The path InnerProductPiecesAsync replaces: every row zero-padded to a multiple of the piece length,
     /// the groups concatenated, one inner product, the result cut back into groups.</summary>
-    private static async Task<ShareVector[]> PaddedAsync(IArithmeticBlackBox abb, ShareVector[] x, ShareVector[] y)
+    private static async Task<ShareVector[]> PaddedAsync(IArithmeticBlackBox abb, ShareVector[] x, ShareVector[] y, (int Rows, int Length)[] shape, int piece)
     {
         ShareVector Pad(ShareVector v, int length)
         {
-            int width = (length + Piece - 1) / Piece * Piece;
+            int width = (length + piece - 1) / piece * piece;
             return abb.Map(v, v.Length / length * width, (s, o) =>
             {
                 for (int r = 0; r < s.Length / length; r++)
@@ -116,25 +116,33 @@ public sealed class InnerProductPiecesTests
             });
         }
 
-        ShareVector[] px = x.Select((v, g) => Pad(v, Shape[g].Length)).ToArray();
-        ShareVector[] py = y.Select((v, g) => Pad(v, Shape[g].Length)).ToArray();
-        ShareVector all = await abb.InnerProductAsync(abb.Concat(px), abb.Concat(py), Piece);
+        ShareVector[] px = x.Select((v, g) => Pad(v, shape[g].Length)).ToArray();
+        ShareVector[] py = y.Select((v, g) => Pad(v, shape[g].Length)).ToArray();
+        ShareVector all = await abb.InnerProductAsync(abb.Concat(px), abb.Concat(py), piece);
         var result = new ShareVector[x.Length];
         for (int g = 0, at = 0; g < x.Length; at += result[g].Length, g++)
         {
-            result[g] = abb.Slice(all, at, px[g].Length / Piece);
+            result[g] = abb.Slice(all, at, px[g].Length / piece);
         }
 
         return result;
     }
 
-    [Fact]
-    public async Task On_the_replicated_engine_the_messages_and_shares_equal_those_of_the_padded_inner_product()
+    /// <summary>Short pieces (summed after one vector pass over a block of rows) and long ones (a fused dot product per
+    /// piece, from 64 terms), with rows shorter than, equal to and longer than a piece.</summary>
+    public static TheoryData<int> Pieces => new(Piece, 70);
+
+    private static (int Rows, int Length)[] ShapeFor(int piece) => piece == Piece ? Shape : [(3, 150), (2, 70), (5, 1), (1, 200), (2, 64)];
+
+    [Theory]
+    [MemberData(nameof(Pieces))]
+    public async Task On_the_replicated_engine_the_messages_and_shares_equal_those_of_the_padded_inner_product(int piece)
     {
-        (uint[][] x, uint[][] y) = Operands(Shape, 7);
-        Run[] direct = await RunSeededAsync(x, y, padded: false);
-        Run[] padded = await RunSeededAsync(x, y, padded: true);
-        uint[][] expected = Expected(x, y, Shape, Piece);
+        (int Rows, int Length)[] shape = ShapeFor(piece);
+        (uint[][] x, uint[][] y) = Operands(shape, 7);
+        Run[] direct = await RunSeededAsync(x, y, shape, piece, padded: false);
+        Run[] padded = await RunSeededAsync(x, y, shape, piece, padded: true);
+        uint[][] expected = Expected(x, y, shape, piece);
         int outputs = expected.Sum(e => e.Length);
         for (int p = 0; p < 3; p++)
         {
