@@ -298,11 +298,12 @@ public sealed partial class ReplicatedBlackBox
         }
     }
 
-    private static void CrossAccumulateRing(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, Span<uint> acc)
+    /// <summary>The cross-term kernel; <paramref name="vectorBits"/> (512, 256 or 0) caps the vector width, for tests.</summary>
+    internal static void CrossAccumulateRing(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, Span<uint> acc, int vectorBits = 512)
     {
         int n = acc.Length, i = 0;
         ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
         {
             for (; i <= n - Vector512<uint>.Count; i += Vector512<uint>.Count)
             {
@@ -312,7 +313,7 @@ public sealed partial class ReplicatedBlackBox
                 (Vector512.LoadUnsafe(ref pa, k) + t).StoreUnsafe(ref pa, k);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
         {
             for (; i <= n - Vector256<uint>.Count; i += Vector256<uint>.Count)
             {
@@ -329,11 +330,12 @@ public sealed partial class ReplicatedBlackBox
         }
     }
 
-    private static void CrossAccumulateBits(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> xn, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> yn, Span<ulong> acc)
+    /// <summary>The cross-term kernel; <paramref name="vectorBits"/> (512, 256 or 0) caps the vector width, for tests.</summary>
+    internal static void CrossAccumulateBits(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> xn, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> yn, Span<ulong> acc, int vectorBits = 512)
     {
         int n = acc.Length, i = 0;
         ref ulong px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<ulong>.Count)
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<ulong>.Count)
         {
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
             {
@@ -343,7 +345,7 @@ public sealed partial class ReplicatedBlackBox
                 (Vector512.LoadUnsafe(ref pa, k) ^ t).StoreUnsafe(ref pa, k);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<ulong>.Count)
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<ulong>.Count)
         {
             for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
             {
@@ -433,7 +435,7 @@ public sealed partial class ReplicatedBlackBox
 
     /// <summary>Σ x·(y + yn) + xn·y mod 2^32 in one pass with a vector accumulator.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static uint CrossDot(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn)
+    internal static uint CrossDot(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, int vectorBits = 512)
     {
         int n = x.Length, i = 0;
         if (xn.Length != n || y.Length != n || yn.Length != n)
@@ -443,7 +445,7 @@ public sealed partial class ReplicatedBlackBox
 
         ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn);
         uint sum = 0;
-        if (Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
         {
             Vector512<uint> acc = Vector512<uint>.Zero;
             for (; i <= n - Vector512<uint>.Count; i += Vector512<uint>.Count)
@@ -455,7 +457,7 @@ public sealed partial class ReplicatedBlackBox
 
             sum = Vector512.Sum(acc);
         }
-        else if (Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
         {
             Vector256<uint> acc = Vector256<uint>.Zero;
             for (; i <= n - Vector256<uint>.Count; i += Vector256<uint>.Count)
