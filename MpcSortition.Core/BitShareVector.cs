@@ -69,12 +69,12 @@ public sealed class BitShareVector
     public BitShareVector Xor(BitShareVector other)
     {
         CheckCompatible(other);
-        var result = new ulong[_words.Length];
+        ulong[] result = GC.AllocateUninitializedArray<ulong>(_words.Length);
         PackedBits.Xor(_words, other._words, result);
         ulong[]? next = null;
         if (_next is not null && other._next is not null)
         {
-            next = new ulong[_words.Length];
+            next = GC.AllocateUninitializedArray<ulong>(_words.Length);
             PackedBits.Xor(_next, other._next, next);
         }
 
@@ -87,12 +87,12 @@ public sealed class BitShareVector
     public BitShareVector AndPublic(ReadOnlySpan<ulong> mask)
     {
         ThrowHelper.CheckSameLength<ulong>(_words, mask, nameof(mask));
-        var result = new ulong[_words.Length];
+        ulong[] result = GC.AllocateUninitializedArray<ulong>(_words.Length);
         PackedBits.And(_words, mask, result);
         ulong[]? next = null;
         if (_next is not null)
         {
-            next = new ulong[_words.Length];
+            next = GC.AllocateUninitializedArray<ulong>(_words.Length);
             PackedBits.And(_next, mask, next);
         }
 

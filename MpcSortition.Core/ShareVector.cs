@@ -88,7 +88,7 @@ public sealed class ShareVector
     public ShareVector Add(ShareVector other)
     {
         CheckCompatible(other);
-        var result = new uint[Length];
+        uint[] result = GC.AllocateUninitializedArray<uint>(Length);
         Ring32.Add(_values, other._values, result);
         return new ShareVector(PartyIndex, result, Both(other, subtract: false));
     }
@@ -99,7 +99,7 @@ public sealed class ShareVector
     public ShareVector Subtract(ShareVector other)
     {
         CheckCompatible(other);
-        var result = new uint[Length];
+        uint[] result = GC.AllocateUninitializedArray<uint>(Length);
         Ring32.Subtract(_values, other._values, result);
         return new ShareVector(PartyIndex, result, Both(other, subtract: true));
     }
@@ -108,12 +108,12 @@ public sealed class ShareVector
     /// <returns>The negated shares.</returns>
     public ShareVector Negate()
     {
-        var result = new uint[Length];
+        uint[] result = GC.AllocateUninitializedArray<uint>(Length);
         Ring32.Negate(_values, result);
         uint[]? next = null;
         if (_next is not null)
         {
-            next = new uint[Length];
+            next = GC.AllocateUninitializedArray<uint>(Length);
             Ring32.Negate(_next, next);
         }
 
@@ -125,12 +125,12 @@ public sealed class ShareVector
     /// <returns>The scaled shares.</returns>
     public ShareVector MultiplyPublic(uint c)
     {
-        var result = new uint[Length];
+        uint[] result = GC.AllocateUninitializedArray<uint>(Length);
         Ring32.Multiply(_values, c, result);
         uint[]? next = null;
         if (_next is not null)
         {
-            next = new uint[Length];
+            next = GC.AllocateUninitializedArray<uint>(Length);
             Ring32.Multiply(_next, c, next);
         }
 
@@ -184,12 +184,12 @@ public sealed class ShareVector
     public ShareVector MultiplyPublic(ReadOnlySpan<uint> c)
     {
         ThrowHelper.CheckSameLength<uint>(_values, c, nameof(c));
-        var result = new uint[Length];
+        uint[] result = GC.AllocateUninitializedArray<uint>(Length);
         Ring32.Multiply(_values, c, result);
         uint[]? next = null;
         if (_next is not null)
         {
-            next = new uint[Length];
+            next = GC.AllocateUninitializedArray<uint>(Length);
             Ring32.Multiply(_next, c, next);
         }
 
@@ -231,14 +231,14 @@ public sealed class ShareVector
             total += p.Length;
         }
 
-        var result = new uint[checked((int)total)];
+        uint[] result = GC.AllocateUninitializedArray<uint>(checked((int)total));
         bool companions = true;
         foreach (ShareVector p in parts)
         {
             companions &= p._next is not null;
         }
 
-        uint[]? next = companions ? new uint[result.Length] : null;
+        uint[]? next = companions ? GC.AllocateUninitializedArray<uint>(result.Length) : null;
         int at = 0;
         foreach (ShareVector p in parts)
         {
@@ -289,7 +289,7 @@ public sealed class ShareVector
             return null;
         }
 
-        var next = new uint[Length];
+        var next = GC.AllocateUninitializedArray<uint>(Length);
         if (subtract)
         {
             Ring32.Subtract(_next, other._next, next);

@@ -178,9 +178,10 @@ internal sealed class BitCircuit
         }
 
         int s = Stride;
-        var xs = new ulong[k * s];
-        var ys = new ulong[k * s];
-        ulong[]? xn = Replicated ? new ulong[k * s] : null, yn = Replicated ? new ulong[k * s] : null;
+        // Every word of the four operands is copied in below: no zeroing needed.
+        ulong[] xs = GC.AllocateUninitializedArray<ulong>(k * s);
+        ulong[] ys = GC.AllocateUninitializedArray<ulong>(k * s);
+        ulong[]? xn = Replicated ? GC.AllocateUninitializedArray<ulong>(k * s) : null, yn = Replicated ? GC.AllocateUninitializedArray<ulong>(k * s) : null;
         for (int i = 0; i < k; i++)
         {
             x[i].AsSpan(0, s).CopyTo(xs.AsSpan(i * s));

@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MpcSortition.Core;
 
 namespace MpcSortition.Protocols;
@@ -135,20 +138,65 @@ public static class BitSlicing
 
     /// <summary>
     /// In-place transpose of a 64×64 bit matrix held as 64 rows: afterwards bit c of row r is the former bit r of
-    /// row c (bits numbered from the least significant). Six rounds of block swaps (32×32, 16×16, …, 1×1).
+    /// row c (bits numbered from the least significant). Six rounds of block swaps (32×32, 16×16, …, 1×1); in a round
+    /// of size j, row k (bit j of k clear) exchanges bits with row k + j, and the rounds of size 32, 16, 8 (and 4) work on
+    /// runs of j consecutive rows, eight (four) rows per vector.
     /// </summary>
-    internal static void Transpose64(Span<ulong> a)
+    internal static void Transpose64(Span<ulong> a) => Transpose64(a, 512);
+
+    /// <summary><see cref="Transpose64(Span{ulong})"/> using vectors of at most <paramref name="vectorBits"/> bits (512, 256
+    /// or 0 for none), so that tests cover every path on any machine.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Transpose64(Span<ulong> a, int vectorBits)
     {
+        if (a.Length < 64)
+        {
+            throw new ArgumentException($"A 64×64 bit matrix needs 64 rows; got {a.Length}.", nameof(a));
+        }
+
+        ref ulong rows = ref MemoryMarshal.GetReference(a);
         int j = 32;
         ulong mask = 0x0000_0000_FFFF_FFFFUL;
         while (j != 0)
         {
-            for (int k = 0; k < 64; k = ((k | j) + 1) & ~j)
+            if (j >= 8 && vectorBits >= 512 && Vector512.IsHardwareAccelerated)
             {
-                // Swap the high-column half of row k with the low-column half of row k|j.
-                ulong t = ((a[k] >> j) ^ a[k | j]) & mask;
-                a[k] ^= t << j;
-                a[k | j] ^= t;
+                Vector512<ulong> m = Vector512.Create(mask);
+                for (int k = 0; k < 64; k += 2 * j)
+                {
+                    for (int i = k; i < k + j; i += 8)
+                    {
+                        Vector512<ulong> low = Vector512.LoadUnsafe(ref rows, (nuint)i), high = Vector512.LoadUnsafe(ref rows, (nuint)(i + j));
+                        Vector512<ulong> t = (Vector512.ShiftRightLogical(low, j) ^ high) & m;
+                        (low ^ Vector512.ShiftLeft(t, j)).StoreUnsafe(ref rows, (nuint)i);
+                        (high ^ t).StoreUnsafe(ref rows, (nuint)(i + j));
+                    }
+                }
+            }
+            else if (j >= 4 && vectorBits >= 256 && Vector256.IsHardwareAccelerated)
+            {
+                Vector256<ulong> m = Vector256.Create(mask);
+                for (int k = 0; k < 64; k += 2 * j)
+                {
+                    for (int i = k; i < k + j; i += 4)
+                    {
+                        Vector256<ulong> low = Vector256.LoadUnsafe(ref rows, (nuint)i), high = Vector256.LoadUnsafe(ref rows, (nuint)(i + j));
+                        Vector256<ulong> t = (Vector256.ShiftRightLogical(low, j) ^ high) & m;
+                        (low ^ Vector256.ShiftLeft(t, j)).StoreUnsafe(ref rows, (nuint)i);
+                        (high ^ t).StoreUnsafe(ref rows, (nuint)(i + j));
+                    }
+                }
+            }
+            else
+            {
+                for (int k = 0; k < 64; k = ((k | j) + 1) & ~j)
+                {
+                    // Swap the high-column half of row k with the low-column half of row k|j.
+                    ref ulong low = ref Unsafe.Add(ref rows, k), high = ref Unsafe.Add(ref rows, k | j);
+                    ulong t = ((low >> j) ^ high) & mask;
+                    low ^= t << j;
+                    high ^= t;
+                }
             }
 
             j >>= 1;

@@ -75,6 +75,75 @@ public static class LocalMaps
             return BitShareVector.Own(abb.PartyIndex, outputBits, own, next);
         }
 
+        /// <summary>
+        /// Several groups of inner products in one interactive call. Group g holds m_g rows of length L_g (X and Y row by
+        /// row, as for <see cref="IArithmeticBlackBox.InnerProductAsync"/>); each row is cut into consecutive pieces of at
+        /// most <paramref name="pieceLength"/> terms, and the result of group g holds one value per piece, row by row
+        /// (⌈L_g / <paramref name="pieceLength"/>⌉ per row, so one per row when <paramref name="pieceLength"/> ≥ L_g).
+        /// </summary>
+        /// <remarks>The cost and the messages are those of one <see cref="IArithmeticBlackBox.InnerProductAsync"/> with
+        /// row length <paramref name="pieceLength"/> on every group's rows zero-padded to a multiple of it and
+        /// concatenated: on <see cref="ReplicatedBlackBox"/> one round and 4 bytes to the previous party per output,
+        /// whatever the lengths. There, with replicated operands, the products are summed in place and no padded
+        /// copy is built; otherwise the padded operands are built and passed to the engine's inner product.</remarks>
+        /// <param name="groups">The groups: operands of equal length, a multiple of the row length (at least 1).</param>
+        /// <param name="pieceLength">The most terms summed into one output, at least 1.</param>
+        /// <param name="cancellationToken">Cancels the operation.</param>
+        /// <returns>One vector per group, in order.</returns>
+        public async ValueTask<ShareVector[]> InnerProductPiecesAsync(IReadOnlyList<(ShareVector X, ShareVector Y, int Length)> groups, int pieceLength, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(groups);
+            ArgumentOutOfRangeException.ThrowIfLessThan(pieceLength, 1);
+            if (groups.Count == 0)
+            {
+                return [];
+            }
+
+            for (int g = 0; g < groups.Count; g++)
+            {
+                (ShareVector x, ShareVector y, int length) = groups[g];
+                HandleCheck.Mine(abb.PartyIndex, x, nameof(groups));
+                HandleCheck.Mine(abb.PartyIndex, y, nameof(groups));
+                if (x.Length != y.Length)
+                {
+                    throw new ArgumentException($"Group {g}: length mismatch, X has {x.Length} values, Y has {y.Length}.", nameof(groups));
+                }
+
+                BlackBoxOperations.CheckRows(x.Length, length);
+            }
+
+            if (abb is ReplicatedBlackBox replicated && await replicated.InnerProductPiecesAsync(groups, pieceLength, cancellationToken).ConfigureAwait(false) is ShareVector[] direct)
+            {
+                return direct;
+            }
+
+            var xs = new ShareVector[groups.Count];
+            var ys = new ShareVector[groups.Count];
+            var outputs = new int[groups.Count];
+            for (int g = 0; g < groups.Count; g++)
+            {
+                (ShareVector x, ShareVector y, int length) = groups[g];
+                int padded = (length + pieceLength - 1) / pieceLength * pieceLength;
+                xs[g] = PadRows(abb, x, length, padded);
+                ys[g] = PadRows(abb, y, length, padded);
+                outputs[g] = xs[g].Length / pieceLength;
+            }
+
+            ShareVector all = await abb.InnerProductAsync(xs.Length == 1 ? xs[0] : ShareVector.Concat(xs), ys.Length == 1 ? ys[0] : ShareVector.Concat(ys), pieceLength, cancellationToken).ConfigureAwait(false);
+            if (xs.Length == 1)
+            {
+                return [all];
+            }
+
+            var result = new ShareVector[groups.Count];
+            for (int g = 0, at = 0; g < groups.Count; at += outputs[g], g++)
+            {
+                result[g] = all.Slice(at, outputs[g]);
+            }
+
+            return result;
+        }
+
         /// <summary>Whether this engine keeps replicated sharings (three parties, companions on random values).</summary>
         public bool KeepsReplicatedSharings => ObliviousToolkit.IsReplicatedEngine(abb);
 
@@ -134,9 +203,18 @@ public static class LocalMaps
         }
     }
 
+    /// <summary>x with each row of <paramref name="length"/> values zero-padded to <paramref name="width"/>.</summary>
+    private static ShareVector PadRows(IArithmeticBlackBox abb, ShareVector x, int length, int width) => length == width ? x : abb.Map(x, x.Length / length * width, (s, o) =>
+    {
+        for (int i = 0; i < s.Length / length; i++)
+        {
+            s.Slice(i * length, length).CopyTo(o.Slice(i * width, length));
+        }
+    });
+
     private static uint[] Unpack(ReadOnlySpan<ulong> words, int n)
     {
-        var r = new uint[n];
+        uint[] r = GC.AllocateUninitializedArray<uint>(n);
         for (int i = 0; i < n; i++)
         {
             r[i] = (uint)(words[i >> 6] >> (i & 63)) & 1u;

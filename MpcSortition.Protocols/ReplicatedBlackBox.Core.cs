@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MpcSortition.Core;
 
 namespace MpcSortition.Protocols;
@@ -65,27 +66,15 @@ public sealed partial class ReplicatedBlackBox
     {
         int n = x.Length;
         int m = n / rowLength;
-        var z = new T[m];
         if (xn is not null && yn is not null)
         {
+            // Every element of z is written (the zero sharing), every element of zNext received: no zeroing needed.
+            T[] z = GC.AllocateUninitializedArray<T>(m);
             CrossTerms<T, TRing>(x, xn, y, yn, rowLength, zero, z);
-            int bytes = m * Unsafe.SizeOf<T>();
-            var zNext = new T[m];
-            byte[] send = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1)), received = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
-            try
-            {
-                MemoryMarshal.AsBytes(z.AsSpan()).CopyTo(send);
-                await _session.PassAsync(_prev, send.AsMemory(0, bytes), _next, received.AsMemory(0, bytes), cancellationToken).ConfigureAwait(false);
-                MemoryMarshal.Cast<byte, T>(received.AsSpan(0, bytes)).CopyTo(zNext);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(send);
-                ArrayPool<byte>.Shared.Return(received);
-            }
-
-            return (z, zNext);
+            return (z, await PassToPreviousAsync(z, cancellationToken).ConfigureAwait(false));
         }
+
+        T[] zAdditive = GC.AllocateUninitializedArray<T>(m);
 
         // Additive operand(s): add the missing components in this round, then the local cross terms.
         int parts = (xn is null ? 1 : 0) + (yn is null ? 1 : 0);
@@ -118,14 +107,79 @@ public sealed partial class ReplicatedBlackBox
             }
 
             T[] yNext = yn ?? incoming.Slice(at, n).ToArray();
-            CrossTerms<T, TRing>(xm, xNext, ym, yNext, rowLength, zero, z);
-            return (z, null);
+            CrossTerms<T, TRing>(xm, xNext, ym, yNext, rowLength, zero, zAdditive);
+            return (zAdditive, null);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(message);
             ArrayPool<byte>.Shared.Return(theirs);
         }
+    }
+
+    /// <summary>The round of a replicated product: sends this party's additive share z of the result to the previous
+    /// party and receives the next party's, which becomes the companion. m elements each way.</summary>
+    private async ValueTask<T[]> PassToPreviousAsync<T>(T[] z, CancellationToken cancellationToken)
+        where T : unmanaged
+    {
+        int bytes = z.Length * Unsafe.SizeOf<T>();
+        T[] zNext = GC.AllocateUninitializedArray<T>(z.Length);
+        byte[] send = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1)), received = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, 1));
+        try
+        {
+            MemoryMarshal.AsBytes(z.AsSpan()).CopyTo(send);
+            await _session.PassAsync(_prev, send.AsMemory(0, bytes), _next, received.AsMemory(0, bytes), cancellationToken).ConfigureAwait(false);
+            MemoryMarshal.Cast<byte, T>(received.AsSpan(0, bytes)).CopyTo(zNext);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(send);
+            ArrayPool<byte>.Shared.Return(received);
+        }
+
+        return zNext;
+    }
+
+    /// <summary>
+    /// Groups of inner products of replicated operands in one round: group g has rows of length L_g, each cut into
+    /// ⌈L_g / <paramref name="pieceLength"/>⌉ consecutive pieces, and one output per piece (so exactly the outputs, the
+    /// message and the zero sharing of one <see cref="ProductAsync{T, TRing}"/> call on the rows zero-padded to a
+    /// multiple of the piece length and concatenated, without building the padded operands).
+    /// </summary>
+    private async ValueTask<uint[][]> GroupedProductAsync((uint[] X, uint[] XNext, uint[] Y, uint[] YNext, int Length)[] groups, int pieceLength, CancellationToken cancellationToken)
+    {
+        var offsets = new int[groups.Length + 1];
+        for (int g = 0; g < groups.Length; g++)
+        {
+            int pieces = (groups[g].Length + pieceLength - 1) / pieceLength;
+            offsets[g + 1] = checked(offsets[g] + (groups[g].X.Length / groups[g].Length * pieces));
+        }
+
+        uint[] z = GC.AllocateUninitializedArray<uint>(offsets[^1]);
+        ZeroShare<uint, ArithmeticRing>(_mulZero, z);
+        for (int g = 0; g < groups.Length; g++)
+        {
+            (uint[] x, uint[] xn, uint[] y, uint[] yn, int length) = groups[g];
+            Span<uint> part = z.AsSpan(offsets[g], offsets[g + 1] - offsets[g]);
+            if (length == 1)
+            {
+                CrossAccumulateRing(x, xn, y, yn, part);
+            }
+            else
+            {
+                RowPieces(x, xn, y, yn, length, pieceLength, part);
+            }
+        }
+
+        uint[] zNext = await PassToPreviousAsync(z, cancellationToken).ConfigureAwait(false);
+        var result = new uint[groups.Length * 2][];
+        for (int g = 0; g < groups.Length; g++)
+        {
+            result[2 * g] = z.AsSpan(offsets[g], offsets[g + 1] - offsets[g]).ToArray();
+            result[(2 * g) + 1] = zNext.AsSpan(offsets[g], offsets[g + 1] - offsets[g]).ToArray();
+        }
+
+        return result;
     }
 
     /// <summary>The additive → replicated conversion on its own: this party's component re-randomised (kept and sent to the
@@ -181,16 +235,27 @@ public sealed partial class ReplicatedBlackBox
         where T : unmanaged
         where TRing : IShareRing<T>
     {
+        ZeroShare<T, TRing>(zero, z);
+        if (rowLength == 1)
+        {
+            CrossAccumulate<T>(x, xn, y, yn, z);
+            return;
+        }
+
+        // Inner products (ring values only).
+        RowPieces(Unsafe.As<uint[]>(x), Unsafe.As<uint[]>(xn), Unsafe.As<uint[]>(y), Unsafe.As<uint[]>(yn), rowLength, rowLength, Unsafe.As<uint[]>(z));
+    }
+
+    /// <summary>Writes this party's share of a fresh zero sharing into z: F(k_{i,i+1}) − F(k_{i−1,i}), the second
+    /// stream drawn in cache-sized pieces (the streams continue, so the values depend only on how much was drawn).</summary>
+    private static void ZeroShare<T, TRing>(StreamPair zero, Span<T> z)
+        where T : unmanaged
+        where TRing : IShareRing<T>
+    {
         int m = z.Length;
         int chunk = Math.Max(1, ChunkBytes / Unsafe.SizeOf<T>());
-
-        // z starts as this party's share of a zero sharing: F(k_{i,i+1}) − F(k_{i−1,i}).
         TRing.Fill(zero.Next, z);
-        // A block holds ⌊chunk / rowLength⌋ whole rows, or one row longer than a chunk: never more than
-        // max(chunk, rowLength) elements (renting chunk × rowLength kept hundreds of MB per call for long rows).
-        int scratchLength = Math.Max(chunk, rowLength);
-        T[] scratchArray = ArrayPool<T>.Shared.Rent(scratchLength);
-        T[] sumArray = ArrayPool<T>.Shared.Rent(scratchLength);
+        T[] scratchArray = ArrayPool<T>.Shared.Rent(Math.Min(chunk, Math.Max(m, 1)));
         try
         {
             for (int start = 0; start < m; start += chunk)
@@ -198,47 +263,237 @@ public sealed partial class ReplicatedBlackBox
                 int len = Math.Min(chunk, m - start);
                 Span<T> own = scratchArray.AsSpan(0, len);
                 TRing.Fill(zero.Own, own);
-                TRing.Subtract(z.AsSpan(start, len), own, z.AsSpan(start, len));
-            }
-
-            if (rowLength == 1)
-            {
-                for (int start = 0; start < m; start += chunk)
-                {
-                    int len = Math.Min(chunk, m - start);
-                    Span<T> acc = z.AsSpan(start, len), ySum = sumArray.AsSpan(0, len), scratch = scratchArray.AsSpan(0, len);
-                    TRing.Add(y.AsSpan(start, len), yn.AsSpan(start, len), ySum);
-                    TRing.MultiplyAccumulate(x.AsSpan(start, len), ySum, acc, scratch);
-                    TRing.MultiplyAccumulate(xn.AsSpan(start, len), y.AsSpan(start, len), acc, scratch);
-                }
-
-                return;
-            }
-
-            // Inner products (ring values only): the element-wise cross terms of a block of rows, then row sums.
-            uint[] zu = Unsafe.As<uint[]>(z);
-            uint[] xu = Unsafe.As<uint[]>(x), xnu = Unsafe.As<uint[]>(xn), yu = Unsafe.As<uint[]>(y), ynu = Unsafe.As<uint[]>(yn);
-            uint[] terms = Unsafe.As<uint[]>(scratchArray), ySumU = Unsafe.As<uint[]>(sumArray);
-            int rows = Math.Max(1, chunk / rowLength);
-            for (int row = 0; row < m; row += rows)
-            {
-                int count = Math.Min(rows, m - row);
-                int first = row * rowLength, len = count * rowLength;
-                Span<uint> t = terms.AsSpan(0, len), ys = ySumU.AsSpan(0, len);
-                TensorPrimitives.Add(yu.AsSpan(first, len), ynu.AsSpan(first, len), ys);
-                TensorPrimitives.Multiply(xu.AsSpan(first, len), ys, t);
-                TensorPrimitives.MultiplyAdd(xnu.AsSpan(first, len), yu.AsSpan(first, len), t, t);
-                for (int r = 0; r < count; r++)
-                {
-                    zu[row + r] += TensorPrimitives.Sum<uint>(t.Slice(r * rowLength, rowLength));
-                }
+                TRing.Subtract(z.Slice(start, len), own, z.Slice(start, len));
             }
         }
         finally
         {
             ArrayPool<T>.Shared.Return(scratchArray);
-            ArrayPool<T>.Shared.Return(sumArray);
         }
+    }
+
+    /// <summary>acc += x·(y + yn) + xn·y element-wise (ring), or acc ⊕= x∧(y ⊕ yn) ⊕ xn∧y (packed bits): the local cross
+    /// terms of a replicated product, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CrossAccumulate<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> xn, ReadOnlySpan<T> y, ReadOnlySpan<T> yn, Span<T> acc)
+        where T : unmanaged
+    {
+        int n = acc.Length;
+        if (x.Length != n || xn.Length != n || y.Length != n || yn.Length != n)
+        {
+            throw new ArgumentException("The operands of the cross terms differ in length.");
+        }
+
+        if (typeof(T) == typeof(uint))
+        {
+            CrossAccumulateRing(MemoryMarshal.Cast<T, uint>(x), MemoryMarshal.Cast<T, uint>(xn), MemoryMarshal.Cast<T, uint>(y), MemoryMarshal.Cast<T, uint>(yn), MemoryMarshal.Cast<T, uint>(acc));
+        }
+        else if (typeof(T) == typeof(ulong))
+        {
+            CrossAccumulateBits(MemoryMarshal.Cast<T, ulong>(x), MemoryMarshal.Cast<T, ulong>(xn), MemoryMarshal.Cast<T, ulong>(y), MemoryMarshal.Cast<T, ulong>(yn), MemoryMarshal.Cast<T, ulong>(acc));
+        }
+        else
+        {
+            throw new NotSupportedException($"No cross terms for {typeof(T)}.");
+        }
+    }
+
+    /// <summary>The cross-term kernel; <paramref name="vectorBits"/> (512, 256 or 0) caps the vector width, for tests.</summary>
+    internal static void CrossAccumulateRing(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, Span<uint> acc, int vectorBits = 512)
+    {
+        int n = acc.Length, i = 0;
+        ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
+        {
+            for (; i <= n - Vector512<uint>.Count; i += Vector512<uint>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector512<uint> vy = Vector512.LoadUnsafe(ref py, k);
+                Vector512<uint> t = (Vector512.LoadUnsafe(ref px, k) * (vy + Vector512.LoadUnsafe(ref pyn, k))) + (Vector512.LoadUnsafe(ref pxn, k) * vy);
+                (Vector512.LoadUnsafe(ref pa, k) + t).StoreUnsafe(ref pa, k);
+            }
+        }
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
+        {
+            for (; i <= n - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector256<uint> vy = Vector256.LoadUnsafe(ref py, k);
+                Vector256<uint> t = (Vector256.LoadUnsafe(ref px, k) * (vy + Vector256.LoadUnsafe(ref pyn, k))) + (Vector256.LoadUnsafe(ref pxn, k) * vy);
+                (Vector256.LoadUnsafe(ref pa, k) + t).StoreUnsafe(ref pa, k);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            acc[i] += (x[i] * (y[i] + yn[i])) + (xn[i] * y[i]);
+        }
+    }
+
+    /// <summary>The cross-term kernel; <paramref name="vectorBits"/> (512, 256 or 0) caps the vector width, for tests.</summary>
+    internal static void CrossAccumulateBits(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> xn, ReadOnlySpan<ulong> y, ReadOnlySpan<ulong> yn, Span<ulong> acc, int vectorBits = 512)
+    {
+        int n = acc.Length, i = 0;
+        ref ulong px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<ulong>.Count)
+        {
+            for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector512<ulong> vy = Vector512.LoadUnsafe(ref py, k);
+                Vector512<ulong> t = (Vector512.LoadUnsafe(ref px, k) & (vy ^ Vector512.LoadUnsafe(ref pyn, k))) ^ (Vector512.LoadUnsafe(ref pxn, k) & vy);
+                (Vector512.LoadUnsafe(ref pa, k) ^ t).StoreUnsafe(ref pa, k);
+            }
+        }
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<ulong>.Count)
+        {
+            for (; i <= n - Vector256<ulong>.Count; i += Vector256<ulong>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector256<ulong> vy = Vector256.LoadUnsafe(ref py, k);
+                Vector256<ulong> t = (Vector256.LoadUnsafe(ref px, k) & (vy ^ Vector256.LoadUnsafe(ref pyn, k))) ^ (Vector256.LoadUnsafe(ref pxn, k) & vy);
+                (Vector256.LoadUnsafe(ref pa, k) ^ t).StoreUnsafe(ref pa, k);
+            }
+        }
+
+        for (; i < n; i++)
+        {
+            acc[i] ^= (x[i] & (y[i] ^ yn[i])) ^ (xn[i] & y[i]);
+        }
+    }
+
+    /// <summary>
+    /// Inner products of rows of length <paramref name="rowLength"/>, each row cut into consecutive pieces of at most
+    /// <paramref name="pieceLength"/> terms: z[row·p + j] += Σ over piece j of x·(y + yn) + xn·y, p = ⌈rowLength /
+    /// pieceLength⌉. The element-wise cross terms of a cache-sized block of rows go to scratch, then the piece sums.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowPieces(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, int rowLength, int pieceLength, Span<uint> z)
+    {
+        int pieces = (rowLength + pieceLength - 1) / pieceLength;
+        int m = x.Length / rowLength;
+        int chunk = ChunkBytes / sizeof(uint);
+        if (Math.Min(rowLength, pieceLength) >= LongPiece)
+        {
+            // Long pieces (the column sums): one fused pass per piece, nothing written but the sum.
+            for (int row = 0; row < m; row++)
+            {
+                int first = row * rowLength;
+                for (int j = 0; j < pieces; j++)
+                {
+                    int at = first + (j * pieceLength), len = Math.Min(pieceLength, rowLength - (j * pieceLength));
+                    z[(row * pieces) + j] += CrossDot(x.Slice(at, len), xn.Slice(at, len), y.Slice(at, len), yn.Slice(at, len));
+                }
+            }
+
+            return;
+        }
+
+        // A block holds ⌊chunk / rowLength⌋ whole rows, or one row longer than a chunk: never more than
+        // max(chunk, rowLength) elements (renting chunk × rowLength kept hundreds of MB per call for long rows).
+        int rows = Math.Max(1, chunk / rowLength);
+        uint[] terms = ArrayPool<uint>.Shared.Rent(Math.Max(chunk, rowLength));
+        try
+        {
+            for (int row = 0; row < m; row += rows)
+            {
+                int count = Math.Min(rows, m - row);
+                int first = row * rowLength, len = count * rowLength;
+                Span<uint> t = terms.AsSpan(0, len);
+                t.Clear();
+                CrossAccumulateRing(x.Slice(first, len), xn.Slice(first, len), y.Slice(first, len), yn.Slice(first, len), t);
+                Span<uint> zBlock = z.Slice(row * pieces, count * pieces);
+                if (pieces == 1)
+                {
+                    for (int r = 0; r < count; r++)
+                    {
+                        zBlock[r] += SumOf(t.Slice(r * rowLength, rowLength));
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < count; r++)
+                    {
+                        ReadOnlySpan<uint> termsOfRow = t.Slice(r * rowLength, rowLength);
+                        for (int j = 0; j < pieces; j++)
+                        {
+                            int at = j * pieceLength;
+                            zBlock[(r * pieces) + j] += SumOf(termsOfRow.Slice(at, Math.Min(pieceLength, rowLength - at)));
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(terms);
+        }
+    }
+
+    /// <summary>Pieces at least this long are summed by <see cref="CrossDot"/> (a vector accumulator per piece).</summary>
+    private const int LongPiece = 64;
+
+    /// <summary>Σ x·(y + yn) + xn·y mod 2^32 in one pass with a vector accumulator.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static uint CrossDot(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, int vectorBits = 512)
+    {
+        int n = x.Length, i = 0;
+        if (xn.Length != n || y.Length != n || yn.Length != n)
+        {
+            throw new ArgumentException("The operands of the cross terms differ in length.");
+        }
+
+        ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn);
+        uint sum = 0;
+        if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
+        {
+            Vector512<uint> acc = Vector512<uint>.Zero;
+            for (; i <= n - Vector512<uint>.Count; i += Vector512<uint>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector512<uint> vy = Vector512.LoadUnsafe(ref py, k);
+                acc += (Vector512.LoadUnsafe(ref px, k) * (vy + Vector512.LoadUnsafe(ref pyn, k))) + (Vector512.LoadUnsafe(ref pxn, k) * vy);
+            }
+
+            sum = Vector512.Sum(acc);
+        }
+        else if (vectorBits >= 256 && Vector256.IsHardwareAccelerated && n >= Vector256<uint>.Count)
+        {
+            Vector256<uint> acc = Vector256<uint>.Zero;
+            for (; i <= n - Vector256<uint>.Count; i += Vector256<uint>.Count)
+            {
+                nuint k = (nuint)i;
+                Vector256<uint> vy = Vector256.LoadUnsafe(ref py, k);
+                acc += (Vector256.LoadUnsafe(ref px, k) * (vy + Vector256.LoadUnsafe(ref pyn, k))) + (Vector256.LoadUnsafe(ref pxn, k) * vy);
+            }
+
+            sum = Vector256.Sum(acc);
+        }
+
+        for (; i < n; i++)
+        {
+            sum += (x[i] * (y[i] + yn[i])) + (xn[i] * y[i]);
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ s mod 2^32: a plain loop for the short rows of the selection (a call into the vector kernel costs more
+    /// than it saves below a few vectors), the vector kernel otherwise.</summary>
+    private static uint SumOf(ReadOnlySpan<uint> s)
+    {
+        if (s.Length >= 32)
+        {
+            return TensorPrimitives.Sum(s);
+        }
+
+        uint acc = 0;
+        foreach (uint v in s)
+        {
+            acc += v;
+        }
+
+        return acc;
     }
 
     /// <summary>Opens to every party (one round, audited). Replicated: each party sends its component to the next

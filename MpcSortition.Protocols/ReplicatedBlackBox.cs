@@ -127,8 +127,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public ShareVector Random(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        var mine = new uint[length];
-        var next = new uint[length];
+        uint[] mine = GC.AllocateUninitializedArray<uint>(length);
+        uint[] next = GC.AllocateUninitializedArray<uint>(length);
         _random.Own.Fill(mine);
         _random.Next.Fill(next);
         return ShareVector.Own(_me, mine, next);
@@ -155,8 +155,8 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
     public BitShareVector RandomBits(int bitLength)
     {
         int count = PackedBits.WordCount(bitLength);
-        var mine = new ulong[count];
-        var next = new ulong[count];
+        ulong[] mine = GC.AllocateUninitializedArray<ulong>(count);
+        ulong[] next = GC.AllocateUninitializedArray<ulong>(count);
         _randomBits.Own.Fill(mine);
         _randomBits.Next.Fill(next);
         PackedBits.ClearTail(mine, bitLength);
@@ -193,6 +193,43 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
         (uint[] z, uint[]? zNext) = await ProductAsync<uint, ArithmeticRing>(x.Array, x.Next, y.Array, y.Next, length, _mulZero, _reshare, cancellationToken).ConfigureAwait(false);
         _multiplications += x.Length;
         return ShareVector.Own(_me, z, zNext);
+    }
+
+    /// <summary>Groups of inner products of replicated operands in one round (see
+    /// <see cref="LocalMaps"/>' InnerProductPiecesAsync): null when an operand lacks its companion (the caller then
+    /// takes the padded path, which re-shares it).</summary>
+    internal async ValueTask<ShareVector[]?> InnerProductPiecesAsync(IReadOnlyList<(ShareVector X, ShareVector Y, int Length)> groups, int pieceLength, CancellationToken cancellationToken)
+    {
+        var operands = new (uint[] X, uint[] XNext, uint[] Y, uint[] YNext, int Length)[groups.Count];
+        long terms = 0, outputs = 0;
+        for (int g = 0; g < operands.Length; g++)
+        {
+            (ShareVector x, ShareVector y, int length) = groups[g];
+            CheckPair(x, y);
+            BlackBoxOperations.CheckRows(x.Length, length);
+            if (x.Next is not uint[] xn || y.Next is not uint[] yn)
+            {
+                return null;
+            }
+
+            operands[g] = (x.Array, xn, y.Array, yn, length);
+            long pieces = (length + (long)pieceLength - 1) / pieceLength;
+            terms += x.Length;
+            outputs += x.Length / length * pieces;
+        }
+
+        OperationGate.CheckBatch((int)Math.Min(terms, int.MaxValue), MaxBatch);
+        OperationGate.CheckBatch((int)Math.Min(outputs, int.MaxValue), MaxBatch);
+        using OperationGate.Scope busy = _gate.Enter(_me);
+        uint[][] parts = await GroupedProductAsync(operands, pieceLength, cancellationToken).ConfigureAwait(false);
+        _multiplications += terms;
+        var result = new ShareVector[operands.Length];
+        for (int g = 0; g < result.Length; g++)
+        {
+            result[g] = ShareVector.Own(_me, parts[2 * g], parts[(2 * g) + 1]);
+        }
+
+        return result;
     }
 
     /// <inheritdoc/>

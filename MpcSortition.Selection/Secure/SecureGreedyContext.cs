@@ -622,46 +622,31 @@ internal sealed class SecureGreedyContext
             return result;
         }
 
-        // The row length of the group with the most terms; other groups' rows are zero-padded to a multiple of it and
-        // split into chunks of that length, whose sums are added locally (so no large operand is copied).
+        // The row length of the group with the most terms; every group's rows are cut into pieces of at most that many
+        // terms (one output each, as if zero-padded to a multiple of it: the engine sums in place, nothing is padded),
+        // whose sums are added locally.
         int width = groups[live.MaxBy(g => groups[g].X.Length)].Length;
-        var xs = new ShareVector[live.Length];
-        var ys = new ShareVector[live.Length];
-        var chunks = new int[live.Length];
+        var operands = new (ShareVector X, ShareVector Y, int Length)[live.Length];
         for (int i = 0; i < live.Length; i++)
         {
-            (ShareVector x, ShareVector y, int length, _) = groups[live[i]];
-            chunks[i] = (length + width - 1) / width;
-            xs[i] = Pad(x, length, chunks[i] * width);
-            ys[i] = Pad(y, length, chunks[i] * width);
+            operands[i] = (groups[live[i]].X, groups[live[i]].Y, groups[live[i]].Length);
         }
 
-        ShareVector all = await _abb.InnerProductAsync(xs.Length == 1 ? xs[0] : _abb.Concat(xs), ys.Length == 1 ? ys[0] : _abb.Concat(ys), width, _ct).ConfigureAwait(false);
-        int at = 0;
+        ShareVector[] pieces = await _abb.InnerProductPiecesAsync(operands, width, _ct).ConfigureAwait(false);
         for (int i = 0; i < live.Length; i++)
         {
-            int outputs = groups[live[i]].Outputs, per = chunks[i];
-            ShareVector part = _abb.Slice(all, at, outputs * per);
-            result[live[i]] = per == 1 ? part : _abb.Map(part, outputs, (s, o) =>
+            int per = (groups[live[i]].Length + width - 1) / width;
+            result[live[i]] = per == 1 ? pieces[i] : _abb.Map(pieces[i], groups[live[i]].Outputs, (s, o) =>
             {
                 for (int row = 0; row < o.Length; row++)
                 {
                     o[row] = System.Numerics.Tensors.TensorPrimitives.Sum<uint>(s.Slice(row * per, per));
                 }
             });
-            at += outputs * per;
         }
 
         return result;
     }
-
-    private ShareVector Pad(ShareVector x, int length, int width) => length == width ? x : _abb.Map(x, x.Length / length * width, (s, o) =>
-    {
-        for (int i = 0; i < s.Length / length; i++)
-        {
-            s.Slice(i * length, length).CopyTo(o.Slice(i * width, length));
-        }
-    });
 
     internal static uint[] Gather(uint[] x, int[] index)
     {
