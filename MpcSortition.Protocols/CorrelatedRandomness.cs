@@ -1,4 +1,5 @@
-using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MpcSortition.Core;
 
 namespace MpcSortition.Protocols;
@@ -37,15 +38,23 @@ public interface ICorrelatedRandomness
 /// sums a and b do not change, so the triple stays valid, but party i no longer knows party i+1's share of a or b.
 /// Without this step every Beaver opening d = x − a would show party i the share x_{i+1}, which is harmless for
 /// uniformly random sharings but leaks the secret of a skewed one such as (0, x, 0).</para>
-/// <para>Every stream is a distinct HKDF-derived <see cref="AesCtrPrg"/>; no message is sent.</para>
+/// <para>Every stream is a distinct HKDF-derived <see cref="AesCtrPrg"/>; no message is sent. Per triple each party
+/// draws ten ring elements of keystream (40 bytes for Z_2^32, 80 bytes per 64 AND triples). The formula runs in one
+/// pass over cache-sized chunks of the ten streams; inside the Beaver multiplication the same pass also writes the
+/// openings d = x − a and e = y − b (the values are those of the step-by-step formula; only fewer arrays are
+/// written).</para>
 /// </remarks>
 public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
 {
     private const int ChunkBytes = 32 * 1024;
+
+    /// <summary>Bytes of each of the ten keystream chunks of the one-pass formula: ten of them stay in a 48 KiB L1 cache.</summary>
+    private const int FusedChunkBytes = 4 * 1024;
     private readonly Streams _beaver;
     private readonly Streams _and;
     private readonly uint[] _t1 = new uint[ChunkBytes / sizeof(uint)], _t2 = new uint[ChunkBytes / sizeof(uint)], _t3 = new uint[ChunkBytes / sizeof(uint)];
     private readonly ulong[] _u1 = new ulong[ChunkBytes / sizeof(ulong)], _u2 = new ulong[ChunkBytes / sizeof(ulong)], _u3 = new ulong[ChunkBytes / sizeof(ulong)];
+    private readonly byte[] _keystream = new byte[10 * FusedChunkBytes];
 
     /// <summary>Derives the triple streams from the session's pairwise seeds.</summary>
     /// <param name="session">A session of exactly three parties.</param>
@@ -63,10 +72,101 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
     }
 
     /// <inheritdoc/>
-    public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c) => Fill<uint, ArithmeticRing>(_beaver, a, b, c, _t1, _t2, _t3);
+    public void FillBeaverTriples(Span<uint> a, Span<uint> b, Span<uint> c)
+    {
+        if (BeaverKernels.Enabled)
+        {
+            CheckLengths(a.Length, b.Length, c.Length);
+            Generate<uint, ArithmeticLanes>(_beaver, default, default, a, b, c);
+        }
+        else
+        {
+            Fill<uint, ArithmeticRing>(_beaver, a, b, c, _t1, _t2, _t3);
+        }
+    }
 
     /// <inheritdoc/>
-    public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c) => Fill<ulong, BooleanRing>(_and, a, b, c, _u1, _u2, _u3);
+    public void FillAndTriples(Span<ulong> a, Span<ulong> b, Span<ulong> c)
+    {
+        if (BeaverKernels.Enabled)
+        {
+            CheckLengths(a.Length, b.Length, c.Length);
+            Generate<ulong, BooleanLanes>(_and, default, default, a, b, c);
+        }
+        else
+        {
+            Fill<ulong, BooleanRing>(_and, a, b, c, _u1, _u2, _u3);
+        }
+    }
+
+    /// <summary>
+    /// The Beaver multiplication's first step in one pass: fresh triples (a, b, c) exactly as <see cref="FillBeaverTriples"/>
+    /// (or <see cref="FillAndTriples"/> for <see cref="ulong"/>) would draw them, but written as the openings
+    /// d = x − a and e = y − b (⊕ for bits) and c; a and b are x − d and y − e. Only where <see cref="BeaverKernels.Enabled"/>.
+    /// </summary>
+    internal void FillMasked<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> d, Span<T> e, Span<T> c)
+        where T : unmanaged
+    {
+        CheckLengths(c.Length, d.Length, e.Length);
+        CheckLengths(c.Length, x.Length, y.Length);
+        if (typeof(T) == typeof(uint))
+        {
+            Generate<uint, ArithmeticLanes>(_beaver, Cast<T, uint>(x), Cast<T, uint>(y), Cast<T, uint>(d), Cast<T, uint>(e), Cast<T, uint>(c));
+        }
+        else if (typeof(T) == typeof(ulong))
+        {
+            Generate<ulong, BooleanLanes>(_and, Cast<T, ulong>(x), Cast<T, ulong>(y), Cast<T, ulong>(d), Cast<T, ulong>(e), Cast<T, ulong>(c));
+        }
+        else
+        {
+            throw new NotSupportedException($"No triples over {typeof(T).Name}.");
+        }
+    }
+
+    /// <summary>The step-by-step formula (one pass per operation), kept for CPUs without 256-bit vectors; the tests
+    /// compare it with the one-pass kernel.</summary>
+    internal void FillBeaverTriplesStepwise(Span<uint> a, Span<uint> b, Span<uint> c) => Fill<uint, ArithmeticRing>(_beaver, a, b, c, _t1, _t2, _t3);
+
+    /// <summary>The step-by-step boolean formula; see <see cref="FillBeaverTriplesStepwise"/>.</summary>
+    internal void FillAndTriplesStepwise(Span<ulong> a, Span<ulong> b, Span<ulong> c) => Fill<ulong, BooleanRing>(_and, a, b, c, _u1, _u2, _u3);
+
+    private static Span<TTo> Cast<TFrom, TTo>(Span<TFrom> span)
+        where TFrom : unmanaged
+        where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
+
+    private static ReadOnlySpan<TTo> Cast<TFrom, TTo>(ReadOnlySpan<TFrom> span)
+        where TFrom : unmanaged
+        where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
+
+    /// <summary>The one-pass formula (<see cref="BeaverKernels.Triples"/>) over L1-sized chunks of the ten streams; with
+    /// <paramref name="x"/> empty it writes a and b, otherwise the openings x − a and y − b. Compiled fully optimised at
+    /// once: it runs once per multiplication, too rarely for tiering to reach its loop before a short run is over.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Generate<T, TLanes>(Streams s, ReadOnlySpan<T> x, ReadOnlySpan<T> y, Span<T> aOrD, Span<T> bOrE, Span<T> c)
+        where T : unmanaged
+        where TLanes : IRingLanes<T>
+    {
+        int chunk = FusedChunkBytes / Unsafe.SizeOf<T>();
+        Span<T> k = MemoryMarshal.Cast<byte, T>(_keystream.AsSpan());
+        for (int start = 0; start < c.Length; start += chunk)
+        {
+            int len = Math.Min(chunk, c.Length - start);
+            Span<T> Draw(AesCtrPrg prg, Span<T> all, int slot)
+            {
+                Span<T> part = all.Slice(slot * chunk, len);
+                prg.FillBytes(MemoryMarshal.AsBytes(part));
+                return part;
+            }
+
+            Span<T> aOwn = Draw(s.AOwn, k, 0), aNext = Draw(s.ANext, k, 1), bOwn = Draw(s.BOwn, k, 2), bNext = Draw(s.BNext, k, 3);
+            Span<T> zOwn = Draw(s.ZOwn, k, 4), zNext = Draw(s.ZNext, k, 5);
+            Span<T> raOwn = Draw(s.RaOwn, k, 6), raNext = Draw(s.RaNext, k, 7), rbOwn = Draw(s.RbOwn, k, 8), rbNext = Draw(s.RbNext, k, 9);
+            BeaverKernels.Triples<T, TLanes>(
+                aOwn, aNext, bOwn, bNext, zOwn, zNext, raOwn, raNext, rbOwn, rbNext,
+                x.IsEmpty ? default : x.Slice(start, len), y.IsEmpty ? default : y.Slice(start, len),
+                aOrD.Slice(start, len), bOrE.Slice(start, len), c.Slice(start, len));
+        }
+    }
 
     /// <summary>The triple formula, once for both rings (for bits + and − are ⊕ and · is ∧).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -117,6 +217,7 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
     /// <summary>Disposes the generators.</summary>
     public void Dispose()
     {
+        Array.Clear(_keystream);
         _beaver.Dispose();
         _and.Dispose();
     }

@@ -59,6 +59,11 @@ public sealed partial class SemiHonestBlackBox
         }
 
         int bytes = 2 * m * Unsafe.SizeOf<T>();
+        if (_n == 3 && BeaverKernels.Enabled && _triples is ReplicatedTripleSource replicated)
+        {
+            return await BeaverFusedAsync<T, TRing>(replicated, x, y, result, bytes, label, auditLength, cancellationToken).ConfigureAwait(false);
+        }
+
         T[] a = ArrayPool<T>.Shared.Rent(m), b = ArrayPool<T>.Shared.Rent(m);
         byte[] de = ArrayPool<byte>.Shared.Rent(bytes);
         byte[][] received = RentPeers(bytes);
@@ -81,6 +86,57 @@ public sealed partial class SemiHonestBlackBox
             ReturnPeers(received);
         }
     }
+
+    /// <summary>
+    /// <see cref="BeaverAsync"/> with the one-pass kernels (three parties, the replicated triple source): the triples are
+    /// drawn straight into the message as d = x − a and e = y − b, with c in the result; after the exchange one pass
+    /// adds the peers' openings and finishes z = c + d·b + e·a (+ d·e at party 0), recovering a = x − d_mine and
+    /// b = y − e_mine instead of keeping them. Same triples, same message bytes, same result as the step-by-step code.
+    /// </summary>
+    private async ValueTask<T[]> BeaverFusedAsync<T, TRing>(ReplicatedTripleSource triples, T[] x, T[] y, T[] result, int bytes, string label, int auditLength, CancellationToken cancellationToken)
+        where T : unmanaged
+        where TRing : IShareRing<T>
+    {
+        int m = x.Length;
+        byte[] de = ArrayPool<byte>.Shared.Rent(bytes);
+        byte[][] received = RentPeers(bytes);
+        try
+        {
+            Span<T> mine = MemoryMarshal.Cast<byte, T>(de.AsSpan(0, bytes));
+            triples.FillMasked<T>(x, y, mine[..m], mine[m..], result);
+            await ExchangeAsync<T, TRing>(de, bytes, received, label, auditLength, combine: false, cancellationToken).ConfigureAwait(false);
+            int p1 = _me == 0 ? 1 : 0, p2 = _me == 2 ? 1 : 2;
+            ReadOnlySpan<T> mineDe = MemoryMarshal.Cast<byte, T>(de.AsSpan(0, bytes));
+            ReadOnlySpan<T> first = MemoryMarshal.Cast<byte, T>(received[p1].AsSpan(0, bytes));
+            ReadOnlySpan<T> second = MemoryMarshal.Cast<byte, T>(received[p2].AsSpan(0, bytes));
+            bool holder = _me == AdditiveSharing.ConstantHolder;
+            if (typeof(T) == typeof(uint))
+            {
+                BeaverKernels.Combine<uint, ArithmeticLanes>(
+                    As<T, uint>(x), As<T, uint>(y), As<T, uint>(mineDe[..m]), As<T, uint>(mineDe[m..]),
+                    As<T, uint>(first[..m]), As<T, uint>(first[m..]), As<T, uint>(second[..m]), As<T, uint>(second[m..]),
+                    MemoryMarshal.Cast<T, uint>(result.AsSpan()), holder);
+            }
+            else
+            {
+                BeaverKernels.Combine<ulong, BooleanLanes>(
+                    As<T, ulong>(x), As<T, ulong>(y), As<T, ulong>(mineDe[..m]), As<T, ulong>(mineDe[m..]),
+                    As<T, ulong>(first[..m]), As<T, ulong>(first[m..]), As<T, ulong>(second[..m]), As<T, ulong>(second[m..]),
+                    MemoryMarshal.Cast<T, ulong>(result.AsSpan()), holder);
+            }
+
+            return result;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(de);
+            ReturnPeers(received);
+        }
+    }
+
+    private static ReadOnlySpan<TTo> As<TFrom, TTo>(ReadOnlySpan<TFrom> span)
+        where TFrom : unmanaged
+        where TTo : unmanaged => MemoryMarshal.Cast<TFrom, TTo>(span);
 
     /// <summary>Fused, cache-sized passes: d = Σ d_j, e = Σ e_j, then z = c + d·b + e·a (+ d·e at party 0); z holds c on entry.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -347,6 +347,71 @@ internal sealed class SecureGreedyContext
         });
     }
 
+    /// <summary>The reduced columns (indexes into the R columns) of feature f's values, in order.</summary>
+    internal int[] ReducedColumnsOf(int f) => Enumerable.Range(0, _r).Where(c => _valueFeature[_reduced[c]] == f).ToArray();
+
+    /// <summary>n × m: x on the reduced columns <paramref name="columns"/> (m of them), row by row.</summary>
+    internal ShareVector ReducedColumnsOfX(int[] columns)
+    {
+        int n = _n, r = _r, m = columns.Length;
+        return _abb.Map(Xr, n * m, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                for (int i = 0; i < m; i++)
+                {
+                    o[(j * m) + i] = s[(j * r) + columns[i]];
+                }
+            }
+        });
+    }
+
+    /// <summary>n × m: row j is perPerson[j] repeated m times.</summary>
+    internal ShareVector RepeatPerRow(ShareVector perPerson, int m)
+    {
+        int n = _n;
+        return _abb.Map(perPerson, n * m, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                o.Slice(j * m, m).Fill(s[j]);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The inner-product group of a[j]·Σ_{v ∈ f} c[v]·x[j,v] for every person: row j is (a[j]·x[j,v] over f's reduced
+    /// columns, a[j]) against (c[v] − c[last f] over them, c[last f]), n rows of m + 1 (<paramref name="products"/> holds
+    /// the n × m products a[j]·x[j,v], null when m = 0).
+    /// </summary>
+    internal (ShareVector X, ShareVector Y, int Length, int Outputs) FoldedFeatureGroup(int f, int[] columns, ShareVector? products, ShareVector perPerson, ShareVector perValue)
+    {
+        int n = _n, m = columns.Length, width = m + 1, last = _lastValue[f];
+        int[] values = columns.Select(c => _reduced[c]).ToArray();
+        ShareVector x = _abb.Map(products is null ? perPerson : _abb.Concat(products, perPerson), n * width, (s, o) =>
+        {
+            for (int j = 0; j < n; j++)
+            {
+                s.Slice(j * m, m).CopyTo(o.Slice(j * width, m));
+                o[(j * width) + m] = s[(n * m) + j];
+            }
+        });
+        ShareVector y = _abb.Map(perValue, n * width, (s, o) =>
+        {
+            for (int i = 0; i < m; i++)
+            {
+                o[i] = s[values[i]] - s[last];
+            }
+
+            o[m] = s[last];
+            for (int j = 1; j < n; j++)
+            {
+                o.Slice(0, width).CopyTo(o.Slice(j * width, width));
+            }
+        });
+        return (x, y, width, n);
+    }
+
     /// <summary>n × R: every row is (c_v − c_last(f(v))) over the reduced columns v.</summary>
     internal ShareVector ReducedCols(ShareVector perValue)
     {

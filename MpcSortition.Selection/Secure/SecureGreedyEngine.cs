@@ -19,15 +19,6 @@ namespace MpcSortition.Selection.Secure;
 /// </remarks>
 internal sealed class SecureGreedyEngine
 {
-    private const int LimbBits = 16;
-
-    /// <summary>Audit label of the masked opening that makes the wide draw's count split replicated (replicated engine,
-    /// n above <see cref="SecureSelectionLayout.SmallDrawLimit"/> only).</summary>
-    internal const string CountSplitLabel = SecureSelector.MaskedCountSplitLabel;
-
-    /// <summary>Audit label of the masked opening that makes the draw's rank replicated (replicated engine only).</summary>
-    internal const string RankLabel = SecureSelector.MaskedRankLabel;
-
     private readonly SecureGreedyContext _c;
     private readonly IArithmeticBlackBox _abb;
     private readonly SecureStepRule _rule;
@@ -35,9 +26,13 @@ internal sealed class SecureGreedyEngine
     private readonly CancellationToken _ct;
     private readonly int _n, _v, _f, _k;
 
-    /// <summary>Whether the pool is above <see cref="SecureSelectionLayout.SmallDrawLimit"/> (public): then the draw
-    /// splits the count as well (<see cref="WideDrawFactorsAsync"/>).</summary>
-    private readonly bool _wideDraw;
+    /// <summary>The draw: counts up to 2^15 − 1, or up to 2^20 − 1 when the pool is above
+    /// <see cref="SecureSelectionLayout.SmallDrawLimit"/> (public).</summary>
+    private readonly SecureDraw _draw;
+
+    /// <summary>The features (one, or two when F ≥ 2: those with the fewest values) whose newFullOf inner products also
+    /// multiply in alive and 1 − h (see the removal in <see cref="RunAsync"/>), with their reduced columns and x on them.</summary>
+    private (int Feature, int[] Columns, ShareVector X)[] _fold = [];
 
     /// <summary>Prepares one attempt.</summary>
     /// <param name="abb">This party's black box.</param>
@@ -56,7 +51,7 @@ internal sealed class SecureGreedyEngine
         _v = _c.V;
         _f = _c.F;
         _k = _c.Layout.PanelSize;
-        _wideDraw = _n > SecureSelectionLayout.SmallDrawLimit;
+        _draw = new SecureDraw(wide: _n > SecureSelectionLayout.SmallDrawLimit);
     }
 
     /// <summary>Runs the k steps on this party's 64·k shared tape bits (word t drives step t).</summary>
@@ -72,6 +67,8 @@ internal sealed class SecureGreedyEngine
 
         SecureGreedyContext c = _c;
         await c.PrepareAsync().ConfigureAwait(false);
+        _fold = [.. Enumerable.Range(0, _f).OrderBy(f => c.ReducedColumnsOf(f).Length).ThenBy(f => f).Take(Math.Min(2, _f))
+            .Select(f => (f, c.ReducedColumnsOf(f), c.ReducedColumnsOfX(c.ReducedColumnsOf(f))))];
 
         // ---- start: everyone alive, except the people having a value with max 0.
         ShareVector alive = await InitialAliveAsync().ConfigureAwait(false);
@@ -106,64 +103,64 @@ internal sealed class SecureGreedyEngine
             _rule.TakeAliveRoundProducts(await c.InnerProductsAsync(first).ConfigureAwait(false), new SecureStepState(0, alive, selected, below, deficit));
         }
 
+        // The tape's bits as shared 0/1 values, once for the attempt (2 rounds): the draw's limbs are local sums of them.
+        ShareVector tapeBits = await _abb.ToArithmeticKeepingCompanionsAsync(tape, _ct).ConfigureAwait(false);
+
         for (int t = 0; t < _k; t++)
         {
             BitShareVector word = _abb.SliceBits(tape, 64 * t, 64);
+            ShareVector wordBits = _abb.Slice(tapeBits, 64 * t, 64);
             var state = new SecureStepState(t, alive, selected, below, deficit);
 
             // ---- 1. remaining[v] = Σ_j alive[j]·x[j,v]: R inner products of length n (with the rule's in the same round).
             ShareVector[] r1 = await c.InnerProductsAsync(c.ColumnSumGroup(alive)).ConfigureAwait(false);
             ShareVector remaining = c.ExpandColumnSums(c.ColumnSums(r1[0]), c.Sum(alive));
 
-            // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0.
-            ShareVector d = await _rule.PreferenceAsync(state, remaining).ConfigureAwait(false);
+            // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0; in the same round the draw's products u_i·remaining_v for
+            // every value (the draw runs beside the value choice; the winner picks its rank at step 6).
+            bool drawAlongside = _rule.CountIsTheWinnersRemaining;
+            (ShareVector limbs, ShareVector counts) = _draw.Factors(_abb, wordBits, remaining);
+            (ShareVector d, ShareVector[] drawProducts) = await _rule.PreferenceAsync(state, remaining, drawAlongside ? [(limbs, counts)] : []).ConfigureAwait(false);
+            ShareVector drawM = drawAlongside ? drawProducts[0] : _abb.Public([]);
 
-            // ---- 3. one batch of sign bits: D, remaining − 1 ("nobody left"), rem + sel − min ("min unreachable"), the rule's.
+            // ---- 3. one bit extraction: the sign bits of D, remaining − 1 ("nobody left"), rem + sel − min ("min
+            // unreachable"), [selected ≥ max − 1], [selected < min − 1] (from which this step's pick updates full and below
+            // with one multiplication, step 11) and the rule's; and all 32 bits of the draw's products.
             ShareVector unreachableArg = _abb.AddPublic(_abb.Add(remaining, selected), c.NegatedMin);
-            // Also [selected ≥ max − 1] and [selected < min − 1], from which this step's pick updates full and below
-            // with one multiplication (step 11) instead of a comparison after it.
-            BitShareVector[] signs = await c.SignsAsync([d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg, _abb.AddPublic(selected, oneMinusMax), _abb.AddPublic(selected, oneMinusMin), .. _rule.SignInputs(state)]).ConfigureAwait(false);
+            ShareVector[] signParts = [d, _abb.AddPublic(remaining, uint.MaxValue), unreachableArg, _abb.AddPublic(selected, oneMinusMax), _abb.AddPublic(selected, oneMinusMin), .. _rule.SignInputs(state)];
+            ShareVector signInputs = _abb.Concat(signParts);
+            int s3 = signInputs.Length, all3 = s3 + drawM.Length;
+            BitShareVector planes = await _abb.ToBitsAsync(_abb.Concat(signInputs, drawM), 32, _ct).ConfigureAwait(false);
+            BitShareVector[] signs = SplitBits(_abb, _abb.SliceBits(planes, 31 * all3, s3), signParts);
             BitShareVector lessThan = signs[0], empty = signs[1], unreachable = signs[2];
 
-            // ---- 4. the chosen value as one-hot bits (values with nobody alive lose to all others).
-            BitShareVector winnerBits = await WinnerAsync(lessThan, empty).ConfigureAwait(false);
+            // ---- 4. the chosen value as one-hot bits (values with nobody alive lose to all others), and in the same AND
+            // rounds the draw's carry for every value.
+            var winnerLevels = new WinnerLevels(this, lessThan, empty);
+            int v0 = _v;
+            DrawCarry? drawCarry = drawAlongside ? _draw.Carry(_abb, _v, (limb, k) => _abb.SliceBits(planes, (k * all3) + s3 + (limb * v0), v0)) : null;
+            await AndLevels.RunAsync(_abb, _ct, drawCarry is null ? [winnerLevels] : [winnerLevels, drawCarry]).ConfigureAwait(false);
+            BitShareVector winnerBits = winnerLevels.Winner;
 
-            // ---- 5. B2A of everything boolean so far, of the tape word, and of the rule's bits.
-            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, word, _abb.Not(signs[3]), signs[4], .. _rule.BooleanInputs(signs.AsSpan(5))]).ConfigureAwait(false);
-            ShareVector winner = arith[0], unreachableA = arith[1], wordBits = arith[2];
+            // ---- 5. B2A of everything boolean so far, of the rule's bits and of the draw's bits.
+            BitShareVector[] ruleBits = _rule.BooleanInputs(signs.AsSpan(5));
+            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, _abb.Not(signs[3]), signs[4], .. ruleBits, .. drawCarry is null ? Array.Empty<BitShareVector>() : [drawCarry.ArithmeticInput]]).ConfigureAwait(false);
+            ShareVector winner = arith[0], unreachableA = arith[1];
+            ShareVector? draws = drawCarry?.Finish(arith[^1]);
 
             // [selected = max − 1] = [selected ≥ max − 1] − full; [selected = min − 1] = below − [selected < min − 1].
-            ShareVector atMaxLessOne = _abb.Subtract(arith[3], full), atMinLessOne = _abb.Subtract(below, arith[4]);
+            ShareVector atMaxLessOne = _abb.Subtract(arith[2], full), atMinLessOne = _abb.Subtract(below, arith[3]);
 
-            // ---- 6. eligible people e_j and their count (the rule's); e_j = alive_j·y_j may be left to step 7's round.
-            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[5..]).ConfigureAwait(false);
+            // ---- 6. eligible people e_j and their count (the rule's), and in the same round the rank of the chosen value's
+            // draw r = Σ_v w_v·r_v (one inner product); e_j = alive_j·y_j may be left to a round of its own.
+            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[4..(4 + ruleBits.Length)], draws is null ? [] : [(winner, draws, _v, 1)]).ConfigureAwait(false);
             ShareVector count = people.Count;
+            ShareVector eligible = people.Eligible ?? (await c.MulAsync((alive, people.Members!)).ConfigureAwait(false))[0];
 
-            // ---- 7. the draw r = ⌊word · count / 2^64⌋, exactly, with 16-bit limbs (its products with e_j's).
-            (ShareVector limbs, ShareVector counts) = _wideDraw
-                ? await WideDrawFactorsAsync(_abb, wordBits, count, _ct).ConfigureAwait(false)
-                : DrawFactors(c, wordBits, count);
-            ShareVector eligible;
-            ShareVector limbProducts;
-            if (people.Eligible is ShareVector ready)
-            {
-                eligible = ready;
-                limbProducts = (await c.MulAsync((limbs, counts)).ConfigureAwait(false))[0];
-            }
-            else
-            {
-                ShareVector[] r7 = await c.MulAsync((alive, people.Members!), (limbs, counts)).ConfigureAwait(false);
-                eligible = r7[0];
-                limbProducts = r7[1];
-            }
-
-            ShareVector rank = _wideDraw
-                ? await FinishWideDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false)
-                : await FinishDrawAsync(_abb, limbProducts, _ct).ConfigureAwait(false);
-
-            // The toolkit's shift returns an additive sharing; on the replicated engine, make the rank replicated again
-            // (one masked value) so that the n comparisons below and everything after keep their companions.
-            rank = await _abb.ToReplicatedAsync(rank, RankLabel, _ct).ConfigureAwait(false);
+            // ---- 7. (a rule whose count is not the winner's remaining) the draw r = ⌊word · count / 2^64⌋ on the count.
+            ShareVector rank = draws is null
+                ? await _draw.DrawAsync(_abb, wordBits, count, _ct).ConfigureAwait(false)
+                : people.Extra[0];
 
             // ---- 8. the r-th eligible person: t_j = [P_j > r], pick = t_j − t_{j−1}; and [count = 0].
             ShareVector prefix = c.PrefixSums(eligible);
@@ -192,10 +189,25 @@ internal sealed class SecureGreedyEngine
 
             // ---- 11–12. full[v] = [selected ≥ max], below[v] = [selected < min]: selected grows by pickX ∈ {0, 1}, so
             // full gains pickX·[old = max − 1] and below loses pickX·[old = min − 1] (one round).
-            ShareVector[] r11 = await c.MulAsync((pickX, atMaxLessOne), (pickX, atMinLessOne)).ConfigureAwait(false);
+            // In the same round, for the removal below: alive_j·x[j,v] over the reduced columns of feature f₀ and h_j·x[j,v]
+            // over those of f₁ (the two features with the fewest values), h_j = Σ of pick over j's address group.
+            bool lastStep = t == _k - 1;
+            ShareVector h = c.GroupSums(pick);
+            var r11Pairs = new List<(ShareVector X, ShareVector Y)> { (pickX, atMaxLessOne), (pickX, atMinLessOne) };
+            if (!lastStep && _fold[0].Columns.Length > 0)
+            {
+                r11Pairs.Add((c.RepeatPerRow(alive, _fold[0].Columns.Length), _fold[0].X));
+            }
+
+            if (!lastStep && _fold.Length > 1 && _fold[1].Columns.Length > 0)
+            {
+                r11Pairs.Add((c.RepeatPerRow(h, _fold[1].Columns.Length), _fold[1].X));
+            }
+
+            ShareVector[] r11 = await c.MulAsync([.. r11Pairs]).ConfigureAwait(false);
             full = _abb.Add(full, r11[0]);
             below = _abb.Subtract(below, r11[1]);
-            if (t == _k - 1)
+            if (lastStep)
             {
                 break; // the final check needs only `below`
             }
@@ -203,26 +215,54 @@ internal sealed class SecureGreedyEngine
             // ---- 13–16. remove the pick, its household and everyone in a value that became full now (the alive people
             // have no value that was full before: removals are monotone); deficit for the next step.
             // newFullOf[j,f] = Σ_{v ∈ f} newFull[v]·x[j,v] ∈ {0, 1} (one-hot per feature): n·F inner products; then
-            // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree (⌈log2(F + 2)⌉ rounds, no comparison).
+            // alive ·= (1 − h) · Π_f (1 − newFullOf[j,f]) as a product tree, no comparison. Two factors are folded into the
+            // inner products of the same round: alive·(1 − newFullOf[·,f₀]) = alive − Σ_{v ∈ f₀} newFull[v]·(alive·x[·,v]) and
+            // (1 − h)(1 − newFullOf[·,f₁]) = 1 − h − newFullOf[·,f₁] + Σ_{v ∈ f₁} newFull[v]·(h·x[·,v]), so the tree has
+            // F factors (⌈log2 F⌉ rounds) instead of F + 2.
             ShareVector newFull = r11[0];
+            int at11 = 2;
+            var foldProducts = new ShareVector?[_fold.Length];
+            for (int i = 0; i < _fold.Length; i++)
+            {
+                foldProducts[i] = _fold[i].Columns.Length > 0 ? r11[at11++] : null;
+            }
+
+            ShareVector[] foldPerson = [alive, h];
+            var groups = new List<(ShareVector X, ShareVector Y, int Length, int Outputs)> { (c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f) };
+            for (int i = 0; i < _fold.Length; i++)
+            {
+                groups.Add(c.FoldedFeatureGroup(_fold[i].Feature, _fold[i].Columns, foldProducts[i], foldPerson[i], newFull));
+            }
+
             // The rule's products for the next step (they may use its below and selected only) join this round.
             var nextState = new SecureStepState(t + 1, alive, selected, below, deficit);
-            ShareVector[] r13 = await c.InnerProductsAsync([(c.XPadded, c.PaddedReducedCols(newFull), c.PaddedWidth, _n * _f), .. _rule.AliveRoundProducts(nextState)]).ConfigureAwait(false);
-            _rule.TakeAliveRoundProducts(r13.AsSpan(1), nextState);
+            ShareVector[] r13 = await c.InnerProductsAsync([.. groups, .. _rule.AliveRoundProducts(nextState)]).ConfigureAwait(false);
+            _rule.TakeAliveRoundProducts(r13.AsSpan(1 + _fold.Length), nextState);
             ShareVector newFullOf = r13[0];
             newFullOf = _abb.Add(newFullOf, c.LastValueRows(newFull));
             ShareVector notFull = _abb.AddPublic(_abb.Negate(newFullOf), 1u);
-            var factors = new List<ShareVector>(_f + 2) { alive, _abb.AddPublic(_abb.Negate(c.GroupSums(pick)), 1u) };
-            for (int f = 0; f < _f; f++)
+            ShareVector FeatureColumn(ShareVector perPersonAndFeature, int feature)
             {
-                int feature = f, width = _f;
-                factors.Add(_abb.Map(notFull, _n, (src, o) =>
+                int width = _f;
+                return _abb.Map(perPersonAndFeature, _n, (src, o) =>
                 {
                     for (int j = 0; j < o.Length; j++)
                     {
                         o[j] = src[(j * width) + feature];
                     }
-                }));
+                });
+            }
+
+            // alive·(1 − newFullOf[·,f₀]), and (1 − h)(1 − newFullOf[·,f₁]) when F ≥ 2 (else 1 − h is a factor of its own).
+            var factors = new List<ShareVector>(_f + 1) { _abb.Subtract(alive, r13[1]) };
+            ShareVector oneMinusH = _abb.AddPublic(_abb.Negate(h), 1u);
+            factors.Add(_fold.Length > 1 ? _abb.Add(_abb.Subtract(oneMinusH, FeatureColumn(newFullOf, _fold[1].Feature)), r13[2]) : oneMinusH);
+            for (int f = 0; f < _f; f++)
+            {
+                if (_fold.All(x => x.Feature != f))
+                {
+                    factors.Add(FeatureColumn(notFull, f));
+                }
             }
 
             ShareVector deficitFactor = _abb.AddPublic(_abb.Negate(selected), c.Min);
@@ -323,195 +363,165 @@ internal sealed class SecureGreedyEngine
         return await _abb.ToArithmeticKeepingCompanionsAsync(keep, _ct).ConfigureAwait(false);
     }
 
+    private static BitShareVector[] SplitBits(IArithmeticBlackBox abb, BitShareVector all, ShareVector[] like)
+    {
+        var result = new BitShareVector[like.Length];
+        int at = 0;
+        for (int i = 0; i < like.Length; i++)
+        {
+            result[i] = abb.SliceBits(all, at, like[i].Length);
+            at += like[i].Length;
+        }
+
+        return result;
+    }
+
     /// <summary>
     /// The winner of the value choice as one-hot bits: v wins iff someone with v is alive, v beats every lower value
     /// strictly and every higher value at least weakly (ties to the lowest index), and values with nobody alive lose.
-    /// <paramref name="lessThan"/> bit p is 1 iff D_ab &lt; 0 for pair p = (a, b), a &lt; b ("b strictly better").
+    /// lessThan bit p is 1 iff D_ab &lt; 0 for pair p = (a, b), a &lt; b ("b strictly better"). One AND level for the
+    /// V(V−1) contests, then ⌈log2 V⌉ levels of the AND of V terms (run beside other boolean work by <see cref="AndLevels"/>).
     /// </summary>
-    private async ValueTask<BitShareVector> WinnerAsync(BitShareVector lessThan, BitShareVector empty)
+    private sealed class WinnerLevels : AndLevels
     {
-        BitShareVector present = _abb.Not(empty);
-        if (_v == 1)
-        {
-            return present;
-        }
+        private readonly IArithmeticBlackBox _abb;
+        private readonly int _v;
+        private BitShareVector _opponentPresent = default!, _opponentBetter = default!;
+        private BitShareVector? _loses;
+        private List<BitShareVector>? _planes;
+        private List<BitShareVector>? _next;
+        private BitShareVector? _winner;
+        private readonly BitShareVector _present;
 
-        int v0 = _v, contests = _v * (_v - 1);
-        int[,] pairIndex = _c.PairIndex;
+        internal WinnerLevels(SecureGreedyEngine engine, BitShareVector lessThan, BitShareVector empty)
+        {
+            _abb = engine._abb;
+            _v = engine._v;
+            _present = _abb.Not(empty);
+            if (_v == 1)
+            {
+                _winner = _present;
+                return;
+            }
 
-        // Contest idx = v·(V−1) + o is v against u = o (o < v) or o + 1: "u present" and "u better than v" (for v < u,
-        // D_vu < 0; for u < v, D_uv ≥ 0, i.e. ¬lessThan: the complement is a public XOR).
-        BitShareVector opponentPresent = _abb.MapBits(present, contests, (ps, o) =>
-        {
-            for (int v = 0; v < v0; v++)
-            {
-                for (int k = 0; k < v0 - 1; k++)
-                {
-                    int u = k < v ? k : k + 1;
-                    SetBit(o, (v * (v0 - 1)) + k, Bit(ps, u));
-                }
-            }
-        });
-        var flip = new ulong[Words(contests)];
-        BitShareVector opponentBetter = _abb.MapBits(lessThan, contests, (ls, o) =>
-        {
-            for (int v = 0; v < v0; v++)
-            {
-                for (int k = 0; k < v0 - 1; k++)
-                {
-                    int u = k < v ? k : k + 1;
-                    SetBit(o, (v * (v0 - 1)) + k, Bit(ls, pairIndex[v, u]));
-                }
-            }
-        });
-        for (int v = 0; v < v0; v++)
-        {
-            for (int k = 0; k < v; k++)
-            {
-                SetBit(flip, (v * (v0 - 1)) + k, 1UL);
-            }
-        }
+            int v0 = _v, contests = _v * (_v - 1);
+            int[,] pairIndex = engine._c.PairIndex;
 
-        opponentBetter = _abb.XorPublic(opponentBetter, flip);
-        BitShareVector loses = await _abb.AndAsync(opponentPresent, opponentBetter, _ct).ConfigureAwait(false);
-        BitShareVector wins = _abb.Not(loses);
-        var planes = new List<BitShareVector>(_v) { present };
-        for (int o = 0; o < _v - 1; o++)
-        {
-            int k = o;
-            planes.Add(_abb.MapBits(wins, _v, (ws, p) =>
+            // Contest idx = v·(V−1) + o is v against u = o (o < v) or o + 1: "u present" and "u better than v" (for v < u,
+            // D_vu < 0; for u < v, D_uv ≥ 0, i.e. ¬lessThan: the complement is a public XOR).
+            _opponentPresent = _abb.MapBits(_present, contests, (ps, o) =>
             {
                 for (int v = 0; v < v0; v++)
                 {
-                    SetBit(p, v, Bit(ws, (v * (v0 - 1)) + k));
+                    for (int k = 0; k < v0 - 1; k++)
+                    {
+                        int u = k < v ? k : k + 1;
+                        SetBit(o, (v * (v0 - 1)) + k, Bit(ps, u));
+                    }
                 }
-            }));
-        }
-
-        return await _abb.AndAllAsync(planes, _v, _ct).ConfigureAwait(false);
-    }
-
-    /// <summary>r = ⌊U·c / 2^64⌋ for the 64-bit word U (as 64 shared 0/1 values) and 0 ≤ c &lt; 2^15.</summary>
-    /// <remarks>
-    /// <para>With 16-bit limbs U = Σ u_i 2^{16i}, the products m_i = u_i·c &lt; 2^31 are split in one batch into
-    /// m_i = h_i·2^16 + l_i (one exact shift of four values). Then U·c = Σ_{i=0..3} e_i 2^{16i} + h_3·2^64 with
-    /// e_0 = l_0 &lt; 2^16 and e_i = l_i + h_{i−1} &lt; 2^16 + 2^15, so r = h_3 + c_4 where c_4 is the carry out of the
-    /// base-2^16 addition of the "digits" e_i. Every carry is 0 or 1: c_1 = 0, c_{i+1} = g_i ∨ (p_i ∧ c_i) with
-    /// g_i = [e_i ≥ 2^16] and p_i = [e_i = 2^16 − 1] = [e_i ≥ 2^16 − 1] ⊕ g_i (g_i and p_i exclude each other, so ∨ is ⊕).</para>
-    /// <para>Rounds: 1 (products) + 9 (shift) + 7 (six sign bits) + 2 (carry chain) + 2 (B2A of c_4) = 21.</para>
-    /// </remarks>
-    internal static async ValueTask<ShareVector> UniformDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
-    {
-        (ShareVector limbs, ShareVector counts) = DrawFactors(abb, wordBits, count);
-        ShareVector m = await abb.MultiplyAsync(limbs, counts, ct).ConfigureAwait(false);
-        return await FinishDrawAsync(abb, m, ct).ConfigureAwait(false);
-    }
-
-    /// <summary>The draw's factors: the four 16-bit limbs u_i of the word (from its 64 bits, local) and the count four times.</summary>
-    internal static (ShareVector Limbs, ShareVector Counts) DrawFactors(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count)
-    {
-        const int limbs = 64 / LimbBits;
-        ShareVector u = abb.Map(wordBits, limbs, (bits, o) =>
-        {
-            for (int i = 0; i < limbs; i++)
+            });
+            var flip = new ulong[Words(contests)];
+            BitShareVector better = _abb.MapBits(lessThan, contests, (ls, o) =>
             {
-                for (int b = 0; b < LimbBits; b++)
+                for (int v = 0; v < v0; v++)
                 {
-                    o[i] += bits[(i * LimbBits) + b] << b;
+                    for (int k = 0; k < v0 - 1; k++)
+                    {
+                        int u = k < v ? k : k + 1;
+                        SetBit(o, (v * (v0 - 1)) + k, Bit(ls, pairIndex[v, u]));
+                    }
+                }
+            });
+            for (int v = 0; v < v0; v++)
+            {
+                for (int k = 0; k < v; k++)
+                {
+                    SetBit(flip, (v * (v0 - 1)) + k, 1UL);
                 }
             }
-        });
-        return (u, abb.Map(count, limbs, (s, o) => o.Fill(s[0])));
-    }
 
-    private static (ShareVector Limbs, ShareVector Counts) DrawFactors(SecureGreedyContext c, ShareVector wordBits, ShareVector count) => DrawFactors(c.Abb, wordBits, count);
+            _opponentBetter = _abb.XorPublic(better, flip);
+        }
 
-    /// <summary>
-    /// The draw for counts up to 2^20 − 1 (pools above <see cref="SecureSelectionLayout.SmallDrawLimit"/>), exactly
-    /// ⌊U·c / 2^64⌋ like <see cref="UniformDrawAsync"/>: c = c₀ + c₁·2^16 (c₁ &lt; 2^4, one exact shift), then
-    /// a_i = u_i·c₀ &lt; 2^32 and b_i = u_i·c₁ &lt; 2^20 (one multiplication round, see <see cref="FinishWideDrawAsync"/>).
-    /// </summary>
-    internal static async ValueTask<ShareVector> WideDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
-    {
-        (ShareVector limbs, ShareVector counts) = await WideDrawFactorsAsync(abb, wordBits, count, ct).ConfigureAwait(false);
-        ShareVector m = await abb.MultiplyAsync(limbs, counts, ct).ConfigureAwait(false);
-        return await FinishWideDrawAsync(abb, m, ct).ConfigureAwait(false);
-    }
+        internal BitShareVector Winner => _winner ?? throw new InvalidOperationException("The winner is not computed yet.");
 
-    /// <summary>The wide draw's factors: (u₀..u₃, u₀..u₃) and (c₀ ×4, c₁ ×4), 9 rounds for the split of c (10 on the
-    /// replicated engine, which makes c₁ replicated again).</summary>
-    internal static async ValueTask<(ShareVector Limbs, ShareVector Counts)> WideDrawFactorsAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct)
-    {
-        const int limbs = 64 / LimbBits;
-        (ShareVector u, _) = DrawFactors(abb, wordBits, count);
-        ShareVector high = await abb.ShiftRightAsync(count, LimbBits, ct).ConfigureAwait(false);
+        internal override bool Done => _winner is not null;
 
-        // The shift returns an additive sharing; on the replicated engine make it replicated again (one masked value),
-        // or the products below would be additive and the eligible people multiplied in the same round with them too.
-        high = await abb.ToReplicatedAsync(high, CountSplitLabel, ct).ConfigureAwait(false);
-        ShareVector low = abb.Subtract(count, abb.MultiplyPublic(high, 1u << LimbBits));
-        ShareVector split = abb.Concat(low, high);
-        return (abb.Concat(u, u), abb.Map(split, 2 * limbs, (s, o) =>
+        protected override void PlanLevel()
         {
-            o[..limbs].Fill(s[0]);
-            o[limbs..].Fill(s[1]);
-        }));
+            if (_planes is null)
+            {
+                Ask(_opponentPresent, _opponentBetter, z => _loses = z);
+                return;
+            }
+
+            if (_planes.Count == 1)
+            {
+                _winner = _planes[0];
+                return;
+            }
+
+            int pairs = _planes.Count / 2;
+            var left = new BitShareVector[pairs];
+            var right = new BitShareVector[pairs];
+            for (int p = 0; p < pairs; p++)
+            {
+                left[p] = _planes[2 * p];
+                right[p] = _planes[(2 * p) + 1];
+            }
+
+            Ask(_abb.ConcatBits(left), _abb.ConcatBits(right), z =>
+            {
+                _next = new List<BitShareVector>(pairs + 1);
+                for (int p = 0; p < pairs; p++)
+                {
+                    _next.Add(_abb.SliceBits(z, p * _v, _v));
+                }
+
+                if (_planes.Count % 2 == 1)
+                {
+                    _next.Add(_planes[^1]);
+                }
+            });
+        }
+
+        protected override void FinishLevel()
+        {
+            if (_planes is null)
+            {
+                BitShareVector wins = _abb.Not(_loses!);
+                int v0 = _v;
+                _planes = new List<BitShareVector>(_v) { _present };
+                for (int o = 0; o < _v - 1; o++)
+                {
+                    int k = o;
+                    _planes.Add(_abb.MapBits(wins, _v, (ws, p) =>
+                    {
+                        for (int v = 0; v < v0; v++)
+                        {
+                            SetBit(p, v, Bit(ws, (v * (v0 - 1)) + k));
+                        }
+                    }));
+                }
+
+                return;
+            }
+
+            _planes = _next;
+            if (_planes!.Count == 1)
+            {
+                _winner = _planes[0];
+            }
+        }
     }
 
-    /// <summary>
-    /// The rest of the wide draw from a_i = u_i·c₀ and b_i = u_i·c₁. U·c = Σ_j d_j 2^{16j} + d₄·2^64 with d₀ = al₀,
-    /// d_j = al_j + ah_{j−1} + b_{j−1} (j = 1..3, below 2^21) and d₄ = ah₃ + b₃, where a_i = ah_i·2^16 + al_i (one exact
-    /// shift of four values below 2^32). One more shift splits d_j = dh_j·2^16 + dl_j for j = 1..3 (dh_j &lt; 2^5), so
-    /// the low 64 bits are the digits e₀ = d₀, e₁ = dl₁ (both below 2^16: no carry), e₂ = dl₂ + dh₁ and e₃ = dl₃ + dh₂
-    /// (below 2^16 + 2^5: carries 0 or 1), and r = d₄ + dh₃ + c₄ with c₄ = g₃ ⊕ (p₃ ∧ g₂) (g = [e ≥ 2^16],
-    /// p = [e = 2^16 − 1]). Rounds: 9 + 9 + 7 + 1 + 2 (after the products).
-    /// </summary>
-    internal static async ValueTask<ShareVector> FinishWideDrawAsync(IArithmeticBlackBox abb, ShareVector m, CancellationToken ct)
-    {
-        const uint radix = 1u << LimbBits;
-        ShareVector a = abb.Slice(m, 0, 4), b = abb.Slice(m, 4, 4);
-        ShareVector ah = await abb.ShiftRightAsync(a, LimbBits, ct).ConfigureAwait(false);
-        ShareVector al = abb.Subtract(a, abb.MultiplyPublic(ah, radix));
+    /// <summary>r = ⌊U·c / 2^64⌋ for the 64-bit word U (as 64 shared 0/1 values) and 0 ≤ c &lt; 2^15 (see
+    /// <see cref="SecureDraw"/>; the engine runs the same circuit fused with the step's other work).</summary>
+    internal static ValueTask<ShareVector> UniformDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct) =>
+        new SecureDraw(wide: false).DrawAsync(abb, wordBits, count, ct);
 
-        // d₁..d₃ = al₁..al₃ + ah₀..ah₂ + b₀..b₂; d₄ = ah₃ + b₃.
-        ShareVector d = abb.Add(abb.Add(abb.Slice(al, 1, 3), abb.Slice(ah, 0, 3)), abb.Slice(b, 0, 3));
-        ShareVector d4 = abb.Add(abb.Slice(ah, 3, 1), abb.Slice(b, 3, 1));
-        ShareVector dh = await abb.ShiftRightAsync(d, LimbBits, ct).ConfigureAwait(false);
-        ShareVector dl = abb.Subtract(d, abb.MultiplyPublic(dh, radix));
-
-        // e₂ = dl₂ + dh₁, e₃ = dl₃ + dh₂.
-        ShareVector e = abb.Add(abb.Slice(dl, 1, 2), abb.Slice(dh, 0, 2));
-        BitShareVector signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
-        BitShareVector atLeastBase = abb.Not(abb.SliceBits(signs, 2, 2));                               // g₂, g₃
-        BitShareVector propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, 2)), atLeastBase);         // p₂, p₃
-        BitShareVector g2 = abb.SliceBits(atLeastBase, 0, 1), g3 = abb.SliceBits(atLeastBase, 1, 1);
-        BitShareVector p3 = abb.SliceBits(propagate, 1, 1);
-        BitShareVector c4 = abb.Xor(g3, await abb.AndAsync(p3, g2, ct).ConfigureAwait(false));
-        ShareVector carry = await abb.ToArithmeticKeepingCompanionsAsync(c4, ct).ConfigureAwait(false);
-        return abb.Add(abb.Add(d4, abb.Slice(dh, 2, 1)), carry);
-    }
-
-    /// <summary>The rest of the draw from the products m_i = u_i·count (see <see cref="UniformDrawAsync"/>).</summary>
-    internal static async ValueTask<ShareVector> FinishDrawAsync(IArithmeticBlackBox abb, ShareVector m, CancellationToken ct)
-    {
-        const int limbs = 64 / LimbBits;
-        const uint radix = 1u << LimbBits;
-        ShareVector h = await abb.ShiftRightAsync(m, LimbBits, ct).ConfigureAwait(false);
-        ShareVector l = abb.Subtract(m, abb.MultiplyPublic(h, radix));
-
-        // e_i = l_i + h_{i−1} for i = 1..3.
-        ShareVector e = abb.Add(abb.Slice(l, 1, limbs - 1), abb.Slice(h, 0, limbs - 1));
-
-        // Sign bits of e − (2^16 − 1) and e − 2^16: not negative means "≥".
-        BitShareVector signs = await abb.IsNegativeAsync(abb.Concat(abb.AddPublic(e, unchecked(0u - (radix - 1))), abb.AddPublic(e, unchecked(0u - radix))), ct).ConfigureAwait(false);
-        BitShareVector atLeastBase = abb.Not(abb.SliceBits(signs, limbs - 1, limbs - 1));                   // g_1, g_2, g_3
-        BitShareVector propagate = abb.Xor(abb.Not(abb.SliceBits(signs, 0, limbs - 1)), atLeastBase); // p_1, p_2, p_3
-        BitShareVector g1 = abb.SliceBits(atLeastBase, 0, 1), g2 = abb.SliceBits(atLeastBase, 1, 1), g3 = abb.SliceBits(atLeastBase, 2, 1);
-        BitShareVector p2 = abb.SliceBits(propagate, 1, 1), p3 = abb.SliceBits(propagate, 2, 1);
-
-        BitShareVector c3 = abb.Xor(g2, await abb.AndAsync(p2, g1, ct).ConfigureAwait(false));
-        BitShareVector c4 = abb.Xor(g3, await abb.AndAsync(p3, c3, ct).ConfigureAwait(false));
-        ShareVector carry = await abb.ToArithmeticKeepingCompanionsAsync(c4, ct).ConfigureAwait(false);
-        return abb.Add(abb.Slice(h, limbs - 1, 1), carry);
-    }
+    /// <summary>The draw for counts up to 2^20 − 1 (pools above <see cref="SecureSelectionLayout.SmallDrawLimit"/>),
+    /// exactly ⌊U·c / 2^64⌋ like <see cref="UniformDrawAsync"/> (12-bit limbs, one carry-save level more).</summary>
+    internal static ValueTask<ShareVector> WideDrawAsync(IArithmeticBlackBox abb, ShareVector wordBits, ShareVector count, CancellationToken ct) =>
+        new SecureDraw(wide: true).DrawAsync(abb, wordBits, count, ct);
 }

@@ -117,13 +117,6 @@ public static class SecureSelector
     /// per attempt (uniform: reveals nothing; it makes the shares replicated; see docs/secure-selection.md §4).</summary>
     public const string MaskedPoolLabel = "selection: pool shares minus a fresh random mask (makes them replicated)";
 
-    /// <summary>Audit label of the replicated engine's masked opening of the draw's rank, once per step (uniform).</summary>
-    public const string MaskedRankLabel = "selection: the draw's rank minus a fresh random mask (makes it replicated)";
-
-    /// <summary>Audit label of the replicated engine's masked opening of the count's upper bits in the wide draw (pools
-    /// above 32 767), once per step (uniform).</summary>
-    public const string MaskedCountSplitLabel = "selection: the count's upper bits minus a fresh random mask (makes them replicated)";
-
     /// <summary>Audit label of the opening that ends a batch of parallel attempts: the one-hot vector of the first
     /// successful attempt in tape order (all zero when every attempt of the batch failed). Declared leakage, exactly what
     /// the success bits of sequential retries up to the first success reveal.</summary>
@@ -167,8 +160,9 @@ public static class SecureSelector
         return Math.Min(m, maxAttempts);
     }
 
-    /// <summary>The three masked-opening labels above: openings of uniform values that reveal nothing.</summary>
-    public static IReadOnlyList<string> MaskedLabels { get; } = [MaskedPoolLabel, MaskedRankLabel, MaskedCountSplitLabel];
+    /// <summary>The selection's masked-opening labels: openings of uniform values that reveal nothing. Since the draw
+    /// returns a replicated rank (issue 15 item 3) this is <see cref="MaskedPoolLabel"/> alone.</summary>
+    public static IReadOnlyList<string> MaskedLabels { get; } = [MaskedPoolLabel];
 
     /// <summary>
     /// Checks the public feasibility conditions, then runs up to <see cref="SecureSelectionOptions.MaxAttempts"/>

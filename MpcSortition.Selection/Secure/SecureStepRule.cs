@@ -43,11 +43,14 @@ internal abstract class SecureStepRule
     }
 
     /// <summary>Step 2: the P = V(V−1)/2 values D_ab (pair order of <see cref="SecureGreedyContext.PairA"/>) with
-    /// D_ab ≥ 0 iff value a is at least as good as value b (|D| &lt; 2^31).</summary>
+    /// D_ab ≥ 0 iff value a is at least as good as value b (|D| &lt; 2^31), and the engine's products
+    /// <paramref name="alongside"/> (the draw's), made in the same multiplication round as the rule's own (or in one of
+    /// their own when the rule needs none).</summary>
     /// <param name="state">The state at the start of the step.</param>
     /// <param name="remaining">Per value: alive people with the value.</param>
-    /// <returns>Shares of D.</returns>
-    internal abstract ValueTask<ShareVector> PreferenceAsync(SecureStepState state, ShareVector remaining);
+    /// <param name="alongside">Element-wise products the engine needs in this round.</param>
+    /// <returns>Shares of D, and the products of <paramref name="alongside"/> in order.</returns>
+    internal abstract ValueTask<(ShareVector D, ShareVector[] Alongside)> PreferenceAsync(SecureStepState state, ShareVector remaining, (ShareVector X, ShareVector Y)[] alongside);
 
     /// <summary>Step 3: further inputs of the step's batch of sign bits (none by default).</summary>
     /// <param name="state">The state at the start of the step.</param>
@@ -61,13 +64,20 @@ internal abstract class SecureStepRule
     internal virtual BitShareVector[] BooleanInputs(ReadOnlySpan<BitShareVector> signs) => [];
 
     /// <summary>Step 6: the people the draw chooses among and their count: either e itself, or y with e = alive ∘ y,
-    /// which the engine then multiplies in the draw's first round.</summary>
+    /// which the engine then multiplies in a round of its own; the engine's inner products <paramref name="alongside"/>
+    /// (the draw's rank) go into the rule's first round.</summary>
     /// <param name="state">The state at the start of the step.</param>
     /// <param name="winner">The winning value, one-hot (V values).</param>
     /// <param name="remaining">Per value: alive people with the value.</param>
     /// <param name="converted">The arithmetic shares of <see cref="BooleanInputs"/>, in order.</param>
-    /// <returns>The eligible people.</returns>
-    internal abstract ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted);
+    /// <param name="alongside">Inner-product groups (x, y, row length, rows) of the engine, for the rule's first round.</param>
+    /// <returns>The eligible people, with the results of <paramref name="alongside"/>.</returns>
+    internal abstract ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted, (ShareVector X, ShareVector Y, int Length, int Outputs)[] alongside);
+
+    /// <summary>Whether the count of <see cref="EligibleAsync"/> is always remaining[w] for the winning value w (then the
+    /// engine draws for every value beside the value choice and picks the winner's rank with one inner product; otherwise
+    /// it draws on the count after step 6). A public property of the strategy.</summary>
+    internal virtual bool CountIsTheWinnersRemaining => true;
 
     /// <summary>For the test observer: this party's share of the step's phase bit (1 in two-phase's phase 1; 0 when the
     /// strategy has no phases).</summary>
@@ -100,7 +110,8 @@ internal abstract class SecureStepRule
 /// <param name="Eligible">e, or null.</param>
 /// <param name="Members">y when <paramref name="Eligible"/> is null.</param>
 /// <param name="Count">Σ_j e[j].</param>
-internal readonly record struct EligiblePeople(ShareVector? Eligible, ShareVector? Members, ShareVector Count);
+/// <param name="Extra">The results of the engine's inner products passed to <see cref="SecureStepRule.EligibleAsync"/>.</param>
+internal readonly record struct EligiblePeople(ShareVector? Eligible, ShareVector? Members, ShareVector Count, ShareVector[] Extra);
 
 /// <summary>The shared state at the start of a step.</summary>
 /// <param name="Step">The step number t (0-based).</param>

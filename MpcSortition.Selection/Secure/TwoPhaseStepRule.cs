@@ -17,6 +17,9 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
     /// <summary>The phase-1 bit of this step (arithmetic shares).</summary>
     private ShareVector _phase1 = default!;
 
+    /// <summary>In phase 1 the count is that of the phase-1 people, known only after step 6.</summary>
+    internal override bool CountIsTheWinnersRemaining => false;
+
     /// <inheritdoc/>
     internal override uint PhaseShare => _phase1.Values[0];
 
@@ -30,13 +33,14 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
         _belowOf = Context.Abb.Add(products[0], Context.LastValueRows(state.Below));
 
     /// <summary>Lowest selected/max: a beats b iff selected_a·max_b ≤ selected_b·max_a (max is public: local).</summary>
-    internal override ValueTask<ShareVector> PreferenceAsync(SecureStepState state, ShareVector remaining)
+    internal override async ValueTask<(ShareVector D, ShareVector[] Alongside)> PreferenceAsync(SecureStepState state, ShareVector remaining, (ShareVector X, ShareVector Y)[] alongside)
     {
         SecureGreedyContext c = Context;
         IArithmeticBlackBox abb = c.Abb;
-        return ValueTask.FromResult(abb.Subtract(
+        ShareVector d = abb.Subtract(
             abb.MultiplyPublic(c.Gather(state.Selected, c.PairB), SecureGreedyContext.Gather(c.Max, c.PairA)),
-            abb.MultiplyPublic(c.Gather(state.Selected, c.PairA), SecureGreedyContext.Gather(c.Max, c.PairB))));
+            abb.MultiplyPublic(c.Gather(state.Selected, c.PairA), SecureGreedyContext.Gather(c.Max, c.PairB)));
+        return (d, alongside.Length == 0 ? [] : await c.MulAsync(alongside).ConfigureAwait(false));
     }
 
     /// <summary>slack_f − 1 = (k − t − 1) − Σ_{v ∈ f} deficit_v (F values); Σ below − 1 (some value below its min).</summary>
@@ -57,7 +61,7 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
 
     /// <summary>e = phase1 ? e1 : e2 and the count likewise, with e1 the phase-1 eligible people and e2 the alive people
     /// with the winning value.</summary>
-    internal override async ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted)
+    internal override async ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted, (ShareVector X, ShareVector Y, int Length, int Outputs)[] alongside)
     {
         SecureGreedyContext c = Context;
         IArithmeticBlackBox abb = c.Abb;
@@ -65,7 +69,7 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
         int n = c.N, f = c.F;
         ShareVector featureOk = converted[0];
         _phase1 = converted[1];
-        ShareVector[] r6 = await c.InnerProductsAsync([.. WinnerProducts(winner, remaining), (_belowOf, c.RowsOfFeatures(featureOk), 1, n * f)]).ConfigureAwait(false);
+        ShareVector[] r6 = await c.InnerProductsAsync([.. WinnerProducts(winner, remaining), (_belowOf, c.RowsOfFeatures(featureOk), 1, n * f), .. alongside]).ConfigureAwait(false);
         (ShareVector y, ShareVector c2) = WinnerMembers(winner, r6);
 
         // ok_{j,f} = belowOf ∨ featureOk = belowOf + featureOk − belowOf·featureOk.
@@ -85,6 +89,6 @@ internal sealed class TwoPhaseStepRule(SecureGreedyContext context) : SecureStep
         ShareVector both1 = abb.Concat(e1, c1), both2 = abb.Concat(e2, c2);
         ShareVector delta = (await c.MulAsync((c.Broadcast(_phase1, n + 1), abb.Subtract(both1, both2))).ConfigureAwait(false))[0];
         ShareVector chosen = abb.Add(both2, delta);
-        return new EligiblePeople(abb.Slice(chosen, 0, n), null, abb.Slice(chosen, n, 1));
+        return new EligiblePeople(abb.Slice(chosen, 0, n), null, abb.Slice(chosen, n, 1), r6[3..]);
     }
 }

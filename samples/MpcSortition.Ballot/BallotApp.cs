@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.FileProviders;
 using MpcSortition.Protocols;
 using MpcSortition.Selection.Intake;
 
@@ -148,21 +147,7 @@ internal static class BallotApp
             await WriteReceipt(ctx, IntakeReceipt.SignWithdrawn(config.Certificate, config.Round.RoundId, config.Party, codeHash, now).ToJson());
         }).RequireRateLimiting(SubmitLimiter);
 
-        var op = app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
-        {
-            HttpContext http = ctx.HttpContext;
-            if (http.Request.Headers.Origin.Count > 0)
-            {
-                return Error(403, "origin_refused", "Operator endpoints cannot be called from a web page.");
-            }
-
-            if (!Authorised(http, config.OperatorTokenSha256))
-            {
-                return Error(401, "operator_credential", "This needs the counter operator's credential (Authorization: Bearer <token>).");
-            }
-
-            return await next(ctx);
-        });
+        var op = ServiceHttp.OperatorGroup(app, config.OperatorTokenSha256, "counter", Json);
         op.MapPost("/close", async () =>
         {
             await store.CloseAsync();
@@ -264,13 +249,25 @@ internal static class BallotApp
             ConnectTimeout = config.MpcConnectTimeout,
             ConnectionRefused = r => log.LogWarning("Count: dropped a connection to the MPC port that is not a peer ({Refused}).", r.ToString()),
         }, ct);
-        CounterResult r = await CounterSession.RunAsync(transport, me, config.Round, mine, ct: ct);
+        CounterResult r;
+        try
+        {
+            r = await CounterSession.RunAsync(transport, me, config.Round, mine, config.Engine, ct: ct);
+        }
+        finally
+        {
+            // The count's black box disposes the links when it ends; a count refused before the black box exists (another
+            // round or engine at a peer) closes them here instead of leaving them to the garbage collector.
+            await transport.DisposeAsync();
+        }
+
         TallyOutcome o = r.Outcome;
         var result = new
         {
             round = config.Round.RoundId,
             roundHash = config.Round.Hash,
             party = me,
+            engine = EngineSetting.Name(config.Engine),
             pool = new { rows = r.Pool.Rows.Count, dropped = r.Pool.DroppedCodes, superseded = r.Pool.SupersededRows, partial = r.Pool.PartialRows },
             validBallots = o.CountedBallots,
             excluded = new { count = r.Valid.Count(v => !v), codeHashes = r.Rows.Where((_, i) => !r.Valid[i]).Select(b => b.CodeHash) },
@@ -278,6 +275,7 @@ internal static class BallotApp
             named = o.Named.Select(a => new { party = a.Party, reason = a.Reason }),
             notes = o.Notes,
             seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+            traffic = new { rounds = r.Cost.Rounds, bytesSent = r.Cost.BytesSent, bytesReceived = r.Cost.BytesReceived },
         };
         string file = Path.Combine(Path.GetDirectoryName(config.DatabasePath)!, "count-result.json");
         Selection.Providers.OwnerOnlyFile.Write(file, s => JsonSerializer.Serialize(s, result, Json));
@@ -307,28 +305,10 @@ internal static class BallotApp
 
         string[] origins = [.. urls.Select(u => u!.GetLeftPart(UriPartial.Authority))];
         byte[] pageConfig = JsonSerializer.SerializeToUtf8Bytes(new { counters = origins.Select((o, i) => new { name = $"Counter {i} ({new Uri(o).Authority})", url = o }) });
-        string csp = $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {string.Join(' ', origins.Distinct())}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-        var files = new PhysicalFileProvider(root);
-        app.Use(async (ctx, next) =>
-        {
-            if (!ctx.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal) && !ctx.Request.Path.StartsWithSegments("/operator", StringComparison.Ordinal))
-            {
-                ctx.Response.Headers.ContentSecurityPolicy = csp;
-                ctx.Response.Headers.XContentTypeOptions = "nosniff";
-                ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
-                ctx.Response.Headers.CacheControl = "no-cache";
-            }
-
-            await next();
-        });
-        app.MapGet("/config.json", () => Results.Bytes(pageConfig, "application/json"));
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        ServiceHttp.MapPage(app, root, pageConfig, origins);
     }
 
     private static bool IsOpen(BallotConfig config, BallotStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
-
-    private static bool Authorised(HttpContext http, byte[] tokenSha256) => ServiceHttp.Authorised(http, tokenSha256);
 
     private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
     {
@@ -341,7 +321,7 @@ internal static class BallotApp
         return body;
     }
 
-    private static IResult Error(int status, string code, string message) => Results.Json(new { error = new { code, message } }, Json, statusCode: status);
+    private static IResult Error(int status, string code, string message) => ServiceHttp.ErrorResult(status, code, message, Json);
 
     private static Task WriteError(HttpContext ctx, BallotError error) => ServiceHttp.WriteErrorAsync(ctx, error.Status, error.Code, error.Message, Json);
 

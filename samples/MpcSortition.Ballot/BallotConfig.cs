@@ -1,5 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using MpcSortition.Protocols;
+using MpcSortition.Samples;
 
 namespace MpcSortition.Ballot;
 
@@ -9,7 +11,10 @@ internal sealed record PeerCounter(int Party, Uri Url, X509Certificate2 Certific
 /// <summary>
 /// One counter's configuration. From a file (<c>serve --config counter-1.json</c>, paths relative to the file):
 /// <c>{"party","round","listen":["https://…"],"certificate":"….pfx","certificatePasswordEnv","peers":[{"party","url","certificate":"….cer"}],
-/// "database","voterCodes":"code-hashes.txt","pageOrigin","operatorTokenSha256","submitPermitsPerMinute","page"}</c>.
+/// "database","voterCodes":"code-hashes.txt","pageOrigin","operatorTokenSha256","submitPermitsPerMinute","page","mpc","engine"}</c>.
+/// <c>"engine"</c> (optional) is the black box of the count's validity check: <c>"replicated"</c> (the default, the
+/// library's) or <c>"beaver"</c>; the three counters must set the same, and a count with a peer on another engine is
+/// refused before any share is used.
 /// </summary>
 internal sealed class BallotConfig
 {
@@ -42,6 +47,9 @@ internal sealed class BallotConfig
 
     /// <summary>How long <c>POST /operator/count</c> waits for both peers to connect.</summary>
     public TimeSpan MpcConnectTimeout { get; init; } = TimeSpan.FromSeconds(300);
+
+    /// <summary>The black box of the count (<c>"engine"</c>; default <see cref="EngineSetting.Default"/>).</summary>
+    public BlackBoxEngine Engine { get; init; } = EngineSetting.Default;
 
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 
@@ -106,11 +114,13 @@ internal sealed class BallotConfig
             }
         }
 
+        BlackBoxEngine engine = EngineSetting.Read(root, path, message => new BallotFileException(message));
         string codes = Rel(Str("voterCodes"));
         var hashes = File.ReadAllLines(codes).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal);
         return new BallotConfig
         {
             Party = party,
+            Engine = engine,
             Round = round,
             Listen = listen,
             Certificate = cert,

@@ -40,9 +40,13 @@ internal sealed record Cheat(Func<CounterBallot[], CounterBallot[]>? AlterRows =
 /// </summary>
 internal static class CountRun
 {
-    public sealed record Result(ReconciledPool Pool, bool[] Valid, CounterReport[] Reports, TallyOutcome[] Outcomes);
+    public sealed record Result(ReconciledPool Pool, bool[] Valid, CounterReport[] Reports, TallyOutcome[] Outcomes, SessionCost[] Costs);
 
-    public static async Task<Result> RunInProcessAsync(BallotRound round, IReadOnlyList<CounterData> counters, IReadOnlyDictionary<int, Cheat>? cheats = null)
+    /// <param name="round">The ballot round.</param>
+    /// <param name="counters">The exports of counters 0, 1 and 2.</param>
+    /// <param name="cheats">Test hook: misbehaving counters.</param>
+    /// <param name="engines">The engine each counter is configured with (null: all three on <see cref="Samples.EngineSetting.Default"/>).</param>
+    public static async Task<Result> RunInProcessAsync(BallotRound round, IReadOnlyList<CounterData> counters, IReadOnlyDictionary<int, Cheat>? cheats = null, IReadOnlyList<BlackBoxEngine>? engines = null)
     {
         if (counters.Count != 3 || counters.Select((c, i) => c.Party == i && c.RoundHash == round.Hash).Any(ok => !ok))
         {
@@ -53,8 +57,8 @@ internal static class CountRun
         try
         {
             CounterResult[] results = await Task.WhenAll(Enumerable.Range(0, 3).Select(p =>
-                Task.Run(() => CounterSession.RunAsync(network[p], p, round, counters[p].Ballots, cheats?.GetValueOrDefault(p)))));
-            return new Result(results[0].Pool, results[0].Valid, results[0].Reports, [.. results.Select(r => r.Outcome)]);
+                Task.Run(() => CounterSession.RunAsync(network[p], p, round, counters[p].Ballots, engines?[p] ?? Samples.EngineSetting.Default, cheats?.GetValueOrDefault(p)))));
+            return new Result(results[0].Pool, results[0].Valid, results[0].Reports, [.. results.Select(r => r.Outcome)], [.. results.Select(r => r.Cost)]);
         }
         finally
         {

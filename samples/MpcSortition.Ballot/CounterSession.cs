@@ -1,8 +1,8 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using MpcSortition.Protocols;
+using MpcSortition.Samples;
 using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Ballot;
@@ -13,8 +13,8 @@ internal sealed class CountException(string code, string message) : Exception(me
     public string Code { get; } = code;
 }
 
-/// <summary>One counter's result of the count.</summary>
-internal sealed record CounterResult(ReconciledPool Pool, bool[] Valid, CounterReport[] Reports, TallyOutcome Outcome, IReadOnlyList<CounterBallot> Rows);
+/// <summary>One counter's result of the count, with what its MPC cost (rounds and bytes of the validity check).</summary>
+internal sealed record CounterResult(ReconciledPool Pool, bool[] Valid, CounterReport[] Reports, TallyOutcome Outcome, IReadOnlyList<CounterBallot> Rows, SessionCost Cost);
 
 /// <summary>
 /// One counter's part of the count over a transport to the two peers (mutual TLS between processes, or in memory in
@@ -25,27 +25,36 @@ internal static class CounterSession
 {
     public const int MaxMessageBytes = 256 << 20;
 
-    public static async Task<CounterResult> RunAsync(ITransport transport, int me, BallotRound round, IReadOnlyList<CounterBallot> mine, Cheat? cheat = null, CancellationToken ct = default)
+    /// <param name="transport">This counter's links; the black box of the count takes it over (and disposes it).</param>
+    /// <param name="me">This counter's index.</param>
+    /// <param name="round">The ballot round.</param>
+    /// <param name="mine">This counter's ballots.</param>
+    /// <param name="engine">The black box of the validity check; the three counters must name the same (checked with the
+    /// histories, before any share is used).</param>
+    /// <param name="cheat">Test hook: how this counter misbehaves (null: honest).</param>
+    /// <param name="ct">Cancels the count.</param>
+    public static async Task<CounterResult> RunAsync(ITransport transport, int me, BallotRound round, IReadOnlyList<CounterBallot> mine, BlackBoxEngine engine, Cheat? cheat = null, CancellationToken ct = default)
     {
-        // 1. Histories.
+        // 1. Histories (with the round and the engine: public settings the three must share).
         byte[] history = JsonSerializer.SerializeToUtf8Bytes(new
         {
             party = me,
             roundHash = round.Hash,
+            engine = EngineSetting.Name(engine),
             entries = mine.OrderBy(b => b.Sequence).Select(b => new object[] { b.CodeHash, b.SubmissionId, b.CommitDigest, b.Sequence }),
         });
-        byte[][] histories = await ExchangeAsync(transport, me, history, ct);
+        byte[][] histories = await ExchangeAsync(transport, history, ct);
         var lists = new IReadOnlyList<HistoryEntry>[3];
         for (int q = 0; q < 3; q++)
         {
-            lists[q] = ParseHistory(histories[q], q, round);
+            lists[q] = ParseHistory(histories[q], q, round, engine);
         }
 
         ReconciledPool pool = BallotCount.Pool(lists);
         CounterBallot[] rows = BallotCount.PoolRows(me, pool, mine);
 
         // 2. Validity under MPC.
-        SemiHonestBlackBox abb = await SemiHonestBlackBox.CreateAsync(transport, ct);
+        IArithmeticBlackBox abb = await BlackBoxEngines.CreateAsync(transport, engine, ct);
         try
         {
             bool[] valid = rows.Length == 0 ? [] : await BallotCount.ValidityAsync(abb, rows, round.M, ct);
@@ -62,7 +71,7 @@ internal static class CounterSession
                 report = ar(report);
             }
 
-            byte[][] received = await ExchangeAsync(transport, me, ReportJson(report), ct);
+            byte[][] received = await ExchangeAsync(transport, ReportJson(report), ct);
             var reports = new CounterReport[3];
             for (int q = 0; q < 3; q++)
             {
@@ -71,7 +80,7 @@ internal static class CounterSession
 
             // 4. Judge with this counter's own data.
             TallyOutcome outcome = BallotCount.Judge(me, round.M, pool, rows, valid, reports);
-            return new CounterResult(pool, valid, reports, outcome, rows);
+            return new CounterResult(pool, valid, reports, outcome, rows, abb.Cost);
         }
         finally
         {
@@ -79,47 +88,11 @@ internal static class CounterSession
         }
     }
 
-    private static async Task<byte[][]> ExchangeAsync(ITransport transport, int me, byte[] mine, CancellationToken ct)
-    {
-        var received = new byte[3][];
-        received[me] = mine;
-        var tasks = new List<Task>();
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, mine.Length);
-        for (int q = 0; q < 3; q++)
-        {
-            if (q == me)
-            {
-                continue;
-            }
+    private static Task<byte[][]> ExchangeAsync(ITransport transport, byte[] mine, CancellationToken ct) =>
+        PeerExchange.ExchangeAsync(transport, mine, 2, MaxMessageBytes, (peer, size) =>
+            new CountException("peer_message", $"Counter {peer} announced a message of {size} bytes; the count reads up to {MaxMessageBytes}."), ct);
 
-            int peer = q;
-            tasks.Add(Task.Run(async () =>
-            {
-                await transport.SendAsync(peer, length, ct);
-                await transport.SendAsync(peer, mine, ct);
-            }, ct));
-            tasks.Add(Task.Run(async () =>
-            {
-                var l = new byte[4];
-                await transport.ReceiveAsync(peer, l, ct);
-                int size = BinaryPrimitives.ReadInt32LittleEndian(l);
-                if (size is < 2 or > MaxMessageBytes)
-                {
-                    throw new CountException("peer_message", $"Counter {peer} announced a message of {size} bytes; the count reads up to {MaxMessageBytes}.");
-                }
-
-                var body = new byte[size];
-                await transport.ReceiveAsync(peer, body, ct);
-                received[peer] = body;
-            }, ct));
-        }
-
-        await Task.WhenAll(tasks);
-        return received;
-    }
-
-    private static List<HistoryEntry> ParseHistory(byte[] json, int party, BallotRound round)
+    private static List<HistoryEntry> ParseHistory(byte[] json, int party, BallotRound round, BlackBoxEngine engine)
     {
         try
         {
@@ -128,6 +101,12 @@ internal static class CounterSession
             if (root.GetProperty("party").GetInt32() != party || root.GetProperty("roundHash").GetString() != round.Hash)
             {
                 throw new CountException("peer_round", $"Counter {party} counts another ballot round (or claims another index); the count stops.");
+            }
+
+            string? theirEngine = root.TryGetProperty("engine", out JsonElement named) ? named.GetString() : null;
+            if (!BlackBoxEngines.TryParse(theirEngine, out BlackBoxEngine theirs) || theirs != engine)
+            {
+                throw new CountException("peer_engine", EngineSetting.Mismatch($"Counter {party}", "this counter", theirEngine, engine, "counters") + " The count stops before any share is used.");
             }
 
             return [.. root.GetProperty("entries").EnumerateArray().Select(e =>

@@ -31,6 +31,9 @@ internal sealed class AnalyserReport
 
     internal required (string Step, TimeSpan Time)[] Timings { get; init; }
 
+    /// <summary>The black box the three providers ran ("replicated" or "beaver"; agreed before any secret was used).</summary>
+    internal string Engine { get; init; } = "replicated";
+
     private RoundDefinition Round => Result.Round;
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
@@ -81,6 +84,7 @@ internal sealed class AnalyserReport
         Row("same-address exclusion", Round.Households is null ? "no (or nobody shares an address)" : "yes (providers know which candidates share an address)");
         Row("strategy", H(Strategy));
         Row("attempts", Inv($"{Result.Attempts} used of at most {MaxAttempts}"));
+        Row("engine (black box of the three providers)", H(Engine));
         b.Append("</table>\n");
 
         b.Append("<h2>Randomness</h2>\n");

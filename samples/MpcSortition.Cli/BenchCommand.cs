@@ -12,7 +12,7 @@ internal static class BenchCommand
         var warmup = new Option<int>("--warmup") { Description = "Untimed batches first, so that the JIT and TCP windows settle.", DefaultValueFactory = _ => 10 };
         var length = new Option<int>("--length") { Description = "Row length L: with L > 1 each of the batch's elements is an inner product of L terms (line 'ip ... length=L').", DefaultValueFactory = _ => 1 };
         var connection = new BenchHarness.ConnectionOptions();
-        var mul = new Command("mul", "Multiplications (or, with --length, inner products) of secret-shared vectors among three parties over mutually authenticated TLS; prints one line: mul batch=B seconds=S ops_per_s=R bytes_per_party=B rounds=N (with engine=replicated on that engine).")
+        var mul = new Command("mul", "Multiplications (or, with --length, inner products) of secret-shared vectors among three parties over mutually authenticated TLS; prints one line: mul batch=B seconds=S ops_per_s=R bytes_per_party=B rounds=N engine=E.")
         {
             batch, iterations, warmup, length,
         };

@@ -16,7 +16,7 @@ namespace MpcSortition.Cli;
 internal static class BenchHarness
 {
     /// <summary>Where the parties are and how to authenticate them (the <c>--party</c> group of options).</summary>
-    internal sealed record Connection(int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout, string Engine = "beaver")
+    internal sealed record Connection(int? Party, string? Endpoints, string? Cert, string? PeerCerts, TimeSpan Timeout, string Engine = "replicated")
     {
         /// <summary>SIMULATION: the latency and bandwidth of <c>--latency</c> and <c>--bandwidth</c>, or null.</summary>
         internal NetworkConditions? Network { get; init; }
@@ -42,7 +42,7 @@ internal static class BenchHarness
         private readonly Option<string?> _peerCerts = new("--peer-certs") { Description = "Pinned certificates (.cer) of parties 0,1,2, comma-separated (with --party)." };
         private readonly Option<double> _timeout = new("--timeout") { Description = "Seconds a send/receive or the set-up may take before the run fails.", DefaultValueFactory = _ => 60 };
         private readonly NetworkSimulation _network = new();
-        private readonly Option<string> _engine = new("--engine") { Description = "The black box: beaver (additive shares, Beaver triples; default) or replicated (replicated shares).", DefaultValueFactory = _ => "beaver" };
+        private readonly Option<string> _engine = new("--engine") { Description = "The black box: replicated (replicated shares; default, as everywhere else: it measured cheaper in CPU and bytes on every verb) or beaver (additive shares, Beaver triples). The result line names it.", DefaultValueFactory = _ => "replicated" };
 
         /// <summary>Adds the options to <paramref name="command"/>.</summary>
         internal void AddTo(Command command)
@@ -60,7 +60,7 @@ internal static class BenchHarness
         internal Connection Read(ParseResult parse)
         {
             (string? latency, string? bandwidth) = _network.Read(parse);
-            var connection = new Connection(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_engine) ?? "beaver");
+            var connection = new Connection(parse.GetValue(_party), parse.GetValue(_endpoints), parse.GetValue(_cert), parse.GetValue(_peerCerts), TimeSpan.FromSeconds(parse.GetValue(_timeout)), parse.GetValue(_engine) ?? "replicated");
             try
             {
                 return connection with { Network = NetworkSimulation.Parse(latency, bandwidth) };
@@ -236,12 +236,13 @@ internal static class BenchHarness
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cpu party={party} process_cpu_ms_per_batch={cpu.TotalMilliseconds / iterations:0.0} kernel_ms_per_batch={kernel.TotalMilliseconds / iterations:0.0}"));
 
     /// <summary>Formats the one result line every bench verb prints.</summary>
-    /// <remarks>A run on the replicated engine ends with <c> engine=replicated</c>; the default engine's line is unchanged.</remarks>
+    /// <remarks>The line ends with <c> engine=replicated</c> or <c> engine=beaver</c>, so that every figure says which engine
+    /// it measured (until the default became replicated, a Beaver line had no engine field).</remarks>
     internal static string ResultLine(string name, int batch, double[] seconds, long bytesPerBatch, long roundsPerBatch, IArithmeticBlackBox? abb = null, string? extra = null)
     {
         Array.Sort(seconds);
         double median = seconds[seconds.Length / 2];
-        string engine = abb is ReplicatedBlackBox ? " engine=replicated" : string.Empty;
+        string engine = abb is ReplicatedBlackBox ? " engine=replicated" : " engine=beaver";
         return string.Create(CultureInfo.InvariantCulture,
             $"{name} batch={batch} seconds={median:0.000000} ops_per_s={batch / median:0} bytes_per_party={bytesPerBatch} rounds={roundsPerBatch}{extra}{engine}");
     }

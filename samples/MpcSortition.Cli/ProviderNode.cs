@@ -247,7 +247,7 @@ internal static class ProviderNode
             Array.Clear(shares);
             Console.Error.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"party {me}: done: attempt {result.Attempts}, selection {result.SelectionTime.TotalSeconds:F2} s, {result.Cost.Rounds} rounds, {result.Cost.BytesSent} bytes sent, {result.Cost.Multiplications} multiplications, {result.Cost.AndGates} AND gates"));
+                $"party {me}: done: attempt {result.Attempts}, selection {result.SelectionTime.TotalSeconds:F2} s, {result.Cost.Rounds} rounds, {result.Cost.BytesSent} bytes sent, {result.Cost.Multiplications} multiplications, {result.Cost.AndGates} AND gates, {EngineName(engine)} engine"));
 
             // The evidence of this run: the three signed transcripts (and at the analyser the panel's opening), for `audit`.
             string evidencePath = Path.Combine(outDir, EvidenceFileName);
@@ -272,6 +272,7 @@ internal static class ProviderNode
                     Strategy = strategyName,
                     MaxAttempts = attempts,
                     Evidence = RunEvidence.From(result),
+                    Engine = EngineName(engine),
                     Timings = [("check round and share files", loaded), ("connect (TLS, session digest, seed agreement)", connected - loaded), ("secure selection (all attempts)", result.SelectionTime)],
                 };
                 report.Write(outDir);
@@ -328,6 +329,8 @@ internal static class ProviderNode
             }
         }
     }
+
+    private static string EngineName(BlackBoxEngine engine) => engine == BlackBoxEngine.Beaver ? "beaver" : "replicated";
 
     /// <summary>Reports synchronously on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
     private sealed class Reporter(Action<ProviderProgress> report) : IProgress<ProviderProgress>

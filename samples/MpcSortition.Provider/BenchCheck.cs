@@ -7,13 +7,13 @@ using MpcSortition.Selection.Secure;
 namespace MpcSortition.Provider;
 
 /// <summary>
-/// The <c>bench-check</c> verb: the intake's MPC steps at three parties in one process (in-memory network, dealer-free
-/// triples) on the demo layout (V = 30, F = 5, contact block 256 bytes): the well-formedness check of n rows, then the
+/// The <c>bench-check</c> verb: the intake's MPC steps at three parties in one process (in-memory network, the chosen
+/// engine: replicated by default, or Beaver with dealer-free triples) on the demo layout (V = 30, F = 5, contact block 256 bytes): the well-formedness check of n rows, then the
 /// opening of 150 panel members' contact blocks to the analyser. Prints time, rounds and bytes sent by party 0.
 /// </summary>
 internal static class BenchCheck
 {
-    public static async Task<int> RunAsync(int n)
+    public static async Task<int> RunAsync(int n, BlackBoxEngine engine)
     {
         int[] counts = [3, 6, 10, 5, 6];
         const int v = 30, blockLength = 256, panel = 150;
@@ -40,8 +40,9 @@ internal static class BenchCheck
             await IntakeChecks.OpenPanelContactsAsync(abb, bits, n, abb.PartyIndex == 0 ? Enumerable.Range(0, Math.Min(panel, n)).ToArray() : null, blockLength);
             (double Seconds, long Rounds, long Bytes) contacts = (clock.Elapsed.TotalSeconds, abb.Trace.Rounds - check.Rounds, abb.Trace.BytesSent - check.Bytes);
             return (valid.All(x => x), check, contacts);
-        });
+        }, new InProcessOptions { Engine = engine });
         var r = results[0];
+        Console.WriteLine($"engine: {Samples.EngineSetting.Name(engine)}");
         Console.WriteLine($"well-formedness, n = {n}, V = {v}, F = {counts.Length}: {r.check.Seconds:F2} s, {r.check.Rounds} rounds, {r.check.Bytes / 1e6:F1} MB sent by party 0 (all valid: {r.Item1})");
         Console.WriteLine($"contacts of {Math.Min(panel, n)} members, L = {blockLength}: {r.contacts.Seconds:F2} s, {r.contacts.Rounds} rounds, {r.contacts.Bytes / 1e6:F1} MB sent by party 0");
         return r.Item1 ? 0 : 1;

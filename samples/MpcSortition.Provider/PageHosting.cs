@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Microsoft.Extensions.FileProviders;
+using MpcSortition.Samples;
 
 namespace MpcSortition.Provider;
 
@@ -28,25 +28,7 @@ internal static class PageHosting
         }
 
         byte[] configJson = JsonSerializer.SerializeToUtf8Bytes(new { providers = providers.Select(p => new { name = p.Name, url = p.Url.GetLeftPart(UriPartial.Authority) }) });
-        string connect = string.Join(' ', providers.Select(p => p.Url.GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal));
-        string csp = $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-        var files = new PhysicalFileProvider(root);
-        app.Use(async (ctx, next) =>
-        {
-            PathString path = ctx.Request.Path;
-            if (!path.StartsWithSegments("/api", StringComparison.Ordinal) && !path.StartsWithSegments("/operator", StringComparison.Ordinal))
-            {
-                ctx.Response.Headers.ContentSecurityPolicy = csp;
-                ctx.Response.Headers.XContentTypeOptions = "nosniff";
-                ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
-                ctx.Response.Headers.CacheControl = "no-cache";
-            }
-
-            await next();
-        });
-        app.MapGet("/config.json", () => Results.Bytes(configJson, "application/json"));
-        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        ServiceHttp.MapPage(app, root, configJson, providers.Select(p => p.Url.GetLeftPart(UriPartial.Authority)));
     }
 
     /// <summary>The three providers from a provider's own configuration: itself (its first listen URL) and its peers.</summary>

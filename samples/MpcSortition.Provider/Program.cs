@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using MpcSortition.Protocols;
 using MpcSortition.Provider;
+using MpcSortition.Samples;
 using MpcSortition.Selection.Intake;
 using MpcSortition.Selection.Verification;
 
@@ -32,7 +34,7 @@ internal static class Cli
                                                               three select through their own /operator/select
           bench --config provider.json --letters letters.csv [--count N] [--concurrency C] [--acked FILE] [--retry-seconds S] [--warmup N]
           check-acked --config provider.json --acked FILE     every acknowledged submission is in the database, whole
-          bench-check [--rows N]                              the MPC well-formedness check and contact opening, three parties in one process
+          bench-check [--rows N] [--engine replicated|beaver]  the MPC well-formedness check and contact opening, three parties in one process
         """;
 
     public static async Task<int> RunAsync(string[] args)
@@ -116,7 +118,15 @@ internal static class Cli
             }
 
             case "bench-check":
-                return await BenchCheck.RunAsync(Int(o, "rows", 10_000, 1, 1_000_000));
+            {
+                string engineName = o.GetValueOrDefault("engine") ?? EngineSetting.Name(EngineSetting.Default);
+                if (!BlackBoxEngines.TryParse(engineName, out BlackBoxEngine engine))
+                {
+                    throw new ConfigException($"--engine must be beaver or replicated (got '{engineName}').");
+                }
+
+                return await BenchCheck.RunAsync(Int(o, "rows", 10_000, 1, 1_000_000), engine);
+            }
 
             case "check-acked":
             {

@@ -183,21 +183,7 @@ internal static class ProviderApp
             await WriteReceipt(ctx, IntakeReceipt.SignWithdrawn(config.Certificate, config.Round.RoundId, config.Party, codeHash, config.Clock()).ToJson());
         }).RequireRateLimiting(SubmitLimiter);
 
-        var op = app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
-        {
-            HttpContext http = ctx.HttpContext;
-            if (http.Request.Headers.Origin.Count > 0)
-            {
-                return Error(403, "origin_refused", "Operator endpoints cannot be called from a web page.");
-            }
-
-            if (!Authorised(http, config.OperatorTokenSha256))
-            {
-                return Error(401, "operator_credential", "This needs the provider operator's credential (Authorization: Bearer <token>).");
-            }
-
-            return await next(ctx);
-        });
+        var op = ServiceHttp.OperatorGroup(app, config.OperatorTokenSha256, "provider", Json);
         op.MapPost("/close", async () =>
         {
             await store.CloseAsync();
@@ -269,8 +255,6 @@ internal static class ProviderApp
 
     private static bool IsOpen(ProviderConfig config, IntakeStore store) => !store.IsClosed && config.Clock() <= config.Round.DeadlineUtc;
 
-    private static bool Authorised(HttpContext http, byte[] tokenSha256) => ServiceHttp.Authorised(http, tokenSha256);
-
     private static async Task<byte[]?> ReadBody(HttpContext ctx, long limit)
     {
         (byte[]? body, BodyProblem problem) = await ServiceHttp.ReadJsonBodyAsync(ctx, limit);
@@ -330,8 +314,7 @@ internal static class ProviderApp
             : Results.Text(published.Tree.Receipt(leaf.SubmissionId).ToJson(), "application/json");
     }
 
-    private static IResult Error(int status, string code, string message) =>
-        Results.Json(new { error = new { code, message } }, Json, statusCode: status);
+    private static IResult Error(int status, string code, string message) => ServiceHttp.ErrorResult(status, code, message, Json);
 
     internal static Task WriteError(HttpContext ctx, IntakeError error) => ServiceHttp.WriteErrorAsync(ctx, error.Status, error.Code, error.Message, Json);
 

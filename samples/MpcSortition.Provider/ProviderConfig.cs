@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using MpcSortition.Protocols;
+using MpcSortition.Samples;
 using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Provider;
@@ -18,15 +20,15 @@ internal sealed record PeerConfig(int Party, Uri Url, string CertificatePath, En
 ///   "peers": [ { "party": 1, "url": "https://b.example.org:7443", "certificate": "party-1.cer" }, … ],
 ///   "database": "data/intake.db", "invitations": "code-hashes.txt", "pageOrigin": "https://signup.example.org",
 ///   "operatorTokenSha256": "…64 hex…", "submitPermitsPerMinute": 30,
-///   "mpc": "0.0.0.0:7543", "mpcConnectTimeoutSeconds": 300,
+///   "mpc": "0.0.0.0:7543", "mpcConnectTimeoutSeconds": 300, "engine": "replicated",
 ///   "records": { … } }
 /// </code>
 /// The optional <c>"records"</c> section (Design 2: the tax office's records joined to the pool) is described at
 /// <see cref="RecordsConfig"/>.
 /// Each peer also has <c>"mpc": "host:port"</c>, where it listens for the selection's mutually authenticated TLS links
-/// (the same certificates as HTTPS).
-/// <code>
-/// </code>
+/// (the same certificates as HTTPS). <c>"engine"</c> (optional) is the black box of the selection's MPC, its intake
+/// check and its contact opening: <c>"replicated"</c> (the default, the library's) or <c>"beaver"</c>; the three
+/// providers must set the same, and a selection with a peer on another engine is refused before any secret is used.
 /// </summary>
 internal sealed class ProviderConfig
 {
@@ -46,6 +48,9 @@ internal sealed class ProviderConfig
 
     /// <summary>How long the selection waits for the peers' MPC links (their operators start their selections too).</summary>
     public TimeSpan MpcConnectTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The black box of the selection (<c>"engine"</c>; default <see cref="EngineSetting.Default"/>).</summary>
+    public BlackBoxEngine Engine { get; init; } = EngineSetting.Default;
 
     /// <summary>Design 2: the tax office's records to join to the pool before the selection (null: the plain selection).</summary>
     public RecordsConfig? Records { get; init; }
@@ -218,12 +223,14 @@ internal sealed class ProviderConfig
                 throw new ConfigException($"{path}: \"mpcConnectTimeoutSeconds\" must be 1 to 86400.");
             }
 
+            BlackBoxEngine engine = EngineSetting.Read(r, path, message => new ConfigException(message));
             RecordsConfig? records = r.TryGetProperty("records", out JsonElement rec) && rec.ValueKind != JsonValueKind.Null
                 ? RecordsConfig.Parse(rec, path, Resolve) : null;
 
             return new ProviderConfig
             {
                 Records = records,
+                Engine = engine,
                 MpcListen = mpcListen,
                 MpcConnectTimeout = TimeSpan.FromSeconds(mpcTimeout),
                 Party = party,

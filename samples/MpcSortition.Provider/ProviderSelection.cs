@@ -8,6 +8,7 @@ using System.Text;
 using System.Text.Json;
 using MpcSortition.Core;
 using MpcSortition.Protocols;
+using MpcSortition.Samples;
 using MpcSortition.Selection;
 using MpcSortition.Selection.Intake;
 using MpcSortition.Selection.Providers;
@@ -171,7 +172,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             ConnectionRefused = r => log.LogWarning("Select: dropped a connection to the MPC port that is not a peer ({Refused}).", r.ToString()),
         }, ct));
         TimeSpan connected = clock.Elapsed;
-        SemiHonestBlackBox? abb = null;
+        IArithmeticBlackBox? abb = null;
         try
         {
             // 1. The pool: histories are public metadata; every provider reconciles the same three lists.
@@ -195,8 +196,9 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 throw new SelectException(409, "empty_pool", "No submission is held by all three providers: there is nobody to select.");
             }
 
-            // 2. Well-formedness under MPC: one validity bit per row, opened to every provider.
-            abb = await SemiHonestBlackBox.CreateAsync(transport, ct);
+            // 2. Well-formedness under MPC: one validity bit per row, opened to every provider. The engine is the
+            // configured one, which the history exchange above found the same at all three.
+            abb = await BlackBoxEngines.CreateAsync(transport, config.Engine, ct);
             var rows = new uint[n * v];
             for (int i = 0; i < n; i++)
             {
@@ -253,7 +255,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 RunLog = runLog,
                 NewRun = request.NewRun,
                 FailureEvidence = evidence => SaveEvidence(runNumber, evidence),
-                Engine = BlackBoxEngine.Beaver, // the black box created above; the agreed settings name it truthfully
+                Engine = config.Engine, // the black box created above; the agreed settings name it truthfully
             };
             try
             {
@@ -327,6 +329,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                 submissionRoot = new { root = published.Root, treeSize = published.TreeSize },
                 analyser = Analyser,
                 tape = request.TestSeed is null ? "joint" : "public-test",
+                engine = EngineSetting.Name(config.Engine),
                 pool = new { rows = pool.Rows.Count, dropped = pool.DroppedCodes, superseded = pool.SupersededRows, partial = pool.PartialRows },
                 excluded = new { count = excluded.Length, codeHashes = excluded },
                 candidates = kept.Length,
@@ -429,7 +432,8 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     }
 
     /// <summary>Sends this provider's history to both peers and receives theirs: a 4-byte length, then JSON
-    /// <c>{"party","roundHash","run","entries":[[codeHash, submission, sequence], …]}</c>. Checks party, round and run number.</summary>
+    /// <c>{"party","roundHash","run","engine","entries":[[codeHash, submission, sequence], …]}</c>. Checks party, round, run
+    /// number and engine, before any secret is used.</summary>
     private async Task<List<HistoryEntry>[]> ExchangeHistoriesAsync(ITransport transport, List<HistoryEntry> mine, int run, CancellationToken ct)
     {
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new
@@ -437,9 +441,10 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             party = config.Party,
             roundHash = config.Round.Hash,
             run,
+            engine = EngineSetting.Name(config.Engine),
             entries = mine.Select(e => new object[] { e.CodeHash, e.SubmissionId, e.Sequence }),
         });
-        byte[][] received = await ExchangeWithPeersAsync(transport, body, 2, MaxHistoryBytes, (peer, size) => new SelectException(502, "peer_history",
+        byte[][] received = await PeerExchange.ExchangeAsync(transport, body, 2, MaxHistoryBytes, (peer, size) => new SelectException(502, "peer_history",
             $"Provider {peer} announced a history of {size} bytes; this service reads up to {MaxHistoryBytes}."), ct);
         var histories = new List<HistoryEntry>[3];
         histories[config.Party] = mine;
@@ -452,49 +457,6 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
         }
 
         return histories;
-    }
-
-    /// <summary>Sends <paramref name="mine"/> to both peers (a 4-byte little-endian length, then the bytes) and receives
-    /// theirs, refusing a length outside [<paramref name="minBytes"/>, <paramref name="maxBytes"/>] with
-    /// <paramref name="badLength"/>. Every send and receive completes before any content is judged, so that a peer with
-    /// another round hears ours (and names the right provider) before this provider ends the session.</summary>
-    /// <returns>Indexed by party; this provider's own entry is null.</returns>
-    private async Task<byte[][]> ExchangeWithPeersAsync(ITransport transport, byte[] mine, int minBytes, int maxBytes, Func<int, int, SelectException> badLength, CancellationToken ct)
-    {
-        var length = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(length, mine.Length);
-        var received = new byte[3][];
-        var tasks = new List<Task>();
-        for (int q = 0; q < 3; q++)
-        {
-            if (q == config.Party)
-            {
-                continue;
-            }
-
-            int peer = q;
-            tasks.Add(Task.Run(async () =>
-            {
-                await transport.SendAsync(peer, length, ct);
-                await transport.SendAsync(peer, mine, ct);
-            }, ct));
-            tasks.Add(Task.Run(async () =>
-            {
-                var theirLength = new byte[4];
-                await transport.ReceiveAsync(peer, theirLength, ct);
-                int size = BinaryPrimitives.ReadInt32LittleEndian(theirLength);
-                if (size < minBytes || size > maxBytes)
-                {
-                    throw badLength(peer, size);
-                }
-
-                received[peer] = new byte[size];
-                await transport.ReceiveAsync(peer, received[peer], ct);
-            }, ct));
-        }
-
-        await WhenAllOrFirstFailure(tasks);
-        return received;
     }
 
     private List<HistoryEntry> ParseHistory(byte[] body, int peer, int run)
@@ -522,6 +484,12 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
                     $"Provider {peer} is at run {theirRun} of this round, this provider at run {run}: one round, one draw — a new run needs all three operators to ask for it (\"newRun\": true), and a first run none of them. Nothing was drawn."));
             }
 
+            string? theirEngine = root.TryGetProperty("engine", out JsonElement named) ? named.GetString() : null;
+            if (!BlackBoxEngines.TryParse(theirEngine, out BlackBoxEngine engine) || engine != config.Engine)
+            {
+                throw new SelectException(409, "peer_engine", EngineSetting.Mismatch($"Provider {peer}", "this provider", theirEngine, config.Engine, "providers") + " Nothing was computed.");
+            }
+
             return root.GetProperty("entries").EnumerateArray()
                 .Select(e => new HistoryEntry(e[0].GetString()!, e[1].GetString()!, e[2].GetInt64())).ToList();
         }
@@ -544,7 +512,7 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
     private async Task CompareRecordsAsync(ITransport transport, RecordShares? records, CancellationToken ct)
     {
         byte[] mine = records is null ? "none"u8.ToArray() : config.Records!.Summary(records);
-        byte[][] received = await ExchangeWithPeersAsync(transport, mine, 1, 1 << 20, (peer, size) => new SelectException(502, "peer_records",
+        byte[][] received = await PeerExchange.ExchangeAsync(transport, mine, 1, 1 << 20, (peer, size) => new SelectException(502, "peer_records",
             $"Provider {peer} announced a records summary of {size} bytes; this service reads 1 to 1048576."), ct);
         for (int q = 0; q < 3; q++)
         {
@@ -586,25 +554,13 @@ internal sealed class ProviderSelection(ProviderConfig config, IntakeStore store
             tasks.Add(transport.ReceiveAsync(peer, received[peer], ct).AsTask());
         }
 
-        await WhenAllOrFirstFailure(tasks);
+        await PeerExchange.WhenAllOrFirstFailureAsync(tasks);
         for (int q = 0; q < 3; q++)
         {
             if (q != transport.PartyIndex && !received[q].AsSpan().SequenceEqual(digest))
             {
                 throw new SelectException(409, code, message(q));
             }
-        }
-    }
-
-    /// <summary>Waits for all tasks but throws the first failure as soon as it happens (the transport then faults the rest).</summary>
-    private static async Task WhenAllOrFirstFailure(List<Task> tasks)
-    {
-        var pending = tasks.ToList();
-        while (pending.Count > 0)
-        {
-            Task done = await Task.WhenAny(pending);
-            await done;
-            pending.Remove(done);
         }
     }
 

@@ -6,8 +6,10 @@ using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 
 namespace MpcSortition.Samples;
 
@@ -26,7 +28,7 @@ internal enum BodyProblem
 
 /// <summary>
 /// The HTTP plumbing both sample services share (compiled into the provider and the ballot counter): the operator's
-/// bearer token, a size-bounded JSON body, the error shape <c>{"error":{"code","message"}}</c> and the receipt shape.
+/// endpoint group and bearer token, the static page with its security headers, a size-bounded JSON body, the error shape <c>{"error":{"code","message"}}</c> and the receipt shape.
 /// </summary>
 internal static class ServiceHttp
 {
@@ -81,6 +83,57 @@ internal static class ServiceHttp
                 ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = permitsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
         });
+    }
+
+    /// <summary>The <c>/operator</c> group: every endpoint in it refuses a request that carries an <c>Origin</c> header
+    /// (403 <c>origin_refused</c>: a browser page cannot reach it) and then one without the operator's bearer token
+    /// (401 <c>operator_credential</c>, naming whose credential: "provider", "counter").</summary>
+    public static RouteGroupBuilder OperatorGroup(IEndpointRouteBuilder app, byte[] tokenSha256, string operatorOf, JsonSerializerOptions json) =>
+        app.MapGroup("/operator").AddEndpointFilter(async (ctx, next) =>
+        {
+            HttpContext http = ctx.HttpContext;
+            if (http.Request.Headers.Origin.Count > 0)
+            {
+                return ErrorResult(403, "origin_refused", "Operator endpoints cannot be called from a web page.", json);
+            }
+
+            if (!Authorised(http, tokenSha256))
+            {
+                return ErrorResult(401, "operator_credential", $"This needs the {operatorOf} operator's credential (Authorization: Bearer <token>).", json);
+            }
+
+            return await next(ctx);
+        });
+
+    /// <summary>The result <c>{"error":{"code","message"}}</c> with the status.</summary>
+    public static IResult ErrorResult(int status, string code, string message, JsonSerializerOptions json) =>
+        Results.Json(new { error = new { code, message } }, json, statusCode: status);
+
+    /// <summary>Serves a static page from <paramref name="root"/> at <c>/</c> with the generated <c>/config.json</c>
+    /// (<paramref name="configJson"/>), and on every response outside <c>/api</c> and <c>/operator</c> a
+    /// Content-Security-Policy that lets the page load only its own files and connect only to itself and
+    /// <paramref name="connectOrigins"/> (nothing third-party), <c>nosniff</c>, <c>no-referrer</c> and <c>no-cache</c>.</summary>
+    public static void MapPage(WebApplication app, string root, byte[] configJson, IEnumerable<string> connectOrigins)
+    {
+        string connect = string.Join(' ', connectOrigins.Distinct(StringComparer.Ordinal));
+        string csp = $"default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self' {connect}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+        var files = new PhysicalFileProvider(root);
+        app.Use(async (ctx, next) =>
+        {
+            PathString path = ctx.Request.Path;
+            if (!path.StartsWithSegments("/api", StringComparison.Ordinal) && !path.StartsWithSegments("/operator", StringComparison.Ordinal))
+            {
+                ctx.Response.Headers.ContentSecurityPolicy = csp;
+                ctx.Response.Headers.XContentTypeOptions = "nosniff";
+                ctx.Response.Headers["Referrer-Policy"] = "no-referrer";
+                ctx.Response.Headers.CacheControl = "no-cache";
+            }
+
+            await next();
+        });
+        app.MapGet("/config.json", () => Results.Bytes(configJson, "application/json"));
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
     }
 
     /// <summary>Whether the request carries the operator's bearer token: its SHA-256 compared in constant time with the

@@ -73,8 +73,10 @@ public sealed class CountTests
         }
     }
 
-    [Fact]
-    public async Task ValidityCheckOpensOnlyOneBitPerBallotToEveryCounter()
+    [Theory]
+    [InlineData(BlackBoxEngine.Beaver)]
+    [InlineData(BlackBoxEngine.Replicated)]
+    public async Task ValidityCheckOpensOnlyOneBitPerBallotToEveryCounter(BlackBoxEngine engine)
     {
         (CounterData[] data, _, _, int[] invalid) = Scenario();
         ReconciledPool pool = BallotCount.Pool([.. data.Select(d => d.History)]);
@@ -83,7 +85,7 @@ public sealed class CountTests
             CounterBallot[] rows = BallotCount.PoolRows(abb.PartyIndex, pool, data[abb.PartyIndex].Ballots);
             bool[] valid = await BallotCount.ValidityAsync(abb, rows, Round.M);
             return (valid, abb.Audit.Entries.ToArray());
-        });
+        }, new InProcessOptions { Engine = engine });
         string[] masked = [SemiHonestBlackBox.BeaverOpenLabel, SemiHonestBlackBox.AndOpenLabel];
         foreach ((bool[] valid, AuditEntry[] audit) in results)
         {

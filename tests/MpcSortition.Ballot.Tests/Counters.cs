@@ -25,7 +25,7 @@ internal sealed class Counters : IAsyncDisposable
 
     private readonly WebApplication[] _apps = new WebApplication[3];
 
-    private Counters(BallotRound round, List<string> codes, string dir, bool page)
+    private Counters(BallotRound round, List<string> codes, string dir, bool page, BlackBoxEngine[]? engines)
     {
         Round = round;
         Codes = codes;
@@ -49,6 +49,7 @@ internal sealed class Counters : IAsyncDisposable
             PageDirectory = page && p == 0 ? Paths.Page : null,
             OperatorTokenSha256 = SHA256.HashData(Encoding.UTF8.GetBytes(Token)),
             SubmitPermitsPerMinute = 100_000,
+            Engine = engines?[p] ?? MpcSortition.Samples.EngineSetting.Default,
             Clock = () => Now,
         })];
         Operators = [.. Enumerable.Range(0, 3).Select(p =>
@@ -89,10 +90,14 @@ internal sealed class Counters : IAsyncDisposable
         [.. new[] { ("park", "A new park"), ("library", "A longer-open library"), ("bikes", "Safe bicycle lanes"), ("pool", "A public pool") }.Take(m).Select(o => new BallotOption(o.Item1, o.Item2))],
         deadline ?? DateTimeOffset.UtcNow.AddHours(1), "https://vote.example.org/?code={code}");
 
-    public static async Task<Counters> StartAsync(BallotRound round, int codes, bool page = false)
+    /// <param name="round">The ballot round.</param>
+    /// <param name="codes">How many voter codes to issue.</param>
+    /// <param name="page">Whether counter 0 serves the ballot page.</param>
+    /// <param name="engines">Each counter's configured engine (null: the default at all three).</param>
+    public static async Task<Counters> StartAsync(BallotRound round, int codes, bool page = false, BlackBoxEngine[]? engines = null)
     {
         string dir = Path.Combine(Path.GetTempPath(), "ballot-test-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
-        var counters = new Counters(round, [.. Enumerable.Range(0, codes).Select(_ => InvitationCode.Generate())], dir, page);
+        var counters = new Counters(round, [.. Enumerable.Range(0, codes).Select(_ => InvitationCode.Generate())], dir, page, engines);
         for (int p = 0; p < 3; p++)
         {
             counters._apps[p] = BallotApp.Build(counters.Configs[p], b => b.Logging.AddProvider(new QueueLoggerProvider(counters.Log)));

@@ -6,35 +6,6 @@ using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Ballot.Tests;
 
-/// <summary>One headless Debian chromium (<c>/usr/bin/chromium</c>, launched by path; Playwright's browser download is never used).</summary>
-public sealed class BrowserFixture : IAsyncLifetime
-{
-    public const string Chromium = "/usr/bin/chromium";
-
-    private IPlaywright? _playwright;
-
-    internal IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (apt-get install -y chromium; .ci/run does this).");
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
-            Timeout = 60_000,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Browser.CloseAsync();
-        _playwright?.Dispose();
-    }
-}
-
 /// <summary>The ballot page in chromium against three real counters, axe-core on every state, and the page's ballot.js under node against the C# side.</summary>
 public sealed class PageTests(BrowserFixture browser) : IClassFixture<BrowserFixture>
 {

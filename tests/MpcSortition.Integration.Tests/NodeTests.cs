@@ -29,6 +29,7 @@ public sealed class NodeTests
                 int code = await nodes[p].ExitAsync(Scenario.Bound);
                 Assert.True(code == 0, $"party {p} exit {code}: {nodes[p].Error}");
                 Assert.Contains($"party {p}: done: attempt", nodes[p].Error, StringComparison.Ordinal);
+                Assert.Matches($"party {p}: done: attempt .* AND gates, replicated engine", nodes[p].Error); // which engine ran (the default)
             }
 
             (string[] ids, int[] indexes) = Scenario.ReadPanel(Path.Combine(scenario.Directory, "out-0", "panel.csv"));

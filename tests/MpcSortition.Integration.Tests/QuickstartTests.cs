@@ -51,6 +51,8 @@ public sealed class QuickstartTests
         Assert.Contains("<svg", html, StringComparison.Ordinal);
         Assert.Contains(commitment, html, StringComparison.Ordinal);
         Assert.Contains(RandomTape.ToHex(seedBytes), html, StringComparison.Ordinal);
+        Assert.Contains("<th>engine (black box of the three providers)</th><td>replicated</td>", html, StringComparison.Ordinal); // which engine ran
+        Assert.All(Enumerable.Range(0, 3), p => Assert.Matches($"party {p}: done: attempt .*, replicated engine", run.Output));
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org/2000/svg", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);

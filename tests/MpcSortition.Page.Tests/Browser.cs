@@ -4,38 +4,6 @@ using MpcSortition.Selection.Intake;
 
 namespace MpcSortition.Page.Tests;
 
-/// <summary>
-/// One headless Debian chromium (<c>/usr/bin/chromium</c>, launched by path: Playwright's own browser download is
-/// never used) for the whole test collection.
-/// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
-{
-    public const string Chromium = "/usr/bin/chromium";
-
-    private IPlaywright? _playwright;
-
-    internal IBrowser Browser { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: install Debian's chromium package (apt-get install -y chromium; .ci/run does this).");
-        _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-dev-shm-usage"],
-            Timeout = 60_000,
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Browser.CloseAsync();
-        _playwright?.Dispose();
-    }
-}
-
 [CollectionDefinition(Name)]
 public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 {

@@ -14,11 +14,15 @@ public sealed class ProcessTests
     [Fact]
     public async Task The_bench_verb_runs_three_processes_over_TLS_and_checks_the_product()
     {
-        using CliProcess run = CliProcess.Start(["bench", "mul", "--batch", "20000", "--iterations", "2", "--timeout", "30"]);
-        int code = await run.ExitAsync(Bound);
-        Assert.True(code == 0, $"exit code {code}; stderr: {run.Error}");
-        string line = Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-        Assert.Matches(new Regex(@"^mul batch=20000 seconds=\d+\.\d+ ops_per_s=\d+ bytes_per_party=320000 rounds=1$"), line.Trim());
+        // The default engine, replicated: 4 bytes per multiplication and party; Beaver on request: 16.
+        foreach ((string[] engine, string expected) in new[] { (Array.Empty<string>(), @"bytes_per_party=80000 rounds=1 engine=replicated"), (new[] { "--engine", "beaver" }, @"bytes_per_party=320000 rounds=1 engine=beaver") })
+        {
+            using CliProcess run = CliProcess.Start(["bench", "mul", "--batch", "20000", "--iterations", "2", "--timeout", "30", .. engine]);
+            int code = await run.ExitAsync(Bound);
+            Assert.True(code == 0, $"exit code {code}; stderr: {run.Error}");
+            string line = Assert.Single(run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Matches(new Regex(@"^mul batch=20000 seconds=\d+\.\d+ ops_per_s=\d+ " + expected + "$"), line.Trim());
+        }
     }
 
     [Fact]

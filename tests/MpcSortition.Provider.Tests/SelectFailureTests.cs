@@ -32,7 +32,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
         }
     }
 
-    internal static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null, Func<int, RecordsConfig?>? records = null)
+    internal static async Task<Provider[]> StartAsync(string dir, SignupRound[] rounds, TimeSpan connectTimeout, Submission[][]? pool = null, Func<int, RecordsConfig?>? records = null, MpcSortition.Protocols.BlackBoxEngine[]? engines = null)
     {
         int[] mpc = [SelectProcessTests.FreePort(), SelectProcessTests.FreePort(), SelectProcessTests.FreePort()];
         for (int p = 0; p < 3; p++)
@@ -59,6 +59,7 @@ public sealed class SelectFailureTests(Xunit.Abstractions.ITestOutputHelper outp
                 MpcConnectTimeout = connectTimeout,
                 Clock = () => round.DeadlineUtc.AddMinutes(1), // after the deadline
                 Records = records?.Invoke(p),
+                Engine = engines?[p] ?? MpcSortition.Samples.EngineSetting.Default,
             };
             if (pool is not null)
             {

@@ -26,6 +26,44 @@ public sealed class SecureScaleTests
         return bytes[0];
     }
 
+    /// <summary>Rounds party 0 takes for one legacy attempt (nothing opened) on <paramref name="engine"/>.</summary>
+    private static async Task<long> RoundsOfOneAttemptAsync(SelectionProblem problem, BlackBoxEngine engine)
+    {
+        SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
+        ShareVector[] shares = SecurePool.Share(problem);
+        long[] rounds = await InProcessParties.RunAsync(async abb =>
+        {
+            SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
+            long before = abb.Cost.Rounds;
+            await new SecureLegacyGreedy().AttemptAsync(abb, pool, JointRandomTape.Instance.NextWords(abb, layout.PanelSize));
+            return abb.Cost.Rounds - before;
+        }, new InProcessOptions { Engine = engine });
+        return rounds[0];
+    }
+
+    /// <summary>n people, one feature with two values (quotas 0..k), panel size k.</summary>
+    private static SelectionProblem TwoValues(int n, int k)
+    {
+        Feature[] features = [new("f", [new FeatureValue("a", 0, k), new FeatureValue("b", 0, k)])];
+        return new SelectionProblem(features, Enumerable.Range(0, n).Select(i => new Candidate($"c{i}", [i % 3 == 0 ? "a" : "b"])).ToArray(), k);
+    }
+
+    [Fact]
+    public async Task AStepTakesAtMostFortyRoundsAndTheWideDrawOneMore()
+    {
+        // Issue 15 item 3: a step (not the last: that one skips the removal) costs the difference between attempts of
+        // k = 3 and k = 2 steps. At most 40 on both engines; above SmallDrawLimit candidates the draw's carry-save level
+        // adds exactly one round per step (the draw runs beside the value choice, docs/secure-selection.md §3).
+        foreach (BlackBoxEngine engine in new[] { BlackBoxEngine.Replicated, BlackBoxEngine.Beaver })
+        {
+            int small = SecureSelectionLayout.SmallDrawLimit, wide = SecureSelectionLayout.SmallDrawLimit + 1;
+            long stepSmall = await RoundsOfOneAttemptAsync(TwoValues(small, 3), engine) - await RoundsOfOneAttemptAsync(TwoValues(small, 2), engine);
+            long stepWide = await RoundsOfOneAttemptAsync(TwoValues(wide, 3), engine) - await RoundsOfOneAttemptAsync(TwoValues(wide, 2), engine);
+            Assert.InRange(stepSmall, 20, 40);
+            Assert.Equal(stepSmall + 1, stepWide);
+        }
+    }
+
     private static SelectionProblem Doubled(SelectionProblem small) =>
         new(small.Features, small.Candidates.Concat(small.Candidates.Select(c => new Candidate(c.Id + "-copy", c.Values))).ToArray(), small.PanelSize);
 
@@ -40,8 +78,12 @@ public sealed class SecureScaleTests
 
         // One product of a per-person vector with all V columns alone would cost 4·V = 80 bytes per candidate on this
         // engine (before issue 15 a step made four such products: 4·(V + 3R) = 272 bytes); the whole step with inner
-        // products, comparisons and the removal product tree stays below one. (The figure is deterministic: 70.5.)
-        Assert.True(perCandidateStep < 4 * small.ValueCount, $"{perCandidateStep:F1} bytes per extra candidate and step");
+        // products, comparisons and the removal product tree stays below one, plus the products that fold alive and
+        // 1 − h into the removal's inner products (issue 15 item 3: one round less per step for 4 bytes per column of the
+        // two features with the fewest values, here gender and education: 2 + 3 columns). The figure is deterministic:
+        // 70.5 before the fold, 89.6 with it.
+        int foldColumns = small.Features.Select(f => f.Values.Count - 1).Order().Take(2).Sum();
+        Assert.True(perCandidateStep < 4 * (small.ValueCount + foldColumns), $"{perCandidateStep:F1} bytes per extra candidate and step");
     }
 
     [Fact]
