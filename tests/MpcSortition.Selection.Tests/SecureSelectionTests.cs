@@ -166,7 +166,7 @@ public sealed class SecureSelectionTests
         // in the eligible people's inner products, and the rank needs no masked opening; alive and 1 − h folded into the
         // removal's inner products, so its product tree has F factors: 35 rounds per legacy step here, 1 + 2 per attempt;
         // two-phase computes its phase-1 set in the previous step's removal rounds and draws on its count beside the value
-        // choice, so its step also takes 35 rounds, plus ⌈log2 F⌉ = 3 per attempt for step 0's phase-1 trees): a rule that
+        // choice, so its step also takes 35 rounds, plus 1 + ⌈log2 F⌉ = 3 per attempt (F = 4) for step 0's phase-1 inner products and trees): a rule that
         // opened a round of its own instead of joining the engine's batches would show here.
         (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
         Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
