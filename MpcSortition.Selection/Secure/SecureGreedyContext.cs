@@ -128,6 +128,9 @@ internal sealed class SecureGreedyContext
     /// <summary>The last value of feature f.</summary>
     internal int LastValueOfFeature(int f) => _lastValue[f];
 
+    /// <summary>The feature of value v.</summary>
+    internal int FeatureOf(int v) => _valueFeature[v];
+
     /// <summary>
     /// Makes the one-hot matrix a replicated sharing on the replicated engine (one masked opening of n·V values per
     /// attempt; nothing on other engines) and lays out the three copies the steps use. Call once, before the steps.

@@ -103,6 +103,9 @@ internal sealed class SecureGreedyEngine
             _rule.TakeAliveRoundProducts(await c.InnerProductsAsync(first).ConfigureAwait(false), new SecureStepState(0, alive, selected, below, deficit));
         }
 
+        // The rule's product trees for step 0 (for later steps they run in the previous step's removal tree).
+        await FinishRuleTreeAsync().ConfigureAwait(false);
+
         // The tape's bits as shared 0/1 values, once for the attempt (2 rounds): the draw's limbs are local sums of them.
         ShareVector tapeBits = await _abb.ToArithmeticKeepingCompanionsAsync(tape, _ct).ConfigureAwait(false);
 
@@ -113,15 +116,17 @@ internal sealed class SecureGreedyEngine
             var state = new SecureStepState(t, alive, selected, below, deficit);
 
             // ---- 1. remaining[v] = Σ_j alive[j]·x[j,v]: R inner products of length n (with the rule's in the same round).
-            ShareVector[] r1 = await c.InnerProductsAsync(c.ColumnSumGroup(alive)).ConfigureAwait(false);
+            ShareVector[] r1 = await c.InnerProductsAsync([c.ColumnSumGroup(alive), .. _rule.RemainingRoundProducts(state)]).ConfigureAwait(false);
+            _rule.TakeRemainingRoundProducts(r1.AsSpan(1));
             ShareVector remaining = c.ExpandColumnSums(c.ColumnSums(r1[0]), c.Sum(alive));
 
             // ---- 2. "a beats b" for every pair a < b: D_ab ≥ 0; in the same round the draw's products u_i·remaining_v for
-            // every value (the draw runs beside the value choice; the winner picks its rank at step 6).
-            bool drawAlongside = _rule.CountIsTheWinnersRemaining;
-            (ShareVector limbs, ShareVector counts) = _draw.Factors(_abb, wordBits, remaining);
-            (ShareVector d, ShareVector[] drawProducts) = await _rule.PreferenceAsync(state, remaining, drawAlongside ? [(limbs, counts)] : []).ConfigureAwait(false);
-            ShareVector drawM = drawAlongside ? drawProducts[0] : _abb.Public([]);
+            // every value and the rule's further counts (the draw runs beside the value choice; the rank is picked at step 6).
+            ShareVector drawCounts = _rule.DrawCounts(remaining);
+            int dc = drawCounts.Length;
+            (ShareVector limbs, ShareVector counts) = _draw.Factors(_abb, wordBits, drawCounts);
+            (ShareVector d, ShareVector[] drawProducts) = await _rule.PreferenceAsync(state, remaining, [(limbs, counts)]).ConfigureAwait(false);
+            ShareVector drawM = drawProducts[0];
 
             // ---- 3. one bit extraction: the sign bits of D, remaining − 1 ("nobody left"), rem + sel − min ("min
             // unreachable"), [selected ≥ max − 1], [selected < min − 1] (from which this step's pick updates full and below
@@ -136,31 +141,28 @@ internal sealed class SecureGreedyEngine
 
             // ---- 4. the chosen value as one-hot bits (values with nobody alive lose to all others), and in the same AND
             // rounds the draw's carry for every value.
-            var winnerLevels = new WinnerLevels(this, lessThan, empty);
-            int v0 = _v;
-            DrawCarry? drawCarry = drawAlongside ? _draw.Carry(_abb, _v, (limb, k) => _abb.SliceBits(planes, (k * all3) + s3 + (limb * v0), v0)) : null;
-            await AndLevels.RunAsync(_abb, _ct, drawCarry is null ? [winnerLevels] : [winnerLevels, drawCarry]).ConfigureAwait(false);
+            var winnerLevels = new WinnerLevels(this, lessThan, empty, _rule.WinnerMask(signs.AsSpan(5)));
+            DrawCarry drawCarry = _draw.Carry(_abb, dc, (limb, k) => _abb.SliceBits(planes, (k * all3) + s3 + (limb * dc), dc));
+            await AndLevels.RunAsync(_abb, _ct, winnerLevels, drawCarry).ConfigureAwait(false);
             BitShareVector winnerBits = winnerLevels.Winner;
 
             // ---- 5. B2A of everything boolean so far, of the rule's bits and of the draw's bits.
             BitShareVector[] ruleBits = _rule.BooleanInputs(signs.AsSpan(5));
-            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, _abb.Not(signs[3]), signs[4], .. ruleBits, .. drawCarry is null ? Array.Empty<BitShareVector>() : [drawCarry.ArithmeticInput]]).ConfigureAwait(false);
+            ShareVector[] arith = await c.ToArithmeticAsync([winnerBits, unreachable, _abb.Not(signs[3]), signs[4], .. ruleBits, drawCarry.ArithmeticInput]).ConfigureAwait(false);
             ShareVector winner = arith[0], unreachableA = arith[1];
-            ShareVector? draws = drawCarry?.Finish(arith[^1]);
+            ShareVector draws = drawCarry.Finish(arith[^1]);
 
             // [selected = max − 1] = [selected ≥ max − 1] − full; [selected = min − 1] = below − [selected < min − 1].
             ShareVector atMaxLessOne = _abb.Subtract(arith[2], full), atMinLessOne = _abb.Subtract(below, arith[3]);
+            _rule.TakeUpdateBits(atMinLessOne);
 
             // ---- 6. eligible people e_j and their count (the rule's), and in the same round the rank of the chosen value's
             // draw r = Σ_v w_v·r_v (one inner product); e_j = alive_j·y_j may be left to a round of its own.
-            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[4..(4 + ruleBits.Length)], draws is null ? [] : [(winner, draws, _v, 1)]).ConfigureAwait(false);
+            // The rank is Σ_i weight_i·r_i over the draws (the winner's one-hot, and 1 for each further count of the rule).
+            EligiblePeople people = await _rule.EligibleAsync(state, winner, remaining, arith[4..(4 + ruleBits.Length)], [(_rule.RankWeights(winner), draws, dc, 1)]).ConfigureAwait(false);
             ShareVector count = people.Count;
             ShareVector eligible = people.Eligible ?? (await c.MulAsync((alive, people.Members!)).ConfigureAwait(false))[0];
-
-            // ---- 7. (a rule whose count is not the winner's remaining) the draw r = ⌊word · count / 2^64⌋ on the count.
-            ShareVector rank = draws is null
-                ? await _draw.DrawAsync(_abb, wordBits, count, _ct).ConfigureAwait(false)
-                : people.Extra[0];
+            ShareVector rank = people.Extra[0];
 
             // ---- 8. the r-th eligible person: t_j = [P_j > r], pick = t_j − t_{j−1}; and [count = 0].
             ShareVector prefix = c.PrefixSums(eligible);
@@ -204,7 +206,17 @@ internal sealed class SecureGreedyEngine
                 r11Pairs.Add((c.RepeatPerRow(h, _fold[1].Columns.Length), _fold[1].X));
             }
 
+            int engine11 = r11Pairs.Count;
+            if (!lastStep)
+            {
+                r11Pairs.AddRange(_rule.RemovalRoundPairs(pickX));
+            }
+
             ShareVector[] r11 = await c.MulAsync([.. r11Pairs]).ConfigureAwait(false);
+            if (!lastStep)
+            {
+                _rule.TakeRemovalRoundProducts(r11.AsSpan(engine11));
+            }
             full = _abb.Add(full, r11[0]);
             below = _abb.Subtract(below, r11[1]);
             if (lastStep)
@@ -280,7 +292,10 @@ internal sealed class SecureGreedyEngine
                     pairs.Add((deficitFactor, below));
                 }
 
+                int engineTree = pairs.Count;
+                pairs.AddRange(_rule.TreeRoundPairs());
                 ShareVector[] products = await c.MulAsync([.. pairs]).ConfigureAwait(false);
+                _rule.TakeTreeRoundProducts(products.AsSpan(engineTree));
                 var next = new List<ShareVector>(products.Length + 1);
                 next.AddRange(products.Take(factors.Count / 2));
                 if (factors.Count % 2 == 1)
@@ -290,7 +305,7 @@ internal sealed class SecureGreedyEngine
 
                 if (!deficitDone)
                 {
-                    deficit = products[^1];
+                    deficit = products[engineTree - 1];
                     deficitDone = true;
                 }
 
@@ -298,6 +313,9 @@ internal sealed class SecureGreedyEngine
             }
 
             alive = factors[0];
+
+            // The rule's trees, if deeper than the removal's (not for the shipped rules: see TwoPhaseStepRule).
+            await FinishRuleTreeAsync().ConfigureAwait(false);
         }
 
         // ---- end: success iff no step failed and every minimum is met.
@@ -307,6 +325,15 @@ internal sealed class SecureGreedyEngine
     }
 
     // ------------------------------------------------------------------ pieces
+
+    /// <summary>Runs the rule's product trees to the end in rounds of their own (a function of public shapes only).</summary>
+    private async ValueTask FinishRuleTreeAsync()
+    {
+        while (!_rule.TreeDone)
+        {
+            _rule.TakeTreeRoundProducts(await _c.MulAsync(_rule.TreeRoundPairs()).ConfigureAwait(false));
+        }
+    }
 
     /// <summary>alive_j = [person j has no value with max 0]; public all-ones when no value has max 0.</summary>
     private async ValueTask<ShareVector> InitialAliveAsync()
@@ -393,14 +420,37 @@ internal sealed class SecureGreedyEngine
         private BitShareVector? _winner;
         private readonly BitShareVector _present;
 
-        internal WinnerLevels(SecureGreedyEngine engine, BitShareVector lessThan, BitShareVector empty)
+        /// <summary>The rule's mask bit repeated V times (one more plane of the AND), or null.</summary>
+        private readonly BitShareVector? _mask;
+
+        internal WinnerLevels(SecureGreedyEngine engine, BitShareVector lessThan, BitShareVector empty, BitShareVector? mask)
         {
             _abb = engine._abb;
             _v = engine._v;
             _present = _abb.Not(empty);
+            if (mask is not null)
+            {
+                int v1 = _v;
+                _mask = _abb.MapBits(mask, _v, (m, o) =>
+                {
+                    for (int v = 0; v < v1; v++)
+                    {
+                        SetBit(o, v, Bit(m, 0));
+                    }
+                });
+            }
+
             if (_v == 1)
             {
-                _winner = _present;
+                if (_mask is null)
+                {
+                    _winner = _present;
+                }
+                else
+                {
+                    _planes = [_present, _mask];
+                }
+
                 return;
             }
 
@@ -491,7 +541,11 @@ internal sealed class SecureGreedyEngine
             {
                 BitShareVector wins = _abb.Not(_loses!);
                 int v0 = _v;
-                _planes = new List<BitShareVector>(_v) { _present };
+                _planes = new List<BitShareVector>(_v + 1) { _present };
+                if (_mask is not null)
+                {
+                    _planes.Add(_mask);
+                }
                 for (int o = 0; o < _v - 1; o++)
                 {
                     int k = o;

@@ -74,10 +74,65 @@ internal abstract class SecureStepRule
     /// <returns>The eligible people, with the results of <paramref name="alongside"/>.</returns>
     internal abstract ValueTask<EligiblePeople> EligibleAsync(SecureStepState state, ShareVector winner, ShareVector remaining, ShareVector[] converted, (ShareVector X, ShareVector Y, int Length, int Outputs)[] alongside);
 
-    /// <summary>Whether the count of <see cref="EligibleAsync"/> is always remaining[w] for the winning value w (then the
-    /// engine draws for every value beside the value choice and picks the winner's rank with one inner product; otherwise
-    /// it draws on the count after step 6). A public property of the strategy.</summary>
-    internal virtual bool CountIsTheWinnersRemaining => true;
+    /// <summary>Step 1: further inner products in the remaining counts' round (none by default), e.g. a count the rule
+    /// draws on; the state's fields are final here.</summary>
+    /// <param name="state">The state at the start of the step.</param>
+    /// <returns>The groups (x, y, row length, rows).</returns>
+    internal virtual (ShareVector X, ShareVector Y, int Length, int Outputs)[] RemainingRoundProducts(in SecureStepState state) => [];
+
+    /// <summary>Step 1: receives the products of <see cref="RemainingRoundProducts"/>, in order.</summary>
+    /// <param name="products">The products.</param>
+    internal virtual void TakeRemainingRoundProducts(ReadOnlySpan<ShareVector> products)
+    {
+    }
+
+    /// <summary>Step 2: the counts the engine draws on beside the value choice: the V remaining counts (default) and any
+    /// further counts of the rule, each below the draw's limit; the rank is Σ_i <see cref="RankWeights"/>_i·r_i.</summary>
+    /// <param name="remaining">Per value: alive people with the value.</param>
+    /// <returns>V or more counts.</returns>
+    internal virtual ShareVector DrawCounts(ShareVector remaining) => remaining;
+
+    /// <summary>Step 6: the weights of the draws of <see cref="DrawCounts"/> in the rank (default: the winner's one-hot).</summary>
+    /// <param name="winner">The winning value, one-hot (or zero).</param>
+    /// <returns>As many weights as <see cref="DrawCounts"/> has counts.</returns>
+    internal virtual ShareVector RankWeights(ShareVector winner) => winner;
+
+    /// <summary>Step 4: a bit (1 value) the winner is ANDed with (one more plane of the winner's AND), or null.</summary>
+    /// <param name="signs">The sign bits of <see cref="SignInputs"/>, in order.</param>
+    /// <returns>The mask bit, or null.</returns>
+    internal virtual BitShareVector? WinnerMask(ReadOnlySpan<BitShareVector> signs) => null;
+
+    /// <summary>Step 5: [selected_v = min_v − 1] per value (arithmetic 0/1), before <see cref="EligibleAsync"/>.</summary>
+    /// <param name="atMinLessOne">The bits.</param>
+    internal virtual void TakeUpdateBits(ShareVector atMinLessOne)
+    {
+    }
+
+    /// <summary>Step 11 (not after the last step): element-wise products in the full/below update's round; pickX is the
+    /// pick's one-hot per feature (or zero).</summary>
+    /// <param name="pickX">Per value: 1 if the pick has it.</param>
+    /// <returns>The pairs.</returns>
+    internal virtual (ShareVector X, ShareVector Y)[] RemovalRoundPairs(ShareVector pickX) => [];
+
+    /// <summary>Receives the products of <see cref="RemovalRoundPairs"/>, in order.</summary>
+    /// <param name="products">The products.</param>
+    internal virtual void TakeRemovalRoundProducts(ReadOnlySpan<ShareVector> products)
+    {
+    }
+
+    /// <summary>Whether the rule's product trees (if any) are finished; the engine offers every round of its removal
+    /// tree (<see cref="TreeRoundPairs"/>) and runs rounds of their own only while this is false afterwards.</summary>
+    internal virtual bool TreeDone => true;
+
+    /// <summary>The next level of the rule's product trees (element-wise pairs), for a round of the removal tree.</summary>
+    /// <returns>The pairs (none when <see cref="TreeDone"/>).</returns>
+    internal virtual (ShareVector X, ShareVector Y)[] TreeRoundPairs() => [];
+
+    /// <summary>Receives the products of <see cref="TreeRoundPairs"/>, in order.</summary>
+    /// <param name="products">The products.</param>
+    internal virtual void TakeTreeRoundProducts(ReadOnlySpan<ShareVector> products)
+    {
+    }
 
     /// <summary>For the test observer: this party's share of the step's phase bit (1 in two-phase's phase 1; 0 when the
     /// strategy has no phases).</summary>

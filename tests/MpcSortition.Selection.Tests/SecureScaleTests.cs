@@ -26,16 +26,18 @@ public sealed class SecureScaleTests
         return bytes[0];
     }
 
-    /// <summary>Rounds party 0 takes for one legacy attempt (nothing opened) on <paramref name="engine"/>.</summary>
-    private static async Task<long> RoundsOfOneAttemptAsync(SelectionProblem problem, BlackBoxEngine engine)
+    /// <summary>Rounds party 0 takes for one attempt of <paramref name="strategy"/> (legacy by default; nothing opened) on
+    /// <paramref name="engine"/>.</summary>
+    private static async Task<long> RoundsOfOneAttemptAsync(SelectionProblem problem, BlackBoxEngine engine, ISecureSelectionStrategy? strategy = null)
     {
+        strategy ??= new SecureLegacyGreedy();
         SecureSelectionLayout layout = SecureSelectionLayout.FromProblem(problem);
         ShareVector[] shares = SecurePool.Share(problem);
         long[] rounds = await InProcessParties.RunAsync(async abb =>
         {
             SecurePool pool = SecurePool.FromShares(abb, layout, shares[abb.PartyIndex].Values);
             long before = abb.Cost.Rounds;
-            await new SecureLegacyGreedy().AttemptAsync(abb, pool, JointRandomTape.Instance.NextWords(abb, layout.PanelSize));
+            await strategy.AttemptAsync(abb, pool, JointRandomTape.Instance.NextWords(abb, layout.PanelSize));
             return abb.Cost.Rounds - before;
         }, new InProcessOptions { Engine = engine });
         return rounds[0];
@@ -53,7 +55,9 @@ public sealed class SecureScaleTests
     {
         // Issue 15 item 3: a step (not the last: that one skips the removal) costs the difference between attempts of
         // k = 3 and k = 2 steps. At most 40 on both engines; above SmallDrawLimit candidates the draw's carry-save level
-        // adds exactly one round per step (the draw runs beside the value choice, docs/secure-selection.md §3).
+        // adds exactly one round per step (the draw runs beside the value choice, docs/secure-selection.md §3). Two-phase
+        // computes its phase-1 set in the previous step's removal rounds and draws on its count beside the value choice,
+        // so its step takes exactly as many rounds as legacy's.
         foreach (BlackBoxEngine engine in new[] { BlackBoxEngine.Replicated, BlackBoxEngine.Beaver })
         {
             int small = SecureSelectionLayout.SmallDrawLimit, wide = SecureSelectionLayout.SmallDrawLimit + 1;
@@ -61,6 +65,11 @@ public sealed class SecureScaleTests
             long stepWide = await RoundsOfOneAttemptAsync(TwoValues(wide, 3), engine) - await RoundsOfOneAttemptAsync(TwoValues(wide, 2), engine);
             Assert.InRange(stepSmall, 20, 40);
             Assert.Equal(stepSmall + 1, stepWide);
+
+            var twoPhase = new SecureTwoPhaseGreedy();
+            long twoPhaseSmall = await RoundsOfOneAttemptAsync(TwoValues(small, 3), engine, twoPhase) - await RoundsOfOneAttemptAsync(TwoValues(small, 2), engine, twoPhase);
+            long twoPhaseWide = await RoundsOfOneAttemptAsync(TwoValues(wide, 3), engine, twoPhase) - await RoundsOfOneAttemptAsync(TwoValues(wide, 2), engine, twoPhase);
+            Assert.Equal((stepSmall, stepWide), (twoPhaseSmall, twoPhaseWide));
         }
     }
 

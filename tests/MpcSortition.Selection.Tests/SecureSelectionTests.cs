@@ -153,7 +153,7 @@ public sealed class SecureSelectionTests
     [Theory]
     [InlineData("legacy", 762)]
     [InlineData("legacy-clamped", 762)]
-    [InlineData("two-phase", 1313)]
+    [InlineData("two-phase", 765)]
     public async Task EachStepRuleAddsItsWorkToTheSharedBatches(string strategy, int rounds)
     {
         // The fixture's rounds per attempt as docs/secure-selection.md §3 and §5 count them (22 steps, V = 20, values
@@ -165,8 +165,9 @@ public sealed class SecureSelectionTests
         // the cross products' round, its bits in the sign bits' extraction, its carry in the winner's AND rounds and its rank
         // in the eligible people's inner products, and the rank needs no masked opening; alive and 1 − h folded into the
         // removal's inner products, so its product tree has F factors: 35 rounds per legacy step here, 1 + 2 per attempt;
-        // two-phase still draws after its eligible set): a rule that opened a round of its own instead of
-        // joining the engine's batches would show here.
+        // two-phase computes its phase-1 set in the previous step's removal rounds and draws on its count beside the value
+        // choice, so its step also takes 35 rounds, plus 1 + ⌈log2 F⌉ = 3 per attempt (F = 4) for step 0's phase-1 inner products and trees): a rule that
+        // opened a round of its own instead of joining the engine's batches would show here.
         (TraceEntry[][] traces, _) = await OneAttemptAsync(Instances.ReadFixture150().ToProblem(22), strategy);
         Assert.All(traces, t => Assert.Equal(rounds, t.Select(e => e.Round).Distinct().Count()));
     }
