@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     --tests) tests="$2"; shift ;;
     --tests=*) tests="${1#--tests=}" ;;
     core|selection|protocols|replicated) libs+=("$1") ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

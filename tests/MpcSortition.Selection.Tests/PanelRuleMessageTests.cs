@@ -84,3 +84,32 @@ public sealed class PanelRuleMessageTests
         Assert.Equal(3, r.Composition.Sum());
     }
 }
+
+/// <summary>
+/// A file with broken quoting is refused for that alone: the columns are not looked at (the header itself may have been
+/// split wrongly), so a missing column or a bad row is not reported next to it.
+/// </summary>
+public sealed class CsvQuotingRefusalTests
+{
+    [Fact]
+    public void A_people_file_with_broken_quoting_and_a_missing_column_reports_only_the_quoting()
+    {
+        const string quotas = "feature,value,min,max\ngender,female,0,2\ngender,male,0,2\n";
+        IReadOnlyList<Feature> features = SortitionCsv.ReadQuotas(new StringReader(quotas), "q.csv");
+        var e = Assert.Throws<SelectionInputException>(() =>
+            SortitionCsv.ReadPeople(new StringReader("nationbuilder_id,sex\np0,robot\np1,\"fe\"male\n"), "p.csv", features));
+        InputProblem p = Assert.Single(e.Problems);
+        Assert.Equal(("p.csv", 3), (p.File, p.Line));
+        Assert.StartsWith("malformed CSV quoting", p.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_quota_file_with_broken_quoting_and_a_missing_column_reports_only_the_quoting()
+    {
+        var e = Assert.Throws<SelectionInputException>(() =>
+            SortitionCsv.ReadQuotas(new StringReader("feature,value,min\ngender,male,x\ngender,\"fe\"male,1\n"), "q.csv"));
+        InputProblem p = Assert.Single(e.Problems);
+        Assert.Equal(("q.csv", 3), (p.File, p.Line));
+        Assert.StartsWith("malformed CSV quoting", p.Message, StringComparison.Ordinal);
+    }
+}
