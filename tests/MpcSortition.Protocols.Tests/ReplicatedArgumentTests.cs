@@ -62,3 +62,26 @@ public sealed class ReplicatedArgumentTests
         await SeededSessions.DisposeAllAsync(boxes);
     }
 }
+
+/// <summary>Equality of replicated operands on the replicated engine runs the zero test in replicated mode, where
+/// party 1 negates its companion (component 2); found untested by the round-5 Stryker run (BitCircuit.cs, the
+/// companion's negation removed: no test failed).</summary>
+public sealed class ReplicatedEqualityTests
+{
+    [Fact]
+    public async Task Equality_of_replicated_inputs_matches_the_plaintext()
+    {
+        uint[] x = [0, 5, 7, uint.MaxValue, 0x8000_0000, 12345, 1, 2];
+        uint[] c = [0, 5, 8, uint.MaxValue, 0x8000_0001, 12345, 0, 2];
+        uint[][] results = await EngineTests.RunAsync(BlackBoxEngine.Replicated, async abb =>
+        {
+            ShareVector sx = await abb.InputAsync(1, abb.PartyIndex == 1 ? x : default, x.Length);
+            Assert.NotNull(ReplicatedBlackBox.CompanionOf(sx)); // a replicated handle, so the circuit runs in replicated mode
+            BitShareVector eq = await abb.EqualAsync(sx, c);
+            ulong[] opened = await abb.OpenBitsAsync(eq, "test: equal");
+            return Enumerable.Range(0, x.Length).Select(i => (uint)(opened[0] >> i) & 1u).ToArray();
+        });
+        uint[] expected = x.Zip(c, (a, b) => a == b ? 1u : 0u).ToArray();
+        Assert.All(results, r => Assert.Equal(expected, r));
+    }
+}
