@@ -6,7 +6,8 @@
 # artifacts/mutation/<library>.log. Prints one line per library: "mutation score <library>: NN.N % (...)".
 #
 #   eng/mutation.sh                      Core and Selection (the plaintext files)
-#   eng/mutation.sh core protocols       the libraries named (core, selection, protocols)
+#   eng/mutation.sh core protocols       the libraries named (core, selection, protocols, replicated -- the second
+#                                        engine's ReplicatedBlackBox*.cs with the engine tests of Protocols)
 #   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
 #   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs' (repeat for several)
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
@@ -29,7 +30,7 @@ libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --since)
-      if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
+      if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols|replicated)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
     --since=*) since="${1#--since=}" ;;
     --file) files+=("$2"); shift ;;
     --file=*) files+=("${1#--file=}") ;;
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
     --tag=*) tag="${1#--tag=}" ;;
     --tests) tests="$2"; shift ;;
     --tests=*) tests="${1#--tests=}" ;;
-    core|selection|protocols) libs+=("$1") ;;
+    core|selection|protocols|replicated) libs+=("$1") ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -51,7 +52,7 @@ test_project() {
   case "$1" in
     core) echo tests/MpcSortition.Core.Tests ;;
     selection) echo tests/MpcSortition.Selection.Tests ;;
-    protocols) echo tests/MpcSortition.Protocols.Tests ;;
+    protocols|replicated) echo tests/MpcSortition.Protocols.Tests ;;
   esac
 }
 

@@ -129,8 +129,12 @@ public sealed class ToolkitArgumentTests
             Assert.Equal("x", sx.ParamName);
             ArgumentException sy = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.SelectAsync(mine, mine, new ShareVector(me, [1u])));
             Assert.Equal("y", sy.ParamName);
+            long sent = abb.Trace.BytesSent;
             ArgumentException sl = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.SelectAsync(myBits, mine, new ShareVector(me, [1u])));
             Assert.Equal("y", sl.ParamName);
+            ArgumentException sf = await Assert.ThrowsAsync<ArgumentException>(async () => await abb.SelectAsync(myBits, new ShareVector(other, Two), mine));
+            Assert.Equal("x", sf.ParamName);
+            Assert.Equal(sent, abb.Trace.BytesSent); // refused before the condition's B2A round, not by the arithmetic select after it
 
             await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await abb.ToBitsAsync(mine, 0));
             await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await abb.ToBitsAsync(mine, 33));
