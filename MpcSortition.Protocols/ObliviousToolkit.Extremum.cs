@@ -173,10 +173,13 @@ public static partial class ObliviousToolkit
     /// pairwise streams of the other two parties, so after the refresh each share is uniform to everyone but its holder.
     /// </summary>
     /// <remarks>
-    /// The circuits treat each party's own share as a trivially shared input, and a Beaver opening with the replicated
-    /// triples shows party i the operand share of party i + 1 (party i knows that triple component). The refresh makes
-    /// what party i learns — party i + 1's refreshed share — uniform and independent of the secret whatever the
-    /// caller's sharing was (for example a contributor's split that is not uniformly random). See docs/comparison.md.
+    /// The circuits treat each party's own share as a trivially shared input. With the default triple source the
+    /// triples' a and b are re-randomised, so a Beaver opening already hides the other parties' operand shares; but
+    /// <see cref="ICorrelatedRandomness"/> only promises that no single party knows a and b, and with a source whose
+    /// party i knows party i + 1's triple components an opening would show party i that party's operand share. The
+    /// refresh makes what party i can learn uniform and independent of the secret whatever the caller's sharing was
+    /// (for example a contributor's split that is not uniformly random) and whatever triple source is used.
+    /// ComparisonRefreshViewTests shows the difference; see docs/comparison.md.
     /// </remarks>
     private static async ValueTask<ShareVector> RefreshAsync(IArithmeticBlackBox abb, ShareVector x, CancellationToken cancellationToken)
     {
