@@ -266,6 +266,10 @@ public sealed class ReplicatedKnownAnswerTests
             Step("inner product");
             _ = await b.MultiplyAsync(new ShareVector(me, Values(m, 7)), y);
             Step("multiply additive");
+            _ = await b.MultiplyAsync(y, new ShareVector(me, Values(m, 8)));
+            Step("multiply additive y");
+            _ = await b.MultiplyAsync(new ShareVector(me, Values(m, 9)), new ShareVector(me, Values(m, 10)));
+            Step("multiply both additive");
             BitShareVector u = await b.InputBitsAsync(2, me == 2 ? Words(2, 8) : default, bits);
             Step("bit input");
             _ = await b.AndAsync(u, u);
@@ -278,6 +282,8 @@ public sealed class ReplicatedKnownAnswerTests
             Step("open to");
             _ = await b.OpenAsync(new ShareVector(me, Values(rows * len, 9)), "test: additive open");
             Step("additive open");
+            _ = await b.OpenToAsync(new ShareVector(me, Values(m, 11)), 0, "test: additive open to 0");
+            Step("additive open to");
             AuditEntry[] audit = [.. b.Audit.Entries];
             return (Steps: steps, Audit: audit, OpenRound: openRound, OpenToRound: openToRound);
         });
@@ -300,6 +306,9 @@ public sealed class ReplicatedKnownAnswerTests
             // One additive operand: re-shared in the same round, 4 bytes per element.
             Assert.Equal(new SessionCost(1, 4 * m, 4 * m, m, 0), s["multiply additive"]);
 
+            Assert.Equal(new SessionCost(1, 4 * m, 4 * m, m, 0), s["multiply additive y"]);
+            Assert.Equal(new SessionCost(1, 8 * m, 8 * m, m, 0), s["multiply both additive"]);
+
             Assert.Equal(new SessionCost(1, i == 2 ? 16 : 0, i == 1 ? 16 : 0, 0, 0), s["bit input"]);
 
             // AND of 128 bits: 2 words (16 bytes) each way, 128 AND gates.
@@ -314,11 +323,15 @@ public sealed class ReplicatedKnownAnswerTests
             // Opening an additive sharing: to both peers.
             Assert.Equal(new SessionCost(1, 8 * rows * len, 8 * rows * len, 0, 0), s["additive open"]);
 
+            // Opening an additive sharing to party 0: both others send 4 bytes per value.
+            Assert.Equal(new SessionCost(1, i == 0 ? 0 : 4 * m, i == 0 ? 8 * m : 0, 0, 0), s["additive open to"]);
+
             AuditEntry[] audit = r[i].Audit;
-            Assert.Equal(3, audit.Length);
+            Assert.Equal(4, audit.Length);
             Assert.Equal(("test: open", r[i].OpenRound, (int?)null, m), (audit[0].Label, audit[0].Round, audit[0].Recipient, audit[0].Length));
             Assert.Equal(("test: open to 2", r[i].OpenToRound, (int?)2, 2 * m / 5), (audit[1].Label, audit[1].Round, audit[1].Recipient, audit[1].Length));
             Assert.Equal(r[i].OpenToRound + 1, audit[2].Round);
+            Assert.Equal((r[i].OpenToRound + 2, (int?)0), (audit[3].Round, audit[3].Recipient));
         }
     }
 
