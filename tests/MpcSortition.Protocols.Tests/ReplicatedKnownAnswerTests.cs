@@ -235,6 +235,40 @@ public sealed class ReplicatedKnownAnswerTests
         }
     }
 
+    /// <summary>Every bit handle keeps the bits past its length zero in both components (the invariant the public
+    /// constructor establishes and the bit operations rely on), whether it came from an input, a random draw, a replicated
+    /// or additive AND or the conversion to replicated form; 70 bits leave 58 padding bits in the second word.</summary>
+    [Fact]
+    public async Task Bit_shares_keep_the_padding_past_their_length_clear()
+    {
+        const int bits = 70;
+        ulong[] all = [ulong.MaxValue, ulong.MaxValue];
+        var r = await RunAsync(async b =>
+        {
+            int me = b.PartyIndex;
+            BitShareVector input = await b.InputBitsAsync(1, me == 1 ? new ulong[] { ulong.MaxValue, 0x3F } : default, bits);
+            BitShareVector random = b.RandomBits(bits);
+            BitShareVector and = await b.AndAsync(input, random);
+            var additive = new BitShareVector(me, bits, all);
+            BitShareVector mixed = await b.AndAsync(additive, random);
+            BitShareVector replicated = await b.ToReplicatedAsync(additive);
+            ulong[]? openedTo = await b.OpenBitsToAsync(random, 0, "test: random to 0");
+            ulong[] opened = await b.OpenBitsAsync(mixed, "test: mixed");
+            return new[] { input, random, and, mixed, replicated }
+                .SelectMany(h => new[] { h.Words.ToArray(), ReplicatedBlackBox.CompanionOf(h) ?? [] })
+                .Append(openedTo ?? []).Append(opened).ToArray();
+        });
+        const ulong padding = ~((1ul << (bits - 64)) - 1);
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (ulong[] words in r[i].Where(w => w.Length > 0))
+            {
+                Assert.Equal(2, words.Length);
+                Assert.True((words[1] & padding) == 0, $"party {i}: padding bits set in {words[1]:X16}");
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ costs and the audit round
 
     /// <summary>What <see cref="IArithmeticBlackBox.Cost"/> reports after each operation: the documented rounds, bytes
