@@ -308,6 +308,10 @@ public sealed class ReplicatedKnownAnswerTests
             Step("bit input");
             _ = await b.AndAsync(u, u);
             Step("and");
+            Assert.Same(u, await b.ToReplicatedAsync(u));
+            Step("to replicated, already");
+            _ = await b.ToReplicatedAsync(new BitShareVector(me, bits, Words(2, 12)));
+            Step("to replicated");
             _ = await b.OpenAsync(p, "test: open");
             long openRound = b.Cost.Rounds;
             Step("open");
@@ -347,6 +351,10 @@ public sealed class ReplicatedKnownAnswerTests
 
             // AND of 128 bits: 2 words (16 bytes) each way, 128 AND gates.
             Assert.Equal(new SessionCost(1, 16, 16, 0, bits), s["and"]);
+
+            // A replicated bit handle is returned as it is; an additive one costs one round, one bit per bit.
+            Assert.Equal(default, s["to replicated, already"]);
+            Assert.Equal(new SessionCost(1, 16, 16, 0, 0), s["to replicated"]);
 
             // Opening a replicated value: 4 bytes per value to the next party.
             Assert.Equal(new SessionCost(1, 4 * m, 4 * m, 0, 0), s["open"]);
