@@ -269,6 +269,73 @@ public sealed class ReplicatedKnownAnswerTests
         }
     }
 
+    /// <summary>Refusals that happen at one party before anything is sent (round 6 survivors): the owner's value count,
+    /// a foreign handle in the conversion to replicated form, mismatched grouped operands; and the description.</summary>
+    [Fact]
+    public async Task Local_refusals_name_the_parameter_before_anything_is_sent()
+    {
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(Seed);
+        ReplicatedBlackBox[] boxes = [.. sessions.Select(s => new ReplicatedBlackBox(s))];
+        try
+        {
+            ReplicatedBlackBox b = boxes[0];
+            long before = b.Cost.Rounds;
+            var e = await Assert.ThrowsAsync<ArgumentException>(() => b.InputAsync(0, new uint[3], 4).AsTask());
+            Assert.Equal("values", e.ParamName);
+            Assert.Contains("exactly 4 values; got 3", e.Message, StringComparison.Ordinal);
+            e = await Assert.ThrowsAsync<ArgumentException>(() => b.InputBitsAsync(0, new ulong[1], 65).AsTask());
+            Assert.Equal("words", e.ParamName);
+            Assert.Contains("exactly 2 words for 65 bits; got 1", e.Message, StringComparison.Ordinal);
+            e = await Assert.ThrowsAsync<ArgumentException>(() => b.ToReplicatedAsync(new BitShareVector(1, 64, new ulong[1])).AsTask());
+            Assert.Equal("x", e.ParamName);
+            e = await Assert.ThrowsAsync<ArgumentException>(() => b.InnerProductPiecesAsync([(new ShareVector(0, new uint[4]), new ShareVector(0, new uint[6]), 2)], 4, CancellationToken.None).AsTask());
+            Assert.Equal("y", e.ParamName);
+            await Assert.ThrowsAnyAsync<ArgumentException>(() => b.InnerProductPiecesAsync([(new ShareVector(0, new uint[6]), new ShareVector(0, new uint[6]), 4)], 4, CancellationToken.None).AsTask());
+            Assert.Equal(before, b.Cost.Rounds);
+            Assert.Empty(b.Audit.Entries);
+            Assert.Equal("ReplicatedBlackBox(party 0 of 3)", b.ToString());
+            Assert.Equal("ReplicatedBlackBox(party 2 of 3)", boxes[2].ToString());
+        }
+        finally
+        {
+            await SeededSessions.DisposeAllAsync(boxes);
+        }
+    }
+
+    /// <summary>The kernels write only their n outputs and refuse operands of other lengths: each operand is a slice of a
+    /// longer array whose tail holds sentinels, at every vector width.</summary>
+    [Theory]
+    [InlineData(512)]
+    [InlineData(256)]
+    [InlineData(0)]
+    public void Kernels_stay_inside_their_operands(int width)
+    {
+        foreach (int n in new[] { 1, 8, 15, 16, 17, 40, 63 })
+        {
+            uint[][] raw = [.. Enumerable.Range(0, 5).Select(j => Values(n + 64, (uint)(j + 1)))];
+            uint[] acc = (uint[])raw[4].Clone();
+            ReplicatedBlackBox.CrossAccumulateRing(raw[0].AsSpan(0, n), raw[1].AsSpan(0, n), raw[2].AsSpan(0, n), raw[3].AsSpan(0, n), acc.AsSpan(0, n), width);
+            Assert.Equal(raw[4].Skip(n), acc.Skip(n));
+            uint dot = ReplicatedBlackBox.CrossDot(raw[0].AsSpan(0, n), raw[1].AsSpan(0, n), raw[2].AsSpan(0, n), raw[3].AsSpan(0, n), width);
+            uint expected = 0;
+            for (int k = 0; k < n; k++)
+            {
+                expected += (raw[0][k] * (raw[2][k] + raw[3][k])) + (raw[1][k] * raw[2][k]);
+            }
+
+            Assert.Equal(expected, dot);
+            ulong[][] w = [.. Enumerable.Range(0, 5).Select(j => Words(n + 32, (ulong)j + 1))];
+            ulong[] wacc = (ulong[])w[4].Clone();
+            ReplicatedBlackBox.CrossAccumulateBits(w[0].AsSpan(0, n), w[1].AsSpan(0, n), w[2].AsSpan(0, n), w[3].AsSpan(0, n), wacc.AsSpan(0, n), width);
+            Assert.Equal(w[4].Skip(n), wacc.Skip(n));
+        }
+
+        uint[] two = new uint[2], one = new uint[1];
+        Assert.Throws<ArgumentException>(() => ReplicatedBlackBox.CrossDot(two, one, two, two, width));
+        Assert.Throws<ArgumentException>(() => ReplicatedBlackBox.CrossDot(two, two, one, two, width));
+        Assert.Throws<ArgumentException>(() => ReplicatedBlackBox.CrossDot(two, two, two, one, width));
+    }
+
     // ------------------------------------------------------------------ costs and the audit round
 
     /// <summary>What <see cref="IArithmeticBlackBox.Cost"/> reports after each operation: the documented rounds, bytes
@@ -384,6 +451,7 @@ public sealed class ReplicatedKnownAnswerTests
     [Theory]
     [InlineData(3, 3001)]
     [InlineData(7, 1500)]
+    [InlineData(40, 300)]
     [InlineData(100, 90)]
     [InlineData(5000, 3)]
     public async Task Inner_products_longer_than_a_chunk_match_plaintext(int length, int rows)
