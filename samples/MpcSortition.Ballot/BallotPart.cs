@@ -155,18 +155,20 @@ internal sealed class BallotPart
 
     private static readonly string[] Members = ["format", "round", "party", "code", "submission", "columns", "commitments"];
 
-    /// <summary>Parses and checks one ballot part; on failure the error says what is wrong (never echoing a value).</summary>
-    public static bool TryParse(ReadOnlySpan<byte> json, BallotRound round, int party, [NotNullWhen(true)] out BallotPart? part, [NotNullWhen(false)] out BallotError? error)
+    private static readonly string[] WithdrawalMembers = ["format", "round", "code"];
+
+    /// <summary>Reads a JSON object no deeper than <paramref name="maxDepth"/> whose members are all in
+    /// <paramref name="allowed"/>; otherwise the error says what is wrong (never echoing a value).</summary>
+    private static bool TryReadObject(ReadOnlySpan<byte> json, int maxDepth, string[] allowed, out JsonElement root, [NotNullWhen(false)] out BallotError? error)
     {
-        part = null;
-        JsonElement root;
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            using JsonDocument doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = maxDepth });
             root = doc.RootElement.Clone();
         }
         catch (JsonException)
         {
+            root = default;
             error = BallotError.Malformed("not valid JSON");
             return false;
         }
@@ -179,11 +181,24 @@ internal sealed class BallotPart
 
         foreach (JsonProperty p in root.EnumerateObject())
         {
-            if (!Members.Contains(p.Name))
+            if (!allowed.Contains(p.Name))
             {
                 error = BallotError.Malformed($"unknown member '{Safe(p.Name)}'");
                 return false;
             }
+        }
+
+        error = null;
+        return true;
+    }
+
+    /// <summary>Parses and checks one ballot part; on failure the error says what is wrong (never echoing a value).</summary>
+    public static bool TryParse(ReadOnlySpan<byte> json, BallotRound round, int party, [NotNullWhen(true)] out BallotPart? part, [NotNullWhen(false)] out BallotError? error)
+    {
+        part = null;
+        if (!TryReadObject(json, 8, Members, out JsonElement root, out error))
+        {
+            return false;
         }
 
         if (!root.TryGetProperty("format", out JsonElement f) || !f.TryGetInt32(out int format))
@@ -306,31 +321,9 @@ internal sealed class BallotPart
     public static bool TryParseWithdrawal(ReadOnlySpan<byte> json, BallotRound round, [NotNullWhen(true)] out string? code, [NotNullWhen(false)] out BallotError? error)
     {
         code = null;
-        JsonElement root;
-        try
+        if (!TryReadObject(json, 4, WithdrawalMembers, out JsonElement root, out error))
         {
-            using JsonDocument doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 4 });
-            root = doc.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            error = BallotError.Malformed("not valid JSON");
             return false;
-        }
-
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            error = BallotError.Malformed("not a JSON object");
-            return false;
-        }
-
-        foreach (JsonProperty p in root.EnumerateObject())
-        {
-            if (p.Name is not ("format" or "round" or "code"))
-            {
-                error = BallotError.Malformed($"unknown member '{Safe(p.Name)}'");
-                return false;
-            }
         }
 
         if (!root.TryGetProperty("format", out JsonElement f) || !f.TryGetInt32(out int format) || format != FormatVersion)
