@@ -123,24 +123,35 @@ internal static class ProviderApp
 
             return await InclusionProof(roots, "this id", l => string.Equals(l.SubmissionId, submissionId, StringComparison.OrdinalIgnoreCase));
         }).RequireRateLimiting(SubmitLimiter);
-        api.MapPost("/receipts", async (HttpContext ctx) =>
+        // A body naming one invitation code, as a withdrawal does: the code's hash, or null once the refusal is written.
+        async Task<string?> ReadKnownCodeHashAsync(HttpContext ctx)
         {
-            // By code (in the body, as a withdrawal is): the receipt of this code's accepted submission.
             if (await ReadBody(ctx, bodyLimit) is not { } body)
             {
-                return;
+                return null;
             }
 
             if (!Submission.TryParseWithdrawal(body, config.Round, out string? code, out IntakeError? error))
             {
                 await WriteError(ctx, error);
-                return;
+                return null;
             }
 
             string codeHash = InvitationCode.Hash(config.Round.CodeSalt, code);
             if (!config.InvitationHashes.Contains(codeHash))
             {
                 await WriteError(ctx, IntakeError.UnknownCode);
+                return null;
+            }
+
+            return codeHash;
+        }
+
+        api.MapPost("/receipts", async (HttpContext ctx) =>
+        {
+            // By code (in the body, as a withdrawal is): the receipt of this code's accepted submission.
+            if (await ReadKnownCodeHashAsync(ctx) is not { } codeHash)
+            {
                 return;
             }
 
@@ -149,21 +160,8 @@ internal static class ProviderApp
         }).RequireRateLimiting(SubmitLimiter);
         api.MapPost("/withdrawals", async (HttpContext ctx) =>
         {
-            if (await ReadBody(ctx, bodyLimit) is not { } body)
+            if (await ReadKnownCodeHashAsync(ctx) is not { } codeHash)
             {
-                return;
-            }
-
-            if (!Submission.TryParseWithdrawal(body, config.Round, out string? code, out IntakeError? error))
-            {
-                await WriteError(ctx, error);
-                return;
-            }
-
-            string codeHash = InvitationCode.Hash(config.Round.CodeSalt, code);
-            if (!config.InvitationHashes.Contains(codeHash))
-            {
-                await WriteError(ctx, IntakeError.UnknownCode);
                 return;
             }
 
