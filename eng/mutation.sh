@@ -14,8 +14,10 @@
 #   eng/mutation.sh --tag NAME ...       write to artifacts/mutation/<library>-NAME (keeps per-file runs apart)
 #   eng/mutation.sh --tests FILTER ...   run only the tests matching a VSTest filter (replaces the config's
 #                                        test-case-filter; a fast mode whose score is a lower bound)
+#   eng/mutation.sh --concurrency N ...  test N mutants at once (default 1, for a shared build machine; on an idle
+#                                        machine use its core count)
 #
-# Runs with --concurrency 1 (the build machine's cores are shared); see docs/testing.md for run times.
+# See docs/testing.md for run times.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,6 +28,7 @@ files=()
 break_at=0
 tag=""
 tests=""
+concurrency=1
 libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,13 +43,18 @@ while [ $# -gt 0 ]; do
     --tag=*) tag="${1#--tag=}" ;;
     --tests) tests="$2"; shift ;;
     --tests=*) tests="${1#--tests=}" ;;
+    --concurrency) concurrency="$2"; shift ;;
+    --concurrency=*) concurrency="${1#--concurrency=}" ;;
     core|selection|protocols|replicated) libs+=("$1") ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
 [ ${#libs[@]} -eq 0 ] && libs=(core selection)
+if ! [[ "$concurrency" =~ ^[1-9][0-9]?$ ]]; then
+  echo "--concurrency: expected a whole number from 1 to 99 (got '$concurrency')" >&2; exit 2
+fi
 
 test_project() {
   case "$1" in
@@ -71,7 +79,7 @@ for lib in "${libs[@]}"; do
     config="$out/stryker-config.json"
     jq --arg f "$tests" '."stryker-config"."test-case-filter" = $f' "$root/eng/stryker/$lib.json" >"$config"
   fi
-  args=(-f "$config" -O "$out" --skip-version-check --concurrency 1)
+  args=(-f "$config" -O "$out" --skip-version-check --concurrency "$concurrency")
   # Stryker resolves only branch names, tags and full commit ids, not HEAD~1: pass the commit id.
   if [ -n "$since" ]; then
     sha=$(git rev-parse --verify --quiet "$since^{commit}") || { echo "--since: no commit '$since'" >&2; exit 2; }
