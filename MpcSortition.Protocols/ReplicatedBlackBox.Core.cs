@@ -298,11 +298,27 @@ public sealed partial class ReplicatedBlackBox
         }
     }
 
+    /// <summary>Long pieces (the column sums): one fused pass per piece, nothing written but the sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LongRowPieces(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, int rowLength, int pieceLength, int m, int pieces, Span<uint> z)
+    {
+        for (int row = 0; row < m; row++)
+        {
+            int first = row * rowLength;
+            for (int j = 0; j < pieces; j++)
+            {
+                int at = first + (j * pieceLength), len = Math.Min(pieceLength, rowLength - (j * pieceLength));
+                z[(row * pieces) + j] += CrossDot(x.Slice(at, len), xn.Slice(at, len), y.Slice(at, len), yn.Slice(at, len));
+            }
+        }
+    }
+
     /// <summary>The cross-term kernel; <paramref name="vectorBits"/> (512, 256 or 0) caps the vector width, for tests.</summary>
     internal static void CrossAccumulateRing(ReadOnlySpan<uint> x, ReadOnlySpan<uint> xn, ReadOnlySpan<uint> y, ReadOnlySpan<uint> yn, Span<uint> acc, int vectorBits = 512)
     {
         int n = acc.Length, i = 0;
         ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
+        // Stryker disable once Equality,Logical,Boolean : vector-width dispatch; the 512-bit, 256-bit and scalar paths give the same values (equivalent mutants, docs/testing.md)
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
         {
             for (; i <= n - Vector512<uint>.Count; i += Vector512<uint>.Count)
@@ -335,6 +351,7 @@ public sealed partial class ReplicatedBlackBox
     {
         int n = acc.Length, i = 0;
         ref ulong px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
+        // Stryker disable once Equality,Logical,Boolean : vector-width dispatch; the 512-bit, 256-bit and scalar paths give the same values (equivalent mutants, docs/testing.md)
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<ulong>.Count)
         {
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
@@ -373,19 +390,10 @@ public sealed partial class ReplicatedBlackBox
         int pieces = (rowLength + pieceLength - 1) / pieceLength;
         int m = x.Length / rowLength;
         int chunk = ChunkBytes / sizeof(uint);
+        // Stryker disable once Equality,Boolean,Linq : the fused path and the block path give the same piece sums; only speed differs (equivalent mutants, docs/testing.md)
         if (Math.Min(rowLength, pieceLength) >= LongPiece)
         {
-            // Long pieces (the column sums): one fused pass per piece, nothing written but the sum.
-            for (int row = 0; row < m; row++)
-            {
-                int first = row * rowLength;
-                for (int j = 0; j < pieces; j++)
-                {
-                    int at = first + (j * pieceLength), len = Math.Min(pieceLength, rowLength - (j * pieceLength));
-                    z[(row * pieces) + j] += CrossDot(x.Slice(at, len), xn.Slice(at, len), y.Slice(at, len), yn.Slice(at, len));
-                }
-            }
-
+            LongRowPieces(x, xn, y, yn, rowLength, pieceLength, m, pieces, z);
             return;
         }
 
@@ -445,6 +453,7 @@ public sealed partial class ReplicatedBlackBox
 
         ref uint px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn);
         uint sum = 0;
+        // Stryker disable once Equality,Logical,Boolean : vector-width dispatch; the 512-bit, 256-bit and scalar paths give the same values (equivalent mutants, docs/testing.md)
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<uint>.Count)
         {
             Vector512<uint> acc = Vector512<uint>.Zero;
@@ -482,6 +491,7 @@ public sealed partial class ReplicatedBlackBox
     /// than it saves below a few vectors), the vector kernel otherwise.</summary>
     private static uint SumOf(ReadOnlySpan<uint> s)
     {
+        // Stryker disable once Equality,Boolean : the vector sum and the loop give the same sum mod 2^32 (equivalent mutants, docs/testing.md)
         if (s.Length >= 32)
         {
             return TensorPrimitives.Sum(s);

@@ -44,6 +44,54 @@ public class PrgStreamTests
         Assert.Equal("AesCtrPrg(AES-128-CTR)", prg.ToString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void DisposeLeavesNoKeyAndNoBufferedKeystreamInMemory(bool aesNi)
+    {
+        // Whoever reads the process's memory after a generator is disposed (a core dump, a swapped page) must find
+        // neither the key nor keystream bytes still to be used: the round keys and the buffered block are zeroed and
+        // the platform cipher no longer holds the seed.
+        byte[] seed = Convert.FromHexString("2b7e151628aed2a6abf7158809cf4f3c");
+        var prg = new AesCtrPrg(seed, aesNi);
+        prg.FillBytes(new byte[5]); // 11 keystream bytes of block 0 wait in the buffer
+        var (roundKeys, cipher, pending) = prg.KeyMaterial;
+        Assert.Contains(pending, b => b != 0);
+        if (prg.UsesAesNi)
+        {
+            Assert.NotNull(roundKeys);
+            Assert.Contains(roundKeys!, k => k != System.Runtime.Intrinsics.Vector128<byte>.Zero);
+        }
+        else
+        {
+            Assert.Equal(seed, cipher!.Key);
+        }
+
+        prg.Dispose();
+
+        Assert.All(pending, b => Assert.Equal(0, b));
+        if (roundKeys is not null)
+        {
+            Assert.All(roundKeys, k => Assert.Equal(System.Runtime.Intrinsics.Vector128<byte>.Zero, k));
+        }
+        else
+        {
+            Assert.NotEqual(seed, ReadKeyOrNull(cipher!));
+        }
+    }
+
+    private static byte[]? ReadKeyOrNull(Aes cipher)
+    {
+        try
+        {
+            return cipher.Key;
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
     [Fact]
     public void CreateSeedGivesSixteenBytes()
     {
