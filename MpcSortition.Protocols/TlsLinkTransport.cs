@@ -130,10 +130,7 @@ internal sealed class TlsLinkTransport : TransportBase
 
     protected override void SendAbort(int culprit, string reason)
     {
-        byte[] text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 1000 ? reason[..1000] : reason);
-        var frame = new byte[TlsWire.HeaderSize + text.Length];
-        TlsWire.WriteHeader(frame, (uint)text.Length, TlsWire.AbortTag);
-        text.CopyTo(frame, TlsWire.HeaderSize);
+        byte[] frame = TlsWire.AbortFrame(reason);
         for (int peer = 0; peer < PartyCount; peer++)
         {
             if (peer == PartyIndex || peer == culprit || _links[peer] is not { } link || !TryEnterSend(peer))

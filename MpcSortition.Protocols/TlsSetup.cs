@@ -116,6 +116,14 @@ internal sealed class TlsSetup
                 return (TlsLink?[])_links.Clone();
             }
         }
+        catch (PeerException e)
+        {
+            // Peers already linked would otherwise see only a closed connection, and one that has finished its own
+            // set-up would blame this party: tell them the root cause first (best effort, as a running session does).
+            AbortLinked(e);
+            CloseAll();
+            throw;
+        }
         catch
         {
             CloseAll();
@@ -185,6 +193,35 @@ internal sealed class TlsSetup
             Interlocked.CompareExchange(ref _firstFailure, e, null);
             await setup.CancelAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Sends an abort frame naming <paramref name="failure"/> to every linked peer except the one it blames,
+    /// waiting at most 200 ms per peer; never throws.</summary>
+    private void AbortLinked(PeerException failure)
+    {
+        TlsLink?[] links;
+        lock (_gate)
+        {
+            links = (TlsLink?[])_links.Clone();
+        }
+
+        byte[] frame = TlsWire.AbortFrame(failure.Message);
+        for (int p = 0; p < links.Length; p++)
+        {
+            if (links[p] is not { } link || p == failure.Peer)
+            {
+                continue;
+            }
+
+            try
+            {
+                link.Stream.WriteAsync(frame).AsTask().Wait(TimeSpan.FromMilliseconds(200));
+            }
+            catch (Exception)
+            {
+                // Best effort: the peer then sees the connection close.
+            }
         }
     }
 

@@ -34,6 +34,17 @@ internal static class TlsWire
 
     internal static readonly SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
+    /// <summary>An abort frame: the header with <see cref="AbortTag"/> and the reason as UTF-8, cut to 1,000
+    /// characters (well inside <see cref="MaxAbortReason"/> bytes).</summary>
+    internal static byte[] AbortFrame(string reason)
+    {
+        byte[] text = System.Text.Encoding.UTF8.GetBytes(reason.Length > 1000 ? reason[..1000] : reason);
+        var frame = new byte[HeaderSize + text.Length];
+        WriteHeader(frame, (uint)text.Length, AbortTag);
+        text.CopyTo(frame, HeaderSize);
+        return frame;
+    }
+
     internal static void WriteHeader(Span<byte> header, uint length, uint tag)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(header, length);

@@ -163,6 +163,34 @@ public sealed class TlsFailureTests
     }
 
     [Fact]
+    public async Task A_party_that_gives_up_during_set_up_tells_a_linked_peer_the_root_cause()
+    {
+        // Party 2 reaches party 1 but not party 0 (its address for party 0 is a closed port), so party 1 finishes its
+        // set-up while party 0 waits for party 2 until its timeout. Party 1's first receive from party 0 must then name
+        // party 2 -- the root cause -- not merely party 0's closed connection.
+        int[] ports = Tls.FreePorts(3);
+        int[] closed = Tls.FreePorts(1);
+        Task<ITransport> zero = TlsTransport.ConnectAsync(Tls.Options(0, ports, timeout: TimeSpan.FromSeconds(3)));
+        Task<ITransport> one = TlsTransport.ConnectAsync(Tls.Options(1, ports, timeout: TimeSpan.FromSeconds(30)));
+        Task<ITransport> two = TlsTransport.ConnectAsync(Tls.Options(2, [closed[0], ports[1], ports[2]], timeout: TimeSpan.FromSeconds(8)));
+        ITransport atOne = await one.WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            PeerException atZero = await Assert.ThrowsAsync<PeerException>(() => zero.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(2, atZero.Peer);
+            PeerException relayed = await Assert.ThrowsAsync<PeerException>(() => atOne.ReceiveAsync(0, new byte[4]).AsTask().WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, relayed.Peer);
+            Assert.Contains("party 0 aborted the session", relayed.Message);
+            Assert.Contains(atZero.Message, relayed.Message);
+        }
+        finally
+        {
+            await atOne.DisposeAsync();
+            await Assert.ThrowsAsync<PeerException>(() => two.WaitAsync(TimeSpan.FromSeconds(40)));
+        }
+    }
+
+    [Fact]
     public async Task An_unreachable_peer_fails_set_up_within_the_connect_timeout()
     {
         int[] ports = Tls.FreePorts(2);
