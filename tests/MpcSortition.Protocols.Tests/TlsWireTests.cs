@@ -20,6 +20,23 @@ public sealed class TlsWireTests
         Assert.Equal("04030201FFFFFFFF", Convert.ToHexString(header));
     }
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(999, 999)]
+    [InlineData(1000, 1000)]
+    [InlineData(1001, 1000)]
+    [InlineData(5000, 1000)]
+    public void An_abort_frame_carries_the_reason_cut_to_a_thousand_characters(int length, int sent)
+    {
+        string reason = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))));
+        byte[] frame = TlsWire.AbortFrame(reason);
+        Assert.Equal(TlsWire.HeaderSize + sent, frame.Length);
+        Assert.Equal((uint)sent, BinaryPrimitives.ReadUInt32LittleEndian(frame));
+        Assert.Equal(TlsWire.AbortTag, BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(4)));
+        Assert.Equal(reason[..sent], System.Text.Encoding.UTF8.GetString(frame.AsSpan(TlsWire.HeaderSize)));
+        Assert.True(frame.Length - TlsWire.HeaderSize <= TlsWire.MaxAbortReason);
+    }
+
     [Fact]
     public void A_matching_hello_is_accepted()
     {
