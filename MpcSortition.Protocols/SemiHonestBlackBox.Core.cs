@@ -59,6 +59,7 @@ public sealed partial class SemiHonestBlackBox
         }
 
         int bytes = 2 * m * Unsafe.SizeOf<T>();
+        // Stryker disable once Equality,Logical : the fused kernels and the step-by-step code give the same values (BeaverKernelTests); a mutant only picks the other path
         if (_n == 3 && BeaverKernels.Enabled && _triples is ReplicatedTripleSource replicated)
         {
             return await BeaverFusedAsync<T, TRing>(replicated, x, y, result, bytes, label, auditLength, cancellationToken).ConfigureAwait(false);
@@ -144,6 +145,7 @@ public sealed partial class SemiHonestBlackBox
         where T : unmanaged
         where TRing : IShareRing<T>
     {
+        // Stryker disable once Arithmetic : a larger pass gives the same values (equivalent mutant)
         int chunk = CombineChunkBytes / Unsafe.SizeOf<T>();
         Span<T> opened = MemoryMarshal.Cast<byte, T>(de.AsSpan(0, 2 * m * Unsafe.SizeOf<T>()));
         T[] scratchArray = ArrayPool<T>.Shared.Rent(chunk);

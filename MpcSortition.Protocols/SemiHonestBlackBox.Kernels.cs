@@ -93,6 +93,7 @@ internal static class BeaverKernels
         ref T ad = ref MemoryMarshal.GetReference(aOrD), be = ref MemoryMarshal.GetReference(bOrE), cs = ref MemoryMarshal.GetReference(c);
         int i = 0;
         int lanes = Vector256<T>.Count;
+        // Stryker disable once Equality : a last whole vector left to the scalar loop gives the same values (equivalent mutant)
         for (; i + lanes <= n; i += lanes)
         {
             nuint k = (nuint)i;
@@ -153,6 +154,7 @@ internal static class BeaverKernels
         ref T zs = ref MemoryMarshal.GetReference(z);
         int i = 0;
         int lanes = Vector256<T>.Count;
+        // Stryker disable once Equality : a last whole vector left to the scalar loop gives the same values (equivalent mutant)
         for (; i + lanes <= n; i += lanes)
         {
             nuint k = (nuint)i;

@@ -79,6 +79,95 @@ public sealed class BeaverKernelTests
         await SeededSessions.DisposeAllAsync(sessions);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_combination_kernel_is_the_formula_and_writes_nothing_past_its_output(bool constantHolder)
+    {
+        // z = c + d·b + e·a (+ d·e at the constant holder) with d = dMine + d1 + d2, e = eMine + e1 + e2, a = x − dMine,
+        // b = y − eMine; the output is a slice of a longer array whose tail must stay as it was (the kernel writes
+        // through unchecked references, so an off-by-one would silently overwrite the next values).
+        using var rng = new AesCtrPrg(Enumerable.Range(1, 16).Select(i => (byte)i).ToArray());
+        const uint Sentinel = 0xDEADBEEF;
+        foreach (int n in Lengths.Append(3).Append(17))
+        {
+            // The inputs are slices of longer random arrays too, so that reading past them gives values that are not 0.
+            uint[][] ins = Enumerable.Range(0, 8).Select(_ => new uint[n + 9]).ToArray();
+            foreach (uint[] v in ins)
+            {
+                rng.Fill(v);
+                v[n] |= 1;
+            }
+
+            uint[] z = new uint[n + 9];
+            rng.Fill(z.AsSpan(0, n));
+            uint[] c = z[..n];
+            z.AsSpan(n).Fill(Sentinel);
+            ReadOnlySpan<uint> In(int j) => ins[j].AsSpan(0, n);
+            BeaverKernels.Combine<uint, ArithmeticLanes>(In(0), In(1), In(2), In(3), In(4), In(5), In(6), In(7), z.AsSpan(0, n), constantHolder);
+            for (int i = 0; i < n; i++)
+            {
+                uint a = ins[0][i] - ins[2][i], b = ins[1][i] - ins[3][i];
+                uint d = ins[2][i] + ins[4][i] + ins[6][i], e = ins[3][i] + ins[5][i] + ins[7][i];
+                Assert.Equal(c[i] + (d * b) + (e * a) + (constantHolder ? d * e : 0), z[i]);
+            }
+
+            Assert.All(z[n..], v => Assert.Equal(Sentinel, v));
+
+            ulong[][] bits = Enumerable.Range(0, 8).Select(_ => new ulong[n + 5]).ToArray();
+            foreach (ulong[] v in bits)
+            {
+                rng.Fill(v);
+                v[n] |= 1;
+            }
+
+            ulong[] w = new ulong[n + 5];
+            rng.Fill(w.AsSpan(0, n));
+            ulong[] cw = w[..n];
+            w.AsSpan(n).Fill(Sentinel);
+            ReadOnlySpan<ulong> Bits(int j) => bits[j].AsSpan(0, n);
+            BeaverKernels.Combine<ulong, BooleanLanes>(Bits(0), Bits(1), Bits(2), Bits(3), Bits(4), Bits(5), Bits(6), Bits(7), w.AsSpan(0, n), constantHolder);
+            for (int i = 0; i < n; i++)
+            {
+                ulong a = bits[0][i] ^ bits[2][i], b = bits[1][i] ^ bits[3][i];
+                ulong d = bits[2][i] ^ bits[4][i] ^ bits[6][i], e = bits[3][i] ^ bits[5][i] ^ bits[7][i];
+                Assert.Equal(cw[i] ^ (d & b) ^ (e & a) ^ (constantHolder ? d & e : 0), w[i]);
+            }
+
+            Assert.All(w[n..], v => Assert.Equal(Sentinel, v));
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_triple_kernel_writes_nothing_past_its_outputs(bool masked)
+    {
+        using var rng = new AesCtrPrg(Enumerable.Range(7, 16).Select(i => (byte)i).ToArray());
+        const uint Sentinel = 0xDEADBEEF;
+        foreach (int n in Lengths.Append(3).Append(17))
+        {
+            uint[][] ins = Enumerable.Range(0, 12).Select(_ => new uint[n]).ToArray();
+            foreach (uint[] v in ins)
+            {
+                rng.Fill(v);
+            }
+
+            uint[][] outs = Enumerable.Range(0, 3).Select(_ => Enumerable.Repeat(Sentinel, n + 9).ToArray()).ToArray();
+            BeaverKernels.Triples<uint, ArithmeticLanes>(ins[0], ins[1], ins[2], ins[3], ins[4], ins[5], ins[6], ins[7], ins[8], ins[9],
+                masked ? ins[10] : default, masked ? ins[11] : default, outs[0].AsSpan(0, n), outs[1].AsSpan(0, n), outs[2].AsSpan(0, n));
+            for (int i = 0; i < n; i++)
+            {
+                uint a = ins[0][i] + ins[7][i] - ins[6][i], b = ins[2][i] + ins[9][i] - ins[8][i];
+                Assert.Equal(ins[5][i] - ins[4][i] + (ins[0][i] * (ins[2][i] + ins[3][i])) + (ins[1][i] * ins[2][i]), outs[2][i]);
+                Assert.Equal(masked ? ins[10][i] - a : a, outs[0][i]);
+                Assert.Equal(masked ? ins[11][i] - b : b, outs[1][i]);
+            }
+
+            Assert.All(outs, o => Assert.All(o[n..], v => Assert.Equal(Sentinel, v)));
+        }
+    }
+
     [Fact]
     public async Task Masked_draws_refuse_unequal_lengths()
     {

@@ -75,6 +75,39 @@ public sealed class MultiplicationTests
         Assert.All(results, r => Assert.Equal(Parties.Product(x, y), r));
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(4)]
+    public async Task The_step_by_step_combination_is_right_past_one_cache_sized_pass(int parties)
+    {
+        // A triple source other than the replicated one takes the step-by-step combination, which works in passes of
+        // 16 KiB: 4,096 ring values or 2,048 words of bits. Lengths just past two passes check the last, shorter pass.
+        const int m = (2 * 4096) + 7, words = (2 * 2048) + 5, bitLength = (words * 64) - 3;
+        using var prg = new AesCtrPrg(new byte[16]);
+        uint[] x = new uint[m], y = new uint[m];
+        ulong[] u = new ulong[words], v = new ulong[words];
+        prg.Fill(x);
+        prg.Fill(y);
+        prg.Fill(u);
+        prg.Fill(v);
+        u[^1] &= ulong.MaxValue >> 3;
+        v[^1] &= ulong.MaxValue >> 3;
+        (uint[] Product, ulong[] And)[] results = await Parties.RunInMemoryAsync(async abb =>
+        {
+            ShareVector sx = await abb.InputAsync(0, abb.PartyIndex == 0 ? x : default, m);
+            ShareVector sy = await abb.InputAsync(1, abb.PartyIndex == 1 ? y : default, m);
+            BitShareVector su = await abb.InputBitsAsync(0, abb.PartyIndex == 0 ? u : default, bitLength);
+            BitShareVector sv = await abb.InputBitsAsync(1, abb.PartyIndex == 1 ? v : default, bitLength);
+            return (await abb.OpenAsync(await abb.MultiplyAsync(sx, sy), "test: product"), await abb.OpenBitsAsync(await abb.AndAsync(su, sv), "test: and"));
+        }, parties, dealer: true);
+        ulong[] and = u.Zip(v, (a, b) => a & b).ToArray();
+        Assert.All(results, r =>
+        {
+            Assert.Equal(Parties.Product(x, y), r.Product);
+            Assert.Equal(and, r.And);
+        });
+    }
+
     [Fact]
     public async Task Replicated_triples_satisfy_ab_equals_c_without_any_message()
     {
