@@ -351,7 +351,7 @@ public sealed partial class ReplicatedBlackBox
     {
         int n = acc.Length, i = 0;
         ref ulong px = ref MemoryMarshal.GetReference(x), pxn = ref MemoryMarshal.GetReference(xn), py = ref MemoryMarshal.GetReference(y), pyn = ref MemoryMarshal.GetReference(yn), pa = ref MemoryMarshal.GetReference(acc);
-        // Stryker disable once Equality,Logical,Boolean : vector-width dispatch; the 512-bit, 256-bit and scalar paths give the same values (equivalent mutants, docs/testing.md)
+        // Stryker disable once Equality,Boolean : vector-width dispatch; the 512-bit, 256-bit and scalar paths give the same values (equivalent mutants, docs/testing.md). Not Logical: the body's & and ^ are the AND gate itself
         if (vectorBits >= 512 && Vector512.IsHardwareAccelerated && n >= Vector512<ulong>.Count)
         {
             for (; i <= n - Vector512<ulong>.Count; i += Vector512<ulong>.Count)
