@@ -40,6 +40,32 @@ public sealed class ArgumentRefusalTests
     }
 
     [Fact]
+    public void EachMissingArgumentOfTheSelectorAndTheCsvFunctionsIsNamed()
+    {
+        // The exception names the argument the caller left out, not whatever a later call happened to dereference.
+        IReadOnlyList<Feature> features = SortitionCsv.ReadQuotas(new StringReader("feature,value,min,max\nf,a,0,3\n"), "q.csv");
+        SortitionData data = SortitionCsv.ReadPeople(new StringReader("id,f\np0,a\n"), "p.csv", features);
+        var problem = new SelectionProblem(OneValue, [new Candidate("p", ["a"])], 1);
+        IRandomTape tape = new RandomTape(new byte[16]);
+        SelectionProbabilities probabilities = SelectionProbabilities.Estimate(problem, new LegacyGreedy(), new byte[16], runs: 2, maxDegreeOfParallelism: 1);
+        static string? Name(Action call) => Assert.Throws<ArgumentNullException>(call).ParamName;
+
+        Assert.Equal("writer", Name(() => SortitionCsv.WritePanel(null!, data, [0])));
+        Assert.Equal("data", Name(() => SortitionCsv.WritePanel(new StringWriter(), null!, [0])));
+        Assert.Equal("panel", Name(() => SortitionCsv.WritePanel(new StringWriter(), data, null!)));
+        Assert.Equal("writer", Name(() => SortitionCsv.WriteProbabilities(null!, probabilities)));
+        Assert.Equal("probabilities", Name(() => SortitionCsv.WriteProbabilities(new StringWriter(), null!)));
+        Assert.Equal("reader", Name(() => SortitionCsv.ReadQuotas(null!, "q.csv")));
+        Assert.Equal("reader", Name(() => SortitionCsv.ReadPeople(null!, "p.csv", features)));
+        Assert.Equal("features", Name(() => SortitionCsv.ReadPeople(new StringReader("id,f\np0,a\n"), "p.csv", null!)));
+        Assert.Equal("problem", Name(() => PanelSelector.Select(null!, new LegacyGreedy(), tape)));
+        Assert.Equal("strategy", Name(() => PanelSelector.Select(problem, null!, tape)));
+        Assert.Equal("tape", Name(() => PanelSelector.Select(problem, new LegacyGreedy(), (IRandomTape)null!)));
+        Assert.Equal("problem", Name(() => SelectionProbabilities.Estimate(null!, new LegacyGreedy(), new byte[16], runs: 2)));
+        Assert.Equal("strategy", Name(() => SelectionProbabilities.Estimate(problem, null!, new byte[16], runs: 2)));
+    }
+
+    [Fact]
     public void CsvReadersRefuseAMissingPathOrFileName()
     {
         // Without the check a null path would surface as a "cannot open the file" input problem, not as a caller's bug.
