@@ -103,15 +103,10 @@ public sealed class AesCtrPrg : IDisposable
     {
         Span<byte> seed = stackalloc byte[SeedSize];
         RandomNumberGenerator.Fill(seed);
-        try
-        {
-            return new AesCtrPrg(seed);
-        }
-        finally
-        {
-            // Stryker disable once Statement : clears a stack copy no caller can reach (memory hygiene, not observable by a test; docs/testing.md)
-            CryptographicOperations.ZeroMemory(seed);
-        }
+        var prg = new AesCtrPrg(seed);
+        // Stryker disable once Statement : clears a stack copy no caller can reach (memory hygiene, not observable by a test; docs/testing.md)
+        CryptographicOperations.ZeroMemory(seed);
+        return prg;
     }
 
     /// <summary>Fills <paramref name="destination"/> with the next keystream bytes.</summary>
