@@ -218,6 +218,10 @@ public sealed class ReplicatedTripleSource : ICorrelatedRandomness, IDisposable
         TRing.Subtract(component, scratch, component);
     }
 
+    /// <summary>The buffer of the last keystream chunk drawn for triples (tests only: to check that
+    /// <see cref="Dispose"/> clears it).</summary>
+    internal byte[] KeystreamBuffer => _keystream;
+
     /// <summary>Disposes the generators.</summary>
     public void Dispose()
     {

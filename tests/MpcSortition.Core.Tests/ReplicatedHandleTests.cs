@@ -82,6 +82,18 @@ public sealed class ReplicatedHandleTests
 
                 Assert.Equal(expected, Xor(r));
             }
+
+            // Public bits with set padding past the length: party 0's share and party 2's companion (the same share)
+            // are both cleared past the length, so the companions still match.
+            ulong[] dirty = (ulong[])mask.Clone();
+            if (bits % 64 != 0)
+            {
+                dirty[^1] |= ~0UL << (bits % 64);
+            }
+
+            BitShareVector[] flipped = [sx[0].XorPublic(dirty), sx[1].XorPublic(dirty), sx[2].XorPublic(dirty)];
+            Assert.Equal(flipped[0].Words.ToArray(), flipped[2].Next!);
+            Assert.Equal(x.Zip(mask, (a, b) => a ^ b).ToArray(), Xor(flipped));
         }
     }
 

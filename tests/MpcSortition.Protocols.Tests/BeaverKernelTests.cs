@@ -169,12 +169,32 @@ public sealed class BeaverKernelTests
     }
 
     [Fact]
+    public async Task Disposing_a_source_clears_its_buffered_triple_keystream()
+    {
+        // The buffer holds the keystream of the last triples drawn (this party's triple shares are computed from it):
+        // whoever reads the process's memory after the source is disposed must not find it.
+        (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 34);
+        var source = new ReplicatedTripleSource(sessions[0]);
+        source.FillBeaverTriples(new uint[100], new uint[100], new uint[100]);
+        byte[] buffer = source.KeystreamBuffer;
+        Assert.Contains(buffer, b => b != 0);
+        source.Dispose();
+        Assert.All(buffer, b => Assert.Equal(0, b));
+        await SeededSessions.DisposeAllAsync(sessions);
+    }
+
+    [Fact]
     public async Task Masked_draws_refuse_unequal_lengths()
     {
         (PartySession[] sessions, _) = await SeededSessions.EstablishAsync(seed: 33);
         using var source = new ReplicatedTripleSource(sessions[0]);
         Assert.Throws<ArgumentException>(() => source.FillMasked<uint>(new uint[3], new uint[3], new uint[3], new uint[3], new uint[2]));
         Assert.Throws<ArgumentException>(() => source.FillMasked<uint>(new uint[2], new uint[3], new uint[3], new uint[3], new uint[3]));
+        Assert.Throws<ArgumentException>(() => source.FillMasked<uint>(new uint[3], new uint[3], new uint[2], new uint[3], new uint[3]));
+        Assert.Throws<ArgumentException>(() => source.FillMasked<ulong>(new ulong[3], new ulong[3], new ulong[3], new ulong[4], new ulong[3]));
+        Assert.Throws<ArgumentException>(() => source.FillBeaverTriplesStepwise(new uint[3], new uint[3], new uint[2]));
+        Assert.Throws<ArgumentException>(() => source.FillAndTriplesStepwise(new ulong[3], new ulong[2], new ulong[3]));
+        Assert.Throws<NotSupportedException>(() => source.FillMasked<int>(new int[1], new int[1], new int[1], new int[1], new int[1]));
         await SeededSessions.DisposeAllAsync(sessions);
     }
 }
