@@ -200,7 +200,16 @@ public sealed class RunLog
         }
 
         using var reader = new StreamReader(stream, new UTF8Encoding(false, true), leaveOpen: true);
-        string text = reader.ReadToEnd();
+        string text;
+        try
+        {
+            text = reader.ReadToEnd();
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new VerificationException(VerificationProblem.Malformed, "The run log is not UTF-8 text: it was damaged or is not a run log.");
+        }
+
         if (text.Length > 0 && !text.EndsWith('\n'))
         {
             throw new VerificationException(VerificationProblem.LogTruncated, "The run log's last line is incomplete: the log was cut off (or a write was interrupted).");
