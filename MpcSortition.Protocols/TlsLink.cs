@@ -19,6 +19,21 @@ internal sealed class TlsLink(Socket socket, SslStream stream, string remote)
 
     internal uint ReceiveSequence { get; set; }
 
+    /// <summary>Best effort: writes an abort frame (<see cref="TlsWire.AbortFrame"/>), waiting at most 200 ms so that a
+    /// stalled peer cannot hold up a party that is stopping; never throws (the peer then sees the connection close).</summary>
+    /// <param name="frame">The whole frame, header and reason.</param>
+    internal void TrySendAbort(byte[] frame)
+    {
+        try
+        {
+            Stream.WriteAsync(frame).AsTask().Wait(TimeSpan.FromMilliseconds(200));
+        }
+        catch (Exception)
+        {
+            // Best effort.
+        }
+    }
+
     /// <summary>Closes the stream and the socket; never throws.</summary>
     internal void Close()
     {

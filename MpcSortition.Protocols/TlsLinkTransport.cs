@@ -140,11 +140,7 @@ internal sealed class TlsLinkTransport : TransportBase
 
             try
             {
-                link.Stream.WriteAsync(frame).AsTask().Wait(TimeSpan.FromMilliseconds(200));
-            }
-            catch (Exception)
-            {
-                // Best effort.
+                link.TrySendAbort(frame);
             }
             finally
             {

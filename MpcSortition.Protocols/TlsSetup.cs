@@ -196,8 +196,8 @@ internal sealed class TlsSetup
         }
     }
 
-    /// <summary>Sends an abort frame naming <paramref name="failure"/> to every linked peer except the one it blames,
-    /// waiting at most 200 ms per peer; never throws.</summary>
+    /// <summary>Sends an abort frame naming <paramref name="failure"/> to every linked peer except the one it blames
+    /// (<see cref="TlsLink.TrySendAbort"/>: at most 200 ms per peer); never throws.</summary>
     private void AbortLinked(PeerException failure)
     {
         TlsLink?[] links;
@@ -209,18 +209,9 @@ internal sealed class TlsSetup
         byte[] frame = TlsWire.AbortFrame(failure.Message);
         for (int p = 0; p < links.Length; p++)
         {
-            if (links[p] is not { } link || p == failure.Peer)
+            if (links[p] is { } link && p != failure.Peer)
             {
-                continue;
-            }
-
-            try
-            {
-                link.Stream.WriteAsync(frame).AsTask().Wait(TimeSpan.FromMilliseconds(200));
-            }
-            catch (Exception)
-            {
-                // Best effort: the peer then sees the connection close.
+                link.TrySendAbort(frame);
             }
         }
     }
