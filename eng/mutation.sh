@@ -8,7 +8,8 @@
 #   eng/mutation.sh                      Core and Selection (the plaintext files)
 #   eng/mutation.sh core protocols       the libraries named (core, selection, protocols, replicated -- the second
 #                                        engine's ReplicatedBlackBox*.cs with the engine tests of Protocols,
-#                                        verification -- Selection's Verification/*.cs with its verification tests)
+#                                        verification -- Selection's Verification/*.cs with its verification tests,
+#                                        records -- Selection's Records/*.cs, Design 2's join, with the Records tests)
 #   eng/mutation.sh --since [REF]        only files changed since REF (default: HEAD~1) -- Stryker's --since
 #   eng/mutation.sh --file GLOB core     only files matching GLOB, e.g. '**/AesCtrPrg.cs' (repeat for several)
 #   eng/mutation.sh --break-at N ...     exit non-zero when a library scores below N %
@@ -34,7 +35,7 @@ libs=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --since)
-      if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols|replicated|verification)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
+      if [ $# -gt 1 ] && [[ "$2" != -* ]] && ! [[ "$2" =~ ^(core|selection|protocols|replicated|verification|records)$ ]]; then since="$2"; shift; else since="HEAD~1"; fi ;;
     --since=*) since="${1#--since=}" ;;
     --file) files+=("$2"); shift ;;
     --file=*) files+=("${1#--file=}") ;;
@@ -46,8 +47,8 @@ while [ $# -gt 0 ]; do
     --tests=*) tests="${1#--tests=}" ;;
     --concurrency) concurrency="$2"; shift ;;
     --concurrency=*) concurrency="${1#--concurrency=}" ;;
-    core|selection|protocols|replicated|verification) libs+=("$1") ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    core|selection|protocols|replicated|verification|records) libs+=("$1") ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -60,7 +61,7 @@ fi
 test_project() {
   case "$1" in
     core) echo tests/MpcSortition.Core.Tests ;;
-    selection|verification) echo tests/MpcSortition.Selection.Tests ;;
+    selection|verification|records) echo tests/MpcSortition.Selection.Tests ;;
     protocols|replicated) echo tests/MpcSortition.Protocols.Tests ;;
   esac
 }
