@@ -54,10 +54,6 @@ internal sealed class Lockstep
     /// <summary>Interactive calls made on the real engine so far (one per round of one copy).</summary>
     internal long Calls => _calls;
 
-    /// <summary>Interactive calls made on the real engine so far, by kind (for example <c>Multiply</c>,
-    /// <c>ReshareBits</c>, <c>InnerProductPieces</c>).</summary>
-    internal IReadOnlyDictionary<string, long> CallsByKind => _callsByKind;
-
     /// <summary>Runs <paramref name="program"/> for copies 0..m−1 in lockstep on <paramref name="inner"/>.</summary>
     /// <typeparam name="T">The program's result.</typeparam>
     /// <param name="inner">This party's real black box.</param>
@@ -65,8 +61,9 @@ internal sealed class Lockstep
     /// <param name="program">The program of copy i on its facade; it must make the same sequence of interactive calls
     /// (kinds and lengths) in every copy and use its facade from one logical thread.</param>
     /// <param name="cancellationToken">Cancels the run (the session is unusable afterwards).</param>
-    /// <param name="callsByKind">When given, receives the interactive calls made on the real engine, by kind, after
-    /// the run (for tests that a batch keeps the engine's cheaper paths).</param>
+    /// <param name="callsByKind">When given, receives the interactive calls made on the real engine, by kind (for
+    /// example <c>Multiply</c>, <c>ReshareBits</c>, <c>InnerProductPieces</c>), after the run: for tests that a batch
+    /// keeps the engine's cheaper paths.</param>
     /// <returns>The copies' results in copy order.</returns>
     internal static async Task<T[]> RunAsync<T>(IArithmeticBlackBox inner, int copies, Func<int, IArithmeticBlackBox, ValueTask<T>> program, CancellationToken cancellationToken, IDictionary<string, long>? callsByKind = null)
     {
