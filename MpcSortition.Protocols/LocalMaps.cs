@@ -84,8 +84,9 @@ public static class LocalMaps
         /// <remarks>The cost and the messages are those of one <see cref="IArithmeticBlackBox.InnerProductAsync"/> with
         /// row length <paramref name="pieceLength"/> on every group's rows zero-padded to a multiple of it and
         /// concatenated: on <see cref="ReplicatedBlackBox"/> one round and 4 bytes to the previous party per output,
-        /// whatever the lengths. There, with replicated operands, the products are summed in place and no padded
-        /// copy is built; otherwise the padded operands are built and passed to the engine's inner product.</remarks>
+        /// whatever the lengths. There (also through the batched parallel attempts of MpcSortition.Selection, which
+        /// forward these calls to it), with replicated operands, the products are summed in place and no padded copy
+        /// is built; otherwise the padded operands are built and passed to the engine's inner product.</remarks>
         /// <param name="groups">The groups: operands of equal length, a multiple of the row length (at least 1).</param>
         /// <param name="pieceLength">The most terms summed into one output, at least 1.</param>
         /// <param name="cancellationToken">Cancels the operation.</param>
@@ -112,7 +113,8 @@ public static class LocalMaps
                 BlackBoxOperations.CheckRows(x.Length, length);
             }
 
-            if (abb is ReplicatedBlackBox replicated && await replicated.InnerProductPiecesAsync(groups, pieceLength, cancellationToken).ConfigureAwait(false) is ShareVector[] direct)
+            // The replicated engine, or a black box that forwards to it (IReplicatedShortcuts), sums in place.
+            if (abb is IReplicatedShortcuts replicated && await replicated.InnerProductPiecesAsync(groups, pieceLength, cancellationToken).ConfigureAwait(false) is ShareVector[] direct)
             {
                 return direct;
             }

@@ -116,7 +116,8 @@ public static partial class ObliviousToolkit
     /// additional party (2 rounds, 32 bytes per bit with three parties). Works for any party count. On the replicated
     /// engine, bits that carry their companion take one round and 4 bytes per bit instead (party 0 knows b₀ ⊕ b₁; see
     /// docs/protocols.md), and bits without companion first one resharing round of 1 bit per bit (2 rounds, 4.125 bytes
-    /// per bit); the result is then an additive sharing.
+    /// per bit); the result is then an additive sharing. The batched parallel attempts of MpcSortition.Selection forward
+    /// that resharing to the replicated engine too (one call for the m attempts' bits).
     /// </summary>
     /// <param name="abb">This party's black box.</param>
     /// <param name="bits">The bits (n = bits.BitLength).</param>
@@ -131,10 +132,11 @@ public static partial class ObliviousToolkit
             return await ToArithmeticReplicatedAsync(abb, bits, cancellationToken).ConfigureAwait(false);
         }
 
-        if (abb is ReplicatedBlackBox replicated && n > 0)
+        if (abb is IReplicatedShortcuts replicated && n > 0)
         {
-            // Additive bits on the replicated engine itself: one resharing round (1 bit per bit) makes them replicated,
-            // then the one-round B2A (4 bytes per bit): 2 rounds as below, a quarter of the bytes.
+            // Additive bits on the replicated engine (itself, or a black box that forwards to it such as the lockstep
+            // facade of parallel attempts): one resharing round (1 bit per bit) makes them replicated, then the
+            // one-round B2A (4 bytes per bit): 2 rounds as below, a quarter of the bytes.
             BitShareVector shared = await replicated.ToReplicatedAsync(bits, cancellationToken).ConfigureAwait(false);
             return await ToArithmeticReplicatedAsync(abb, shared, cancellationToken).ConfigureAwait(false);
         }

@@ -25,7 +25,7 @@ namespace MpcSortition.Protocols;
 /// <para>Whether a handle carries a companion is decided by the program (which operation made it), never by a
 /// secret, so it is the same at every party; message sizes depend only on it and on public lengths.</para>
 /// </remarks>
-public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
+public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox, IReplicatedShortcuts
 {
     /// <summary>The largest batch of one interactive call (2^27 elements, as <see cref="SemiHonestBlackBox.MaxBatch"/>).</summary>
     public const int MaxBatch = SemiHonestBlackBox.MaxBatch;
@@ -314,6 +314,13 @@ public sealed partial class ReplicatedBlackBox : IArithmeticBlackBox
 
         return r;
     }
+
+    /// <inheritdoc/>
+    ValueTask<BitShareVector> IReplicatedShortcuts.ToReplicatedAsync(BitShareVector x, CancellationToken cancellationToken) => ToReplicatedAsync(x, cancellationToken);
+
+    /// <inheritdoc/>
+    ValueTask<ShareVector[]?> IReplicatedShortcuts.InnerProductPiecesAsync(IReadOnlyList<(ShareVector X, ShareVector Y, int Length)> groups, int pieceLength, CancellationToken cancellationToken) =>
+        InnerProductPiecesAsync(groups, pieceLength, cancellationToken);
 
     /// <summary>The companion (the next party's component) of a handle, for tests of the replicated invariant.</summary>
     internal static uint[]? CompanionOf(ShareVector x) => x.Next;

@@ -8,7 +8,10 @@ namespace MpcSortition.Selection.Secure;
 /// copy talks to its own facade black box, and the k-th interactive call of every copy (same kind, same public lengths,
 /// same label and same recipient — else <see cref="InvalidOperationException"/>) becomes ONE call of the real engine on
 /// the concatenated operands, whose result is sliced back. The rounds are those of one copy; the bytes m times one
-/// copy's. Local operations (linear maps, random values) go to the real engine directly.
+/// copy's. Local operations (linear maps, random values) go to the real engine directly. When the real engine offers
+/// the replicated engine's cheaper paths (<see cref="IReplicatedShortcuts"/>: the resharing of companion-less bits
+/// before a B2A, the grouped inner products summed in place), the facades offer them too and gather those calls as
+/// their own kinds, so a batch costs m times one attempt's bytes on either path.
 /// </summary>
 /// <remarks>
 /// <para>Determinism across the parties: local randomness (<see cref="IArithmeticBlackBox.Random"/>,
@@ -25,6 +28,7 @@ internal sealed class Lockstep
 {
     private readonly IArithmeticBlackBox _inner;
     private readonly Facade[] _facades;
+    private readonly Dictionary<string, long> _callsByKind = new(StringComparer.Ordinal);
     private readonly Call?[] _pending;
     private readonly CancellationToken _ct;
     private TaskCompletionSource _posted = NewSignal();
@@ -37,9 +41,13 @@ internal sealed class Lockstep
         _ct = cancellationToken;
         _pending = new Call?[copies];
         _facades = new Facade[copies];
+
+        // The facades offer the replicated engine's cheaper paths exactly when the real engine does: the toolkit then
+        // takes, through the facade, the path it would take on the engine itself.
+        bool shortcuts = inner is IReplicatedShortcuts;
         for (int i = 0; i < copies; i++)
         {
-            _facades[i] = new Facade(this, i);
+            _facades[i] = shortcuts ? new ReplicatedFacade(this, i) : new Facade(this, i);
         }
     }
 
@@ -53,14 +61,30 @@ internal sealed class Lockstep
     /// <param name="program">The program of copy i on its facade; it must make the same sequence of interactive calls
     /// (kinds and lengths) in every copy and use its facade from one logical thread.</param>
     /// <param name="cancellationToken">Cancels the run (the session is unusable afterwards).</param>
+    /// <param name="callsByKind">When given, receives the interactive calls made on the real engine, by kind (for
+    /// example <c>Multiply</c>, <c>ReshareBits</c>, <c>InnerProductPieces</c>), after the run: for tests that a batch
+    /// keeps the engine's cheaper paths.</param>
     /// <returns>The copies' results in copy order.</returns>
-    internal static async Task<T[]> RunAsync<T>(IArithmeticBlackBox inner, int copies, Func<int, IArithmeticBlackBox, ValueTask<T>> program, CancellationToken cancellationToken)
+    internal static async Task<T[]> RunAsync<T>(IArithmeticBlackBox inner, int copies, Func<int, IArithmeticBlackBox, ValueTask<T>> program, CancellationToken cancellationToken, IDictionary<string, long>? callsByKind = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(program);
         ArgumentOutOfRangeException.ThrowIfLessThan(copies, 1);
         var lockstep = new Lockstep(inner, copies, cancellationToken);
-        return await lockstep.RunCoreAsync(program).ConfigureAwait(false);
+        try
+        {
+            return await lockstep.RunCoreAsync(program).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (callsByKind is not null)
+            {
+                foreach ((string kind, long count) in lockstep._callsByKind)
+                {
+                    callsByKind[kind] = count;
+                }
+            }
+        }
     }
 
     private async Task<T[]> RunCoreAsync<T>(Func<int, IArithmeticBlackBox, ValueTask<T>> program)
@@ -106,7 +130,12 @@ internal sealed class Lockstep
                 }
 
                 object?[] results = await ExecuteAsync(_pending!).ConfigureAwait(false);
-                _calls++;
+                if (first.Kind != Kind.InnerProductPieces || results[0] is not null)
+                {
+                    _calls++;
+                    string kind = first.Kind.ToString();
+                    _callsByKind[kind] = _callsByKind.GetValueOrDefault(kind) + 1;
+                }
                 for (int i = 0; i < m; i++)
                 {
                     Call call = _pending[i]!;
@@ -276,12 +305,58 @@ internal sealed class Lockstep
                 break;
             }
 
+            case Kind.ReshareBits:
+            {
+                // One resharing of the m copies' companion-less bits (ConcatBits keeps them companion-less): each bit
+                // gets its own fresh zero sharing, exactly as in m separate calls.
+                BitShareVector z = await Shortcuts.ToReplicatedAsync(ConcatBx(calls), _ct).ConfigureAwait(false);
+                SplitBits(z, c.Length, results);
+                break;
+            }
+
+            case Kind.InnerProductPieces:
+            {
+                // Group g of the batched call holds copy 0's rows of group g, then copy 1's, …: the same row length,
+                // so each copy's outputs are one consecutive slice of the group's result.
+                int groupCount = c.Groups!.Count;
+                var batched = new (ShareVector X, ShareVector Y, int Length)[groupCount];
+                for (int g = 0; g < groupCount; g++)
+                {
+                    int gg = g;
+                    batched[g] = (_inner.Concat(calls.Select(k => k.Groups![gg].X).ToArray()), _inner.Concat(calls.Select(k => k.Groups![gg].Y).ToArray()), c.Groups[g].Length);
+                }
+
+                ShareVector[]? all = await Shortcuts.InnerProductPiecesAsync(batched, c.Row, _ct).ConfigureAwait(false);
+                if (all is null)
+                {
+                    return results; // nothing sent: every copy gets null and takes the padded path
+                }
+
+                for (int i = 0; i < m; i++)
+                {
+                    var mine = new ShareVector[groupCount];
+                    for (int g = 0; g < groupCount; g++)
+                    {
+                        int each = all[g].Length / m;
+                        mine[g] = _inner.Slice(all[g], i * each, each);
+                    }
+
+                    results[i] = mine;
+                }
+
+                break;
+            }
+
             default:
                 throw new InvalidOperationException($"Unknown call kind {c.Kind}.");
         }
 
         return results;
     }
+
+    /// <summary>The real engine's cheaper paths; only called for calls that a <see cref="ReplicatedFacade"/> posted,
+    /// which exist only over such an engine.</summary>
+    private IReplicatedShortcuts Shortcuts => (IReplicatedShortcuts)_inner;
 
     private ShareVector ConcatX(Call[] calls) => _inner.Concat(calls.Select(c => c.X!).ToArray());
 
@@ -346,6 +421,8 @@ internal sealed class Lockstep
         And,
         OpenBits,
         OpenBitsTo,
+        ReshareBits,
+        InnerProductPieces,
     }
 
     /// <summary>One interactive call of one copy: its kind, public shape and operands.</summary>
@@ -373,24 +450,48 @@ internal sealed class Lockstep
 
         internal ReadOnlyMemory<ulong> Words { get; init; }
 
+        /// <summary>For <see cref="Kind.InnerProductPieces"/>: the groups (their lengths are the public shape).</summary>
+        internal IReadOnlyList<(ShareVector X, ShareVector Y, int Length)>? Groups { get; init; }
+
         internal TaskCompletionSource<object?> Done { get; } = new();
 
         internal bool SameShape(Call other) =>
-            Kind == other.Kind && Length == other.Length && Row == other.Row && Party == other.Party && string.Equals(Label, other.Label, StringComparison.Ordinal);
+            Kind == other.Kind && Length == other.Length && Row == other.Row && Party == other.Party && string.Equals(Label, other.Label, StringComparison.Ordinal)
+            && SameGroups(other);
 
         internal string Describe()
         {
-            string unit = Kind is Kind.InputBits or Kind.And or Kind.OpenBits or Kind.OpenBitsTo ? "bits" : "values";
-            string row = Kind == Kind.InnerProduct ? $", rows of {Row}" : string.Empty;
+            string unit = Kind is Kind.InputBits or Kind.And or Kind.OpenBits or Kind.OpenBitsTo or Kind.ReshareBits ? "bits" : "values";
+            string row = Kind switch
+            {
+                Kind.InnerProduct => $", rows of {Row}",
+                Kind.InnerProductPieces => $" in groups ({string.Join(", ", Groups!.Select(g => $"{g.X.Length / g.Length} rows of {g.Length}"))}), pieces of {Row}",
+                _ => string.Empty,
+            };
             string party = Party >= 0 ? $", party {Party}" : string.Empty;
             string label = Label is null ? string.Empty : $", label '{Label}'";
             return $"{Kind} of {Length} {unit}{row}{party}{label}";
         }
+
+        private bool SameGroups(Call other)
+        {
+            if (Groups is null || other.Groups is null)
+            {
+                return Groups is null && other.Groups is null;
+            }
+
+            return Groups.Count == other.Groups.Count
+                && Groups.Zip(other.Groups).All(p => p.First.X.Length == p.Second.X.Length && p.First.Length == p.Second.Length);
+        }
     }
 
     /// <summary>The black box one copy sees: interactive calls are batched with the other copies'; the rest forwards.</summary>
-    private sealed class Facade(Lockstep owner, int member) : IArithmeticBlackBox
+    private class Facade(Lockstep owner, int member) : IArithmeticBlackBox
     {
+        protected Lockstep Owner => owner;
+
+        protected int Member => member;
+
         public int PartyIndex => owner._inner.PartyIndex;
 
         public int PartyCount => owner._inner.PartyCount;
@@ -507,6 +608,30 @@ internal sealed class Lockstep
             {
                 throw new ArgumentException($"Length mismatch: x has {x.Length} values, y has {y.Length}.", nameof(y));
             }
+        }
+    }
+
+    /// <summary>A facade over an engine with the replicated engine's cheaper paths: it offers them too, and the m copies'
+    /// calls to them become one call of the engine's own path (as for the other interactive calls).</summary>
+    private sealed class ReplicatedFacade(Lockstep owner, int member) : Facade(owner, member), IReplicatedShortcuts
+    {
+        public async ValueTask<BitShareVector> ToReplicatedAsync(BitShareVector x, CancellationToken cancellationToken)
+        {
+            // Bits that already carry their companion come back unchanged from the engine, without a round (all copies
+            // alike: the program decides companions); the toolkit only asks for companion-less bits.
+            ArgumentNullException.ThrowIfNull(x);
+            return (BitShareVector)(await Owner.Post(Member, new Call { Kind = Kind.ReshareBits, Length = x.BitLength, Bx = x }).ConfigureAwait(false))!;
+        }
+
+        public async ValueTask<ShareVector[]?> InnerProductPiecesAsync(IReadOnlyList<(ShareVector X, ShareVector Y, int Length)> groups, int pieceLength, CancellationToken cancellationToken)
+        {
+            // When an operand lacks its companion the engine answers null before anything is sent, for every copy alike
+            // (the program decides companions, and the batched operands keep them only when every part has one); each
+            // copy then takes the padded path, whose inner product is batched as usual.
+            ArgumentNullException.ThrowIfNull(groups);
+            var copy = groups.ToArray(); // the caller may reuse its list while the batch waits
+            long terms = copy.Sum(g => (long)g.X.Length);
+            return (ShareVector[]?)(await Owner.Post(Member, new Call { Kind = Kind.InnerProductPieces, Length = (int)Math.Min(terms, int.MaxValue), Row = pieceLength, Groups = copy }).ConfigureAwait(false));
         }
     }
 }
