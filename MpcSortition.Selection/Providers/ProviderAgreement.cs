@@ -138,7 +138,7 @@ public static class ProviderAgreement
         return Secure.SecureSelector.ResolveParallelAttempts(round.Layout, options.ParallelAttempts, Math.Max(1, options.MaxAttempts));
     }
 
-    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v5", round id, layout hash,
+    /// <summary>The session digest: SHA-256 of the lines "MpcSortition.provider-session.v6", round id, layout hash,
     /// strategy name, attempt limit, analyser, "composition" or "no-composition", "joint-tape" or "public-tape", the
     /// seed commitment (or "-"), the run number, the engine ("beaver" or "replicated") and the resolved number of
     /// parallel attempts, joined by '\n' and encoded as UTF-8.</summary>
@@ -146,7 +146,7 @@ public static class ProviderAgreement
     {
         string description = string.Join(
             '\n',
-            "MpcSortition.provider-session.v5",
+            "MpcSortition.provider-session.v6",
             round.RoundId,
             round.LayoutHash,
             options.Strategy.Name,

@@ -82,11 +82,16 @@ public sealed class NodeTests
             }
 
             // Parties 0 and 1 accept party 2's connection only with the pinned certificate. The first to check it refuses
-            // it and says why (party 0 may not yet know which of parties 1..2 is calling); party 2 then drops its other handshake, which the other party reports as a failed
-            // authentication too. Nobody gets further than the handshake.
+            // it and says why (party 0 may not yet know which of parties 1..2 is calling); party 2 then drops its other
+            // handshake, which the other party reports as a failed authentication too — or, when party 2 gave up before
+            // its second connection got anywhere (seen at load 35), as party 2 not connecting with a pinned certificate in
+            // time. Nobody gets further than the handshake.
             for (int p = 0; p < 2; p++)
             {
-                Assert.Contains("failed mutual TLS authentication", nodes[p].Error, StringComparison.Ordinal);
+                Assert.True(
+                    nodes[p].Error.Contains("failed mutual TLS authentication", StringComparison.Ordinal)
+                    || nodes[p].Error.Contains("party 2 did not connect to", StringComparison.Ordinal),
+                    $"party {p}: {nodes[p].Error}");
                 Assert.DoesNotContain("connected to both peers", nodes[p].Error, StringComparison.Ordinal);
             }
 
