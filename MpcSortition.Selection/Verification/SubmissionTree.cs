@@ -63,6 +63,12 @@ public sealed class SubmissionReceipt
             throw new VerificationException(VerificationProblem.Malformed, "The receipt is not a receipt: it needs roundId, submissionId, codeHash, leafIndex, treeSize and path.");
         }
 
+        // JSON null in the path reads as a null string; refused here, or RootFromProof would dereference it.
+        if (r.Path.Any(p => p is null))
+        {
+            throw new VerificationException(VerificationProblem.Malformed, "The receipt is not a receipt: its path holds a null where a sibling hash of 64 hex digits belongs.");
+        }
+
         return new SubmissionReceipt { RoundId = r.RoundId, SubmissionId = r.SubmissionId, CodeHash = r.CodeHash, LeafIndex = index, TreeSize = size, Path = r.Path };
     }
 }
