@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MpcSortition.Protocols;
+using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Verification;
 using static MpcSortition.Selection.Tests.EvidenceByHand;
 
@@ -103,6 +104,7 @@ public sealed class RunTranscriptFormatTests
     public void A_transcript_cut_anywhere_is_refused_and_a_missing_last_line_break_is_named()
     {
         string text = Text(TranscriptLines());
+        Assert.Equal("The transcript is malformed: it has no 'party'.", Refused("MpcSortition.run-transcript.v1\n"));
         Assert.Contains("does not end with a line break", Refused(text[..^1]));
         Assert.Contains("does not end with a line break", Refused(text.Replace("\n", "\r\n", StringComparison.Ordinal)));
         // Every cut before the message lines (which are optional: the audit reports a missing one) loses a field or a line end.
@@ -278,6 +280,21 @@ public sealed class RunTranscriptFormatTests
     }
 
     [Fact]
+    public void A_writer_refuses_to_sign_a_strategy_name_that_would_break_the_line_structure()
+    {
+        RunTranscript t = RunTranscript.Parse(Text(TranscriptLines()));
+        var broken = new RunTranscript
+        {
+            Party = t.Party, RoundId = t.RoundId, RoundHash = t.RoundHash, Run = t.Run, Strategy = "legacy\nrun=3", MaxAttempts = t.MaxAttempts,
+            Analyser = t.Analyser, RevealComposition = t.RevealComposition, Commitments = t.Commitments, Contributions = t.Contributions,
+            SuccessBits = t.SuccessBits, Messages = t.Messages,
+        };
+        Assert.Throws<InvalidOperationException>(broken.ToText);
+        using X509Certificate2 ec = EcCertificate("party-1");
+        Assert.Throws<InvalidOperationException>(() => SignedTranscript.Sign(broken, ec));
+    }
+
+    [Fact]
     public void A_strategy_name_with_spaces_or_other_letters_is_kept_as_written()
     {
         Assert.Equal("légacy two", RunTranscript.Parse(TranscriptWith("strategy", "légacy two")).Strategy);
@@ -373,6 +390,29 @@ public sealed class RunTranscriptFormatTests
 
     /// <summary>A line as a refusal quotes it: its first 60 characters and an ellipsis when longer.</summary>
     private static string Quoted(string line) => line.Length > 60 ? line[..60] + "…" : line;
+
+    [Fact]
+    public void The_round_hash_is_the_documented_hash_of_the_round_files_public_fields()
+    {
+        RoundDefinition joint = ProviderTestData.Round();
+        RoundDefinition seeded = ProviderTestData.Round(testSeed: Enumerable.Range(0, 16).Select(i => (byte)i).ToArray());
+        Assert.Null(joint.SeedCommitment);
+        Assert.NotNull(seeded.SeedCommitment);
+        foreach (RoundDefinition round in (RoundDefinition[])[joint, seeded])
+        {
+            byte[] created = Encoding.UTF8.GetBytes(round.CreatedUtc);
+            byte[] length = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(length, created.Length);
+            byte[] expected = SHA256.HashData(
+            [
+                .. "MpcSortition.round-definition.v1"u8, .. Convert.FromHexString(round.RoundId), .. Convert.FromHexString(round.LayoutHash),
+                .. length, .. created, .. (round.SeedCommitment is { } c ? Convert.FromHexString(c) : new byte[32]),
+            ]);
+            Assert.Equal(Convert.ToHexString(expected), RunTranscript.HashRound(round));
+        }
+
+        Assert.Equal("round", Assert.Throws<ArgumentNullException>(() => RunTranscript.HashRound(null!)).ParamName);
+    }
 
     private static string Refused(string text)
     {
