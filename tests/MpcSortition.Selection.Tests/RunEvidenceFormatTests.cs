@@ -73,6 +73,7 @@ public sealed class RunEvidenceFormatTests
         Assert.Equal(["format", "transcripts"], other.Select(m => m.Key));
         Assert.Equal("transcripts", Assert.Throws<ArgumentException>(() => new RunEvidence(e.Transcripts.Take(2).ToArray())).ParamName);
         Assert.Equal("transcripts", Assert.Throws<ArgumentException>(() => new RunEvidence([.. e.Transcripts, e.Transcripts[0]])).ParamName);
+        Assert.Equal("transcripts", Assert.Throws<ArgumentNullException>(() => new RunEvidence(null!)).ParamName);
         Assert.Equal("stream", Assert.Throws<ArgumentNullException>(() => e.Save(null!)).ParamName);
         Assert.Equal("stream", Assert.Throws<ArgumentNullException>(() => RunEvidence.Load(null!)).ParamName);
         Assert.Equal("result", Assert.Throws<ArgumentNullException>(() => RunEvidence.From(null!)).ParamName);

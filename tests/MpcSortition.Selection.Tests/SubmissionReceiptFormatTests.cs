@@ -141,6 +141,17 @@ public sealed class SubmissionReceiptFormatTests
         Assert.Equal("The receipt's proof does not fit its position and tree size: it cannot lead to any root.", e.Message);
     }
 
+    [Fact]
+    public void A_position_equal_to_the_size_is_refused_even_where_the_shifts_would_lead_to_a_root()
+    {
+        // Index 1 of a one-leaf tree with no siblings: the path walk alone would return the leaf hash as the root.
+        SubmissionLeaf[] leaves = Leaves(1);
+        JsonObject json = ReceiptJson(leaves, 0);
+        json["leafIndex"] = 1;
+        VerificationException e = Assert.Throws<VerificationException>(() => SubmissionTree.RootFromProof(Receipt(json)));
+        Assert.Equal(VerificationProblem.NotUnderRoot, e.Problem);
+    }
+
     [Theory]
     [InlineData(1, 0)]
     [InlineData(2, 1)]
@@ -330,6 +341,7 @@ public sealed class SubmissionReceiptFormatTests
         Assert.Equal("submissions", Assert.Throws<ArgumentException>(() => new SubmissionTree(Round, [.. leaves, leaves[1] with { CodeHash = Hex('0') }])).ParamName);
         Assert.Throws<ArgumentException>(() => new SubmissionTree(Round, [leaves[0] with { CodeHash = Hex('0', 63) }]));
         Assert.Throws<ArgumentException>(() => new SubmissionTree(Round, [leaves[0] with { CodeHash = "X" + Hex('0', 63) }]));
+        Assert.Equal("submissions", Assert.Throws<ArgumentException>(() => new SubmissionTree(Round, [leaves[0], null!])).ParamName);
         var tree = new SubmissionTree(Round, leaves);
         Assert.Equal("submissionId", Assert.Throws<ArgumentException>(() => tree.Receipt("sub-9")).ParamName);
         Assert.Equal($"SubmissionTree(4 leaves, root {Mth(leaves)[..16]}…)", tree.ToString());
