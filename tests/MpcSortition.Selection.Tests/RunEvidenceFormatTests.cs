@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using MpcSortition.Selection.Providers;
 using MpcSortition.Selection.Verification;
 using static MpcSortition.Selection.Tests.EvidenceByHand;
 
@@ -199,6 +200,39 @@ public sealed class RunEvidenceFormatTests
         JsonObject file = Evidence(cert);
         file["panelSalt"] = salt;
         Assert.Equal("The evidence file's panelSalt is not 64 hex digits.", Refused(file));
+    }
+
+    [Theory]
+    [InlineData("strategy", "random")]
+    [InlineData("maxAttempts", "0")]
+    [InlineData("maxAttempts", "-5")]
+    public void Evidence_that_loads_but_names_no_replayable_run_is_a_finding_of_the_replay_not_an_argument_exception(string key, string value)
+    {
+        // Found by this test: RunAudit.Replay passed the transcripts' strategy name and attempt limit straight to
+        // ReferenceStrategy and PanelSelector.Select, so such evidence threw ArgumentException and the report with the
+        // signature findings of Check was lost.
+        RoundDefinition round = ProviderTestData.Round();
+        SelectionProblem problem = ProviderTestData.Problem();
+        ReadOnlyMemory<uint>[] shares = ContributorEncoding.ShareRows(round.Features, problem.Candidates.Select(c => c.Values)).Select(s => (ReadOnlyMemory<uint>)s).ToArray();
+        X509Certificate2[] certs = [EcCertificate("party-0"), EcCertificate("party-1"), EcCertificate("party-2")];
+        try
+        {
+            var transcripts = Enumerable.Range(0, 3).Select(p =>
+            {
+                string text = TranscriptWith(key, value, p);
+                return new SignedTranscript(RunTranscript.Parse(text), Sign(text, certs[p]));
+            }).ToArray();
+            AuditReport report = RunAudit.Replay(round, new RunEvidence(transcripts), certs, shares);
+            Assert.Null(report.ReplayedPanel);
+            Assert.Contains(report.Findings, f => f.Problem == VerificationProblem.TranscriptMismatch && f.Message.Contains("not of this round file", StringComparison.Ordinal));
+            AuditFinding finding = Assert.Single(report.Findings, f => f.Problem == VerificationProblem.Malformed);
+            Assert.Contains(key == "strategy" ? "strategy 'random'" : $"attempt limit {value}", finding.Message);
+            Assert.Contains("cannot be replayed", finding.Message);
+        }
+        finally
+        {
+            Array.ForEach(certs, c => c.Dispose());
+        }
     }
 
     /// <summary>The three transcripts of one run, party 0's signed with <paramref name="cert"/> (the others with fresh keys),
