@@ -363,6 +363,7 @@ public sealed class RunTranscriptFormatTests
         Assert.Equal("certificate", Assert.Throws<ArgumentNullException>(() => SignedTranscript.Sign(t, null!)).ParamName);
         Assert.Equal("transcript", Assert.Throws<ArgumentNullException>(() => SignedTranscript.Sign(null!, ec)).ParamName);
         Assert.Equal("certificate", Assert.Throws<ArgumentNullException>(() => new SignedTranscript(t, ecSignature).Verify(null!)).ParamName);
+        Assert.Equal("certificate", Assert.Throws<ArgumentNullException>(() => new SignedTranscript(t, []).Verify(null!)).ParamName);
         Assert.Equal("transcript", Assert.Throws<ArgumentNullException>(() => new SignedTranscript(null!, ecSignature)).ParamName);
         Assert.Equal("text", Assert.Throws<ArgumentNullException>(() => RunTranscript.Parse(null!)).ParamName);
     }
