@@ -80,12 +80,15 @@ internal static class EvidenceByHand
         return new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     }
 
-    /// <summary>An RSA-2048 certificate with its private key.</summary>
-    internal static X509Certificate2 RsaCertificate(string name)
+    private static readonly Lazy<X509Certificate2> Rsa = new(() =>
     {
         using RSA key = RSA.Create(2048);
-        return new CertificateRequest("CN=" + name, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-    }
+        return new CertificateRequest("CN=party-rsa", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    });
+
+    /// <summary>An RSA-2048 certificate with its private key, made once per test run (key generation takes a second or
+    /// two on a loaded machine); callers do not dispose it.</summary>
+    internal static X509Certificate2 RsaCertificate => Rsa.Value;
 
     /// <summary>The documented signature of UTF-8 <paramref name="text"/>: ECDSA with SHA-256, IEEE P1363 r‖s, or RSA-PSS with SHA-256.</summary>
     internal static byte[] Sign(string text, X509Certificate2 certificate)

@@ -305,7 +305,7 @@ public sealed class RunTranscriptFormatTests
     public void A_signature_made_with_the_documented_algorithms_verifies_and_one_over_anything_else_does_not()
     {
         using X509Certificate2 ec = EcCertificate("party-1");
-        using X509Certificate2 rsa = RsaCertificate("party-1-rsa");
+        X509Certificate2 rsa = RsaCertificate;
         using X509Certificate2 ecPublic = PublicOnly(ec);
         using X509Certificate2 rsaPublic = PublicOnly(rsa);
         string text = Text(TranscriptLines());
@@ -341,7 +341,7 @@ public sealed class RunTranscriptFormatTests
     public void Signing_gives_a_signature_that_the_documented_verification_accepts_and_needs_a_private_key()
     {
         using X509Certificate2 ec = EcCertificate("party-2");
-        using X509Certificate2 rsa = RsaCertificate("party-2-rsa");
+        X509Certificate2 rsa = RsaCertificate;
         using X509Certificate2 ecPublic = PublicOnly(ec);
         string text = Text(TranscriptLines(party: 2));
         RunTranscript t = RunTranscript.Parse(text);

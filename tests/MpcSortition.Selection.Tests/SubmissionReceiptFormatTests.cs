@@ -238,7 +238,7 @@ public sealed class SubmissionReceiptFormatTests
         Assert.True(SignedRoot.Parse(RootJson(1, 6, root, Convert.ToHexString(Sign(RootText(1, 6, root), cert)).ToLowerInvariant())).Verify(pinned));
 
         // An RSA provider's root (RSA-PSS).
-        using X509Certificate2 rsa = RsaCertificate("party-1-rsa");
+        X509Certificate2 rsa = RsaCertificate;
         Assert.True(SignedRoot.Parse(RootJson(1, 6, root, Convert.ToHexString(Sign(RootText(1, 6, root), rsa)))).Verify(rsa));
 
         JsonObject written = JsonNode.Parse(signed.ToJson())!.AsObject();
