@@ -19,7 +19,10 @@ public sealed class RunAuditEvidenceTests : IDisposable
     private static readonly int[] Panel = [1, 4, 9, 12, 17, 22];
     private static readonly byte[] Salt = Enumerable.Range(40, 32).Select(i => (byte)i).ToArray();
     private readonly X509Certificate2[] _certs = [EcCertificate("party-0"), EcCertificate("party-1"), EcCertificate("party-2")];
-    private readonly RoundDefinition _round = ProviderTestData.Round();
+    private readonly SelectionProblem _problem = ProviderTestData.Problem();
+    private readonly RoundDefinition _round;
+
+    public RunAuditEvidenceTests() => _round = ProviderTestData.Round(_problem);
 
     public void Dispose()
     {
@@ -181,6 +184,168 @@ public sealed class RunAuditEvidenceTests : IDisposable
         Assert.Contains("Provider 1's", swapped.Findings[1].Message);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_replay_of_hand_written_evidence_finds_the_reference_panel_on_the_documented_tape(bool publicTape)
+    {
+        // Expected: the plaintext reference on the original pool with the tape built here from the documented formula
+        // (XOR of the three AES-CTR expansions, or the public seed's expansion) — not with RunAudit's reconstruction.
+        byte[] seed = Enumerable.Range(7, 16).Select(i => (byte)i).ToArray();
+        RoundDefinition round = publicTape ? ProviderTestData.Round(_problem, testSeed: seed) : _round;
+        SelectionResult expected = PanelSelector.Select(_problem, new LegacyGreedy(), publicTape ? new RandomTape(seed) : new XorTape(), 50);
+        int[] panel = expected.Panel.Order().ToArray();
+        RunEvidence evidence = ReplayEvidence(round, expected.Attempts, panel, publicTape ? seed : null);
+
+        AuditReport report = RunAudit.Replay(round, evidence, _certs, Shares(round));
+        Assert.True(report.IsClean, string.Join("\n", report.Findings.Select(f => f.Message)));
+        Assert.Equal(panel, report.ReplayedPanel);
+        Assert.Equal(
+            [
+                $"replay: the plaintext reference (legacy) on the reconstructed pool and the rebuilt tape succeeds at attempt {expected.Attempts} (0 = every attempt failed), as the success bits say",
+                "replay: the replayed panel equals the analyser's panel",
+                "replay: the replayed panel opens the panel commitment all three providers signed",
+            ],
+            report.Passed.TakeLast(3));
+    }
+
+    [Fact]
+    public void A_replay_that_disagrees_with_the_success_bits_or_the_analysers_panel_is_named()
+    {
+        SelectionResult expected = PanelSelector.Select(_problem, new LegacyGreedy(), new XorTape(), 50);
+        int[] panel = expected.Panel.Order().ToArray();
+
+        // The success bits claim one attempt later.
+        AuditReport late = RunAudit.Replay(_round, ReplayEvidence(_round, expected.Attempts + 1, panel), _certs, Shares(_round));
+        string bits = new string('0', expected.Attempts) + "1";
+        Assert.Equal(
+            [new AuditFinding(VerificationProblem.PanelMismatch, $"The replay finds a panel at attempt {expected.Attempts} (0 = none), but the providers' success bits '{bits}' say attempt {expected.Attempts + 1}: the run did not follow the published algorithm on this pool and tape.")],
+            late.Findings);
+
+        // The analyser committed to another panel and reports it: the signed commitment opens, the replay does not.
+        int[] other = Enumerable.Range(0, 24).Except(panel).Take(panel.Length).ToArray();
+        AuditReport steered = RunAudit.Replay(_round, ReplayEvidence(_round, expected.Attempts, other), _certs, Shares(_round));
+        Assert.Equal(
+            [
+                new AuditFinding(VerificationProblem.PanelMismatch, "The replayed panel differs from the analyser's panel: the panel reported is not the one the published algorithm selects with this tape."),
+                new AuditFinding(VerificationProblem.PanelMismatch, "The replayed panel does not open the panel commitment that all three providers signed."),
+            ],
+            steered.Findings);
+        Assert.Equal(panel, steered.ReplayedPanel);
+    }
+
+    [Fact]
+    public void A_replay_without_the_opened_contributions_or_with_an_attempt_limit_of_one_is_told_apart()
+    {
+        RunEvidence sealedTape = Evidence(edit: (_, lines) => Set(lines, "contribution.1", "-"));
+        AuditReport report = RunAudit.Replay(_round, sealedTape, _certs, Shares(_round));
+        Assert.Null(report.ReplayedPanel);
+        Assert.Equal(new AuditFinding(VerificationProblem.TranscriptMismatch, "The transcripts do not hold the three opened contributions, so the tape cannot be rebuilt."), report.Findings[^1]);
+
+        // A limit of 1 is a limit: replayed (here: no panel at attempt 1, so the success bits '001' disagree).
+        AuditReport one = RunAudit.Replay(_round, Evidence(edit: (_, lines) => Set(lines, "maxAttempts", "1")), _certs, Shares(_round));
+        Assert.DoesNotContain(one.Findings, f => f.Problem == VerificationProblem.Malformed);
+        Assert.Contains(one.Findings, f => f.Problem == VerificationProblem.PanelMismatch && f.Message.Contains("success bits '001' say attempt 3", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_pool_is_reconstructed_from_the_three_shares_and_shares_that_do_not_add_up_are_named()
+    {
+        SelectionProblem pool = RunAudit.Reconstruct(_round, Shares(_round));
+        Assert.Equal(_problem.Candidates.Select(c => string.Join(",", c.Values)), pool.Candidates.Select(c => string.Join(",", c.Values)));
+        Assert.Equal(_problem.Candidates.Select(c => c.Id), pool.Candidates.Select(c => c.Id));
+        Assert.Equal(_problem.PanelSize, pool.PanelSize);
+
+        // Same address in the original pool exactly when same address in the reconstruction (the groups, not the names).
+        for (int i = 0; i < 24; i++)
+        {
+            for (int j = 0; j < 24; j++)
+            {
+                Assert.Equal(_problem.Candidates[i].Address == _problem.Candidates[j].Address, pool.Candidates[i].Address == pool.Candidates[j].Address);
+            }
+        }
+
+        int v = _round.ValueCount;
+        foreach ((int index, uint delta, string feature) in new[] { (0, 1u, "gender"), (v + 2, uint.MaxValue, "age"), ((5 * v) + v - 1, 1u, "region") })
+        {
+            ReadOnlyMemory<uint>[] shares = Shares(_round);
+            uint[] changed = shares[1].ToArray();
+            changed[index] = unchecked(changed[index] + delta);
+            shares[1] = changed;
+            VerificationException e = Assert.Throws<VerificationException>(() => RunAudit.Reconstruct(_round, shares));
+            Assert.Equal(VerificationProblem.Malformed, e.Problem);
+            Assert.Equal($"Candidate {index / v}'s shares do not add up to a one-hot row for feature '{feature}': the share files are not the three files of this deal.", e.Message);
+        }
+
+        Assert.Equal("shares", Assert.Throws<ArgumentException>(() => RunAudit.Reconstruct(_round, Shares(_round)[..2])).ParamName);
+        ReadOnlyMemory<uint>[] shortOne = Shares(_round);
+        shortOne[2] = shortOne[2][..^1];
+        Assert.Equal("shares", Assert.Throws<ArgumentException>(() => RunAudit.Reconstruct(_round, shortOne)).ParamName);
+    }
+
+    [Fact]
+    public void The_rebuilt_joint_tape_is_the_xor_of_the_three_expansions_and_needs_three_16_byte_contributions()
+    {
+        using var rebuilt = new JointTapeReplay(Enumerable.Range(0, 3).Select(Contribution).ToArray());
+        var reference = new XorTape();
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.Equal(reference.NextUInt64(), rebuilt.NextUInt64());
+        }
+
+        Assert.Equal("JointTapeReplay", rebuilt.ToString());
+        Assert.Equal("contributions", Assert.Throws<ArgumentException>(() => new JointTapeReplay([Contribution(0), Contribution(1)])).ParamName);
+        Assert.Equal("contributions", Assert.Throws<ArgumentException>(() => new JointTapeReplay([Contribution(0), Contribution(1), new byte[15]])).ParamName);
+        Assert.Equal("contributions", Assert.Throws<ArgumentException>(() => new JointTapeReplay([Contribution(0), null!, Contribution(2)])).ParamName);
+        Assert.Equal("contributions", Assert.Throws<ArgumentNullException>(() => new JointTapeReplay(null!)).ParamName);
+    }
+
+    [Fact]
+    public void The_reference_strategies_are_the_three_named_ones()
+    {
+        foreach (string name in (string[])["legacy", "legacy-clamped", "two-phase"])
+        {
+            Assert.Equal(name, RunAudit.ReferenceStrategy(name).Name);
+        }
+
+        Assert.IsType<TwoPhaseGreedy>(RunAudit.ReferenceStrategy("two-phase"));
+        Assert.True(Assert.IsType<LegacyGreedy>(RunAudit.ReferenceStrategy("legacy-clamped")).Clamped);
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => RunAudit.ReferenceStrategy("Legacy")).ParamName);
+    }
+
+    /// <summary>The shares of <see cref="_problem"/>'s pool under <paramref name="round"/>'s layout.</summary>
+    private ReadOnlyMemory<uint>[] Shares(RoundDefinition round) =>
+        ContributorEncoding.ShareRows(round.Features, _problem.Candidates.Select(c => c.Values)).Select(x => (ReadOnlyMemory<uint>)x).ToArray();
+
+    /// <summary>The analyser's evidence of a run that found <paramref name="panel"/> at <paramref name="attempt"/>, signed.</summary>
+    private RunEvidence ReplayEvidence(RoundDefinition round, int attempt, int[] panel, byte[]? publicSeed = null)
+    {
+        var data = new List<byte>([.. "MpcSortition.panel-commitment.v1"u8, .. Convert.FromHexString(round.RoundId), .. Salt]);
+        foreach (int x in (int[])[panel.Length, .. panel])
+        {
+            byte[] le = new byte[4];
+            BinaryPrimitives.WriteInt32LittleEndian(le, x);
+            data.AddRange(le);
+        }
+
+        RunEvidence e = Evidence(round: round, edit: (_, lines) =>
+        {
+            Set(lines, "successBits", new string('0', attempt - 1) + "1");
+            Set(lines, "panelCommitment", Convert.ToHexString(SHA256.HashData(data.ToArray())));
+            if (publicSeed is not null)
+            {
+                Set(lines, "tape", "public");
+                Set(lines, "publicSeed", Convert.ToHexString(publicSeed));
+                for (int q = 0; q < 3; q++)
+                {
+                    Set(lines, $"commitment.{q}", "-");
+                    Set(lines, $"contribution.{q}", "-");
+                }
+            }
+        });
+        return new RunEvidence(e.Transcripts, panel, Salt);
+    }
+
     private static int Count(int from, int to) => 10 + (3 * from) + to;
 
     private static int Bytes(int from, int to) => 1000 + (100 * from) + (7 * to);
@@ -286,4 +451,12 @@ public sealed class RunAuditEvidenceTests : IDisposable
         new(e.Transcripts.Select((t, p) => p == party ? transcript : t).ToArray(), e.Panel, e.PanelSalt);
 
     private AuditFinding Single(RunEvidence evidence) => Assert.Single(RunAudit.Check(_round, evidence, _certs).Findings);
+
+    /// <summary>The documented joint tape: word i is the XOR of word i of the three contributions' AES-CTR expansions.</summary>
+    private sealed class XorTape : IRandomTape
+    {
+        private readonly RandomTape[] _tapes = Enumerable.Range(0, 3).Select(p => new RandomTape(Contribution(p))).ToArray();
+
+        public ulong NextUInt64() => _tapes[0].NextUInt64() ^ _tapes[1].NextUInt64() ^ _tapes[2].NextUInt64();
+    }
 }
