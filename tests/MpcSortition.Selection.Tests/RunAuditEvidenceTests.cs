@@ -278,6 +278,8 @@ public sealed class RunAuditEvidenceTests : IDisposable
         }
 
         Assert.Equal("shares", Assert.Throws<ArgumentException>(() => RunAudit.Reconstruct(_round, Shares(_round)[..2])).ParamName);
+        Assert.Equal("round", Assert.Throws<ArgumentNullException>(() => RunAudit.Reconstruct(null!, Shares(_round))).ParamName);
+        Assert.Equal("shares", Assert.Throws<ArgumentNullException>(() => RunAudit.Reconstruct(_round, null!)).ParamName);
         ReadOnlyMemory<uint>[] shortOne = Shares(_round);
         shortOne[2] = shortOne[2][..^1];
         Assert.Equal("shares", Assert.Throws<ArgumentException>(() => RunAudit.Reconstruct(_round, shortOne)).ParamName);
