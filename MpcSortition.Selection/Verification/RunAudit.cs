@@ -90,8 +90,27 @@ public static class RunAudit
         var passed = checks.Passed.ToList();
         var findings = checks.Findings.ToList();
         RunTranscript t = evidence.Transcripts[0].Transcript;
+
+        // The strategy name and attempt limit come from the evidence: a name without a reference or a limit below 1 is
+        // a finding (the run cannot be replayed), not an ArgumentException that would lose the report of Check.
+        ISelectionStrategy strategy;
+        try
+        {
+            strategy = ReferenceStrategy(t.Strategy);
+        }
+        catch (ArgumentException)
+        {
+            findings.Add(new AuditFinding(VerificationProblem.Malformed, $"The transcripts name the strategy '{t.Strategy}', which has no plaintext reference (legacy, legacy-clamped, two-phase): the run cannot be replayed."));
+            return new AuditReport(passed, findings, null);
+        }
+
+        if (t.MaxAttempts < 1)
+        {
+            findings.Add(new AuditFinding(VerificationProblem.Malformed, Inv($"The transcripts state an attempt limit {t.MaxAttempts}, below 1: the run cannot be replayed.")));
+            return new AuditReport(passed, findings, null);
+        }
+
         SelectionProblem problem = Reconstruct(round, shares);
-        ISelectionStrategy strategy = ReferenceStrategy(t.Strategy);
         IRandomTape tape;
         if (t.PublicSeed is not null)
         {

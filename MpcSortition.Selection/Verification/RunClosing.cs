@@ -149,7 +149,7 @@ internal sealed class RunClosing
                 throw new VerificationException(VerificationProblem.Malformed, $"Party {me}: party {p}'s transcript is not UTF-8 text.");
             }
 
-            RunTranscript theirs = RunTranscript.Parse(theirText);
+            RunTranscript theirs = RunTranscript.Parse(theirText, $"Party {me}: party {p}'s transcript");
             if (theirs.Party != p)
             {
                 throw new VerificationException(VerificationProblem.TranscriptMismatch, $"Party {me}: party {p} sent a transcript that says it is party {theirs.Party}'s.");

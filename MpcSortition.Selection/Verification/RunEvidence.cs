@@ -98,7 +98,7 @@ public sealed class RunEvidence
                 throw new VerificationException(VerificationProblem.Malformed, $"The evidence file's transcript {p} has no text or no hex signature.");
             }
 
-            signed[p] = new SignedTranscript(RunTranscript.Parse(t.Text), Convert.FromHexString(t.Signature));
+            signed[p] = new SignedTranscript(RunTranscript.Parse(t.Text, $"The evidence file's transcript {p}"), Convert.FromHexString(t.Signature));
         }
 
         byte[]? salt = null;

@@ -175,9 +175,14 @@ public sealed class RunTranscript
     /// <param name="text">A transcript's canonical text.</param>
     /// <returns>The transcript.</returns>
     /// <exception cref="VerificationException">The text is not a canonical transcript (<see cref="VerificationProblem.Malformed"/>).</exception>
-    public static RunTranscript Parse(string text)
+    public static RunTranscript Parse(string text) => Parse(text, "The transcript");
+
+    /// <summary>As <see cref="Parse(string)"/>, with the refusal naming the transcript as <paramref name="what"/> (for
+    /// example "The evidence file's transcript 2"), so that a reader of three transcripts learns which one is damaged.</summary>
+    internal static RunTranscript Parse(string text, string what)
     {
         ArgumentNullException.ThrowIfNull(text);
+        VerificationException Bad(string why) => new(VerificationProblem.Malformed, $"{what} is malformed: {why}.");
         string[] lines = text.Split('\n');
         if (lines.Length < 2 || lines[0] != Header || lines[^1].Length != 0)
         {
@@ -227,7 +232,9 @@ public sealed class RunTranscript
             RoundId = Hex("round", 32) ?? throw Bad("'round' is missing"),
             RoundHash = Hex("roundHash", 64) ?? throw Bad("'roundHash' is missing"),
             Run = Int("run"),
-            Strategy = Get("strategy"),
+            // ToText refuses a strategy name with a control character (it would break the line structure); refuse it
+            // here as the malformed transcript it is rather than let ToText below throw InvalidOperationException.
+            Strategy = Get("strategy") is var strategy && !strategy.Any(char.IsControl) ? strategy : throw Bad("'strategy' contains a control character"),
             MaxAttempts = Int("maxAttempts"),
             Analyser = Int("analyser"),
             RevealComposition = Get("composition") == "true",
@@ -261,7 +268,6 @@ public sealed class RunTranscript
 
     private static string Clip(string s) => new((s.Length > 60 ? s[..60] + "…" : s).Select(c => char.IsControl(c) ? '?' : c).ToArray());
 
-    private static VerificationException Bad(string why) => new(VerificationProblem.Malformed, $"The transcript is malformed: {why}.");
 }
 
 /// <summary>A <see cref="RunTranscript"/> with its provider's signature.</summary>

@@ -63,6 +63,12 @@ public sealed class SubmissionReceipt
             throw new VerificationException(VerificationProblem.Malformed, "The receipt is not a receipt: it needs roundId, submissionId, codeHash, leafIndex, treeSize and path.");
         }
 
+        // JSON null in the path reads as a null string; refused here, or RootFromProof would dereference it.
+        if (r.Path.Any(p => p is null))
+        {
+            throw new VerificationException(VerificationProblem.Malformed, "The receipt is not a receipt: its path holds a null where a sibling hash of 64 hex digits belongs.");
+        }
+
         return new SubmissionReceipt { RoundId = r.RoundId, SubmissionId = r.SubmissionId, CodeHash = r.CodeHash, LeafIndex = index, TreeSize = size, Path = r.Path };
     }
 }
@@ -166,6 +172,11 @@ public sealed class SubmissionTree
         ArgumentNullException.ThrowIfNull(submissions);
         RoundId = roundId;
         Leaves = submissions.ToArray();
+        if (Leaves.Any(l => l is null))
+        {
+            throw new ArgumentException("A submission is null.", nameof(submissions));
+        }
+
         if (Leaves.Select(l => l.SubmissionId).Distinct(StringComparer.Ordinal).Count() != Leaves.Count)
         {
             throw new ArgumentException("A submission id appears twice.", nameof(submissions));
@@ -272,6 +283,8 @@ public sealed class SubmissionTree
         }
 
         long fn = receipt.LeafIndex, sn = receipt.TreeSize - 1;
+
+        // Stryker disable Assignment : fn and sn are never negative here (0 <= LeafIndex < TreeSize), so >>= and >>>= shift alike (equivalent mutants, docs/testing.md)
         byte[] r = LeafHash(new SubmissionLeaf(receipt.SubmissionId, receipt.CodeHash));
         foreach (string p in receipt.Path)
         {
@@ -299,6 +312,7 @@ public sealed class SubmissionTree
             sn >>= 1;
         }
 
+        // Stryker restore Assignment
         return sn == 0 ? Convert.ToHexString(r) : throw Bad();
     }
 
@@ -308,7 +322,7 @@ public sealed class SubmissionTree
 
     private static byte[] LeafHash(SubmissionLeaf leaf)
     {
-        ArgumentNullException.ThrowIfNull(leaf);
+        // Never null: the constructor refuses null submissions and RootFromProof builds its leaf.
         if (!RunTranscript.IsHex(leaf.CodeHash.ToUpperInvariant(), 64))
         {
             throw new ArgumentException("A code hash is 64 hex digits.", nameof(leaf));
