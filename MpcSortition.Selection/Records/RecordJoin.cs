@@ -291,7 +291,10 @@ public static class RecordJoin
             throw new ArgumentException("The analyser must be provider 0, 1 or 2.", nameof(options));
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchTests, 1, nameof(options));
+        if (options.BatchTests < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchTests, $"RecordJoinOptions.BatchTests must be at least 1 (got {options.BatchTests}).");
+        }
         if (options.Matching != RecordMatching.PersonKey && records.CodeHashes is null)
         {
             throw new ArgumentException("Matching by code needs records with code hashes (a 'code' column).", nameof(options));
