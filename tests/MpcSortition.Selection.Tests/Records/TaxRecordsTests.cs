@@ -266,4 +266,27 @@ public sealed class TaxRecordsTests
         Assert.Equal(1, records.Count);
         Assert.NotEqual(Parse(csv).CodeHashOf(0), records.CodeHashOf(0));
     }
+
+    [Fact]
+    public void ParseLeavesTheCallersReaderOpen()
+    {
+        var reader = new StringReader($"code,income\n{InvitationCode.Generate()},1\n");
+        Assert.Equal(1, TaxRecords.Parse(reader, "r.csv", RoundId, Salt).Count);
+        Assert.Equal(-1, reader.Peek());   // throws ObjectDisposedException once disposed
+    }
+
+    [Fact]
+    public void MalformedQuotingInTheHeaderIsTheOnlyProblemReported()
+    {
+        // The rows of a file that CSV cannot read are not guessed at: no header or row problems follow the quoting one.
+        SelectionInputException e = Assert.Throws<SelectionInputException>(() => Parse($"\"code,income\n{InvitationCode.Generate()},1\n"));
+        Assert.All(e.Problems, p => Assert.StartsWith("malformed CSV quoting", p.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ReadChecksItsArgumentsByName()
+    {
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => TaxRecords.Read(null!, null!)).ParamName);
+        Assert.Equal("round", Assert.Throws<ArgumentNullException>(() => TaxRecords.Read("records.csv", null!)).ParamName);
+    }
 }
