@@ -74,6 +74,11 @@ public sealed class AttributeBands
     {
         ArgumentNullException.ThrowIfNull(thresholds);
         ArgumentNullException.ThrowIfNull(quotas);
+        if (thresholds.Count == 0)
+        {
+            throw new ArgumentException("Give at least one threshold.", nameof(thresholds));
+        }
+
         if (quotas.Count != thresholds.Count + 2)
         {
             throw new ArgumentException($"Give {thresholds.Count + 2} quotas ({thresholds.Count + 1} bands and 'unknown').", nameof(quotas));

@@ -25,7 +25,8 @@ public sealed class SignupShares
     /// <param name="features">The sign-up round's features (row layout).</param>
     /// <param name="rows">This provider's n·V shares of the one-hot rows.</param>
     /// <param name="personKeyShares">This provider's 2n shares of the person keys, or empty when the sign-ups gave none.</param>
-    /// <exception cref="ArgumentException">The lengths disagree, or ids repeat.</exception>
+    /// <exception cref="ArgumentException">The lengths disagree, an id is blank or repeats, or a code hash is not 64
+    /// lower-case hex digits.</exception>
     public SignupShares(IEnumerable<string> ids, IEnumerable<string?> codeHashes, IEnumerable<Feature> features, ReadOnlySpan<uint> rows, ReadOnlySpan<uint> personKeyShares = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
@@ -34,14 +35,22 @@ public sealed class SignupShares
         _ids = ids.ToArray();
         _codes = codeHashes.ToArray();
         _features = features.ToArray();
-        if (_ids.Length == 0 || _ids.Any(string.IsNullOrEmpty) || _ids.Distinct(StringComparer.Ordinal).Count() != _ids.Length)
+        if (_ids.Length == 0 || _ids.Any(string.IsNullOrWhiteSpace) || _ids.Distinct(StringComparer.Ordinal).Count() != _ids.Length)
         {
-            throw new ArgumentException("Give at least one sign-up; ids must be non-empty and distinct.", nameof(ids));
+            throw new ArgumentException("Give at least one sign-up; ids must be non-blank and distinct.", nameof(ids));
         }
 
         if (_codes.Length != _ids.Length)
         {
             throw new ArgumentException($"Give one code hash (or null) per sign-up: {_ids.Length}, not {_codes.Length}.", nameof(codeHashes));
+        }
+
+        // The join matches code hashes as text against the records' (64 lower-case hex digits): any other spelling would
+        // never match and the sign-up would silently fall into "unknown".
+        int bad = Array.FindIndex(_codes, c => c is not null && (c.Length != 64 || !c.All(char.IsAsciiHexDigitLower)));
+        if (bad >= 0)
+        {
+            throw new ArgumentException($"The code hash of sign-up {bad + 1} is not 64 lower-case hex digits (give null for a sign-up without a code).", nameof(codeHashes));
         }
 
         ValueCount = _features.Sum(f => f.Values.Count);

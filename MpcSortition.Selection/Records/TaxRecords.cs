@@ -122,7 +122,7 @@ public sealed class TaxRecords
     }
 
     /// <summary>Parses the tax office's CSV (see the remarks).</summary>
-    /// <param name="reader">The text.</param>
+    /// <param name="reader">The text (left open).</param>
     /// <param name="fileName">The name used in messages.</param>
     /// <param name="roundId">The sign-up round's 16-byte id.</param>
     /// <param name="salt">The round's public salt (the invitation codes' salt, also the person keys').</param>

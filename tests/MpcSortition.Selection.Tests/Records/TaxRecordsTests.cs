@@ -82,6 +82,14 @@ public sealed class TaxRecordsTests
     [InlineData("", "r.csv: the file is empty (a header row is needed: code and/or name,address, then income and any further numeric columns)")]
     [InlineData("name,address,income\n\"Ann,Mill Lane,1\n", "r.csv:2: malformed CSV quoting")]
     [InlineData("name,address,income\n  ,Mill Lane 3,1\n", "r.csv:2:1 (column 'name'): the name is blank (nothing is left after normalisation)")]
+    [InlineData("code,income\n{C1},-99999999999999999999999\n", "r.csv:2:2 (column 'income'): 'income' is negative")]
+    [InlineData("code,income\n{C1},-\n", "r.csv:2:2 (column 'income'): 'income' is not a whole number: '-'")]
+    [InlineData("code,income\n{C1},+\n", "r.csv:2:2 (column 'income'): 'income' is not a whole number: '+'")]
+    [InlineData("code,income\n{C1},1234567890123456789012.4\n", "r.csv:2:2 (column 'income'): 'income' is not a whole number: '1234567890123456789012.4'")]
+    [InlineData("code,income\n{C1},1234567890123456789012.45\n", "r.csv:2:2 (column 'income'): 'income' is not a whole number: '1234567890123456789012.4…'")]
+    [InlineData("address,income\nMill Lane 3,1\n", "r.csv:1: there is an 'address' column but no 'name' column (a person key needs both)")]
+    [InlineData("code,address,income\n{C1},Mill Lane 3,1\n", "r.csv:1: there is an 'address' column but no 'name' column (a person key needs both)")]
+    [InlineData("code,income,flat\n{C1},1,2147483648\n", "r.csv:2:3 (column 'flat'): 'flat' is too large: 2147483648 (at most 2147483647)")]
     public void RefusalsNameFileLineAndColumn(string template, string expected)
     {
         string text = template.Replace("{C1}", InvitationCode.Format(InvitationCode.Generate()), StringComparison.Ordinal);
@@ -157,5 +165,128 @@ public sealed class TaxRecordsTests
         Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [45_000, 20_000], [(0, 5), (0, 5), (0, 5), (0, 5)]));
         Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [0], [(0, 5), (0, 5), (0, 5)]));
         Assert.Throws<ArgumentException>(() => AttributeBands.Create("income", "b", [10], [(0, 5), (0, 5)]));
+    }
+
+    private static TaxRecords Parse(string text, byte[]? salt = null) => TaxRecords.Parse(new StringReader(text), "r.csv", RoundId, salt ?? Salt);
+
+    private static IReadOnlyList<InputProblem> Problems(string text) =>
+        Assert.Throws<SelectionInputException>(() => Parse(text)).Problems;
+
+    [Fact]
+    public void ColumnsInAnyOrderAreAcceptedIncludingIdentifiersAndIncomeInTheFirstColumn()
+    {
+        TaxRecords byKey = Parse("address,name,income,flat\nMill Lane 3,Ann Lee,100,1\n");
+        Assert.True(byKey.HasPersonKeys);
+        Assert.False(byKey.HasCodes);
+        Assert.Equal(PersonKey.Compute(Salt, "Ann Lee", "Mill Lane 3"), byKey.PersonKeyOf(0));
+        Assert.Equal(["income", "flat"], byKey.AttributeNames);
+
+        TaxRecords byName = Parse("name,address,income\nAnn Lee,Mill Lane 3,7\n");
+        Assert.Equal(PersonKey.Compute(Salt, "Ann Lee", "Mill Lane 3"), byName.PersonKeyOf(0));
+        Assert.Equal(7u, byName.ValueOf(0, 0));
+
+        string code = InvitationCode.Generate();
+        TaxRecords incomeFirst = Parse($"income,children,code\n{TaxRecords.MaxValue},0,{code}\n");
+        Assert.Equal(["income", "children"], incomeFirst.AttributeNames);
+        Assert.Equal((uint)TaxRecords.MaxValue, incomeFirst.ValueOf(0, 0));   // exactly the largest value is accepted
+        Assert.Equal(0u, incomeFirst.ValueOf(0, 1));
+        Assert.Equal(InvitationCode.Hash(Salt, InvitationCode.TryNormalize(code, out string? c) ? c! : throw new InvalidOperationException()), incomeFirst.CodeHashOf(0));
+        Assert.False(incomeFirst.HasPersonKeys);
+        Assert.Null(incomeFirst.PersonKeyOf(0));
+    }
+
+    [Theory]
+    [InlineData("name,income\nAnn,1\n", "there is a 'name' column but no 'address' column (a person key needs both)")]
+    [InlineData("address,income\nMill Lane,1\n", "there is an 'address' column but no 'name' column (a person key needs both)")]
+    [InlineData("income,name\n1,Ann\n", "there is a 'name' column but no 'address' column (a person key needs both)")]
+    [InlineData("code,salary,\nX,1,2\n", "a column has no name")]
+    public void AHeaderWithOneFaultHasExactlyOneProblem(string text, string message)
+    {
+        // One fault, one problem: a half person key is not also "no identifier column".
+        IReadOnlyList<InputProblem> problems = Problems(text);
+        Assert.Contains(problems, p => p.Message == message);
+        Assert.True(problems.Count == 1 || (message == "a column has no name" && problems.Count == 2), string.Join(" | ", problems.Select(p => p.Message)));
+    }
+
+    [Fact]
+    public void SixtyFourAttributeColumnsAreAcceptedAndSixtyFiveRefused()
+    {
+        string code = InvitationCode.Generate();
+        string Header(int extra) => "code,income" + string.Concat(Enumerable.Range(1, extra).Select(i => $",a{i}"));
+        string Row(int extra) => code + ",5" + string.Concat(Enumerable.Range(1, extra).Select(i => $",{i}"));
+
+        TaxRecords most = Parse($"{Header(TaxRecords.MaxAttributes - 1)}\n{Row(TaxRecords.MaxAttributes - 1)}\n");
+        Assert.Equal(TaxRecords.MaxAttributes, most.AttributeNames.Count);
+        Assert.Equal(63u, most.ValueOf(0, 63));
+
+        IReadOnlyList<InputProblem> tooMany = Problems($"{Header(TaxRecords.MaxAttributes)}\n{Row(TaxRecords.MaxAttributes)}\n");
+        Assert.Equal("there are 65 attribute columns; at most 64 are accepted", Assert.Single(tooMany).Message);
+        Assert.Equal(1, tooMany[0].Line);
+
+        // A column without a name is not an attribute: 64 named attributes and one blank header are one problem, not two.
+        IReadOnlyList<InputProblem> blank = Problems($"{Header(TaxRecords.MaxAttributes - 1)},\n{Row(TaxRecords.MaxAttributes - 1)},9\n");
+        Assert.Equal("a column has no name", Assert.Single(blank).Message);
+        Assert.Equal(TaxRecords.MaxAttributes + 2, blank[0].Column);
+    }
+
+    [Fact]
+    public void AtMostOneHundredProblemsAreListedInFileOrder()
+    {
+        string text = "code,income\n" + string.Concat(Enumerable.Range(0, 150).Select(_ => "NOT-A-CODE,x\n"));
+        SelectionInputException e = Assert.Throws<SelectionInputException>(() => Parse(text));
+        Assert.Equal(100, e.Problems.Count);
+        Assert.Equal(2, e.Problems[0].Line);
+        Assert.Equal(51, e.Problems[^1].Line);   // two problems per row: rows 2 … 51
+        Assert.EndsWith("(and 99 more problems)", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BlankLinesAreSkippedButCountedInLineNumbers()
+    {
+        string c1 = InvitationCode.Generate(), c2 = InvitationCode.Generate();
+        TaxRecords records = Parse($"code,income\n{c1},1\n\n{c2},2\n");
+        Assert.Equal(2, records.Count);
+        Assert.Equal(2u, records.ValueOf(1, 0));
+        Assert.StartsWith("r.csv:4:2 (column 'income'): 'income' is blank", Assert.Throws<SelectionInputException>(() => Parse($"code,income\n{c1},1\n\n{c2},\n")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ArgumentsAreCheckedByName()
+    {
+        string csv = $"code,income\n{InvitationCode.Generate()},1\n";
+        Assert.Equal("reader", Assert.Throws<ArgumentNullException>(() => TaxRecords.Parse(null!, "r.csv", RoundId, Salt)).ParamName);
+        Assert.Equal("fileName", Assert.Throws<ArgumentNullException>(() => TaxRecords.Parse(new StringReader(csv), null!, RoundId, Salt)).ParamName);
+        Assert.Equal("roundId", Assert.Throws<ArgumentException>(() => TaxRecords.Parse(new StringReader(csv), "r.csv", new byte[15], Salt)).ParamName);
+        Assert.Equal("roundId", Assert.Throws<ArgumentException>(() => TaxRecords.Parse(new StringReader(csv), "r.csv", new byte[17], Salt)).ParamName);
+        Assert.Equal("salt", Assert.Throws<ArgumentException>(() => TaxRecords.Parse(new StringReader(csv), "r.csv", RoundId, Salt[..15])).ParamName);
+
+        // A salt longer than 16 bytes is accepted, and it is the salt the code hashes use.
+        byte[] longSalt = [.. Salt, .. Salt];
+        TaxRecords records = Parse(csv, longSalt);
+        Assert.Equal(1, records.Count);
+        Assert.NotEqual(Parse(csv).CodeHashOf(0), records.CodeHashOf(0));
+    }
+
+    [Fact]
+    public void ParseLeavesTheCallersReaderOpen()
+    {
+        var reader = new StringReader($"code,income\n{InvitationCode.Generate()},1\n");
+        Assert.Equal(1, TaxRecords.Parse(reader, "r.csv", RoundId, Salt).Count);
+        Assert.Equal(-1, reader.Peek());   // throws ObjectDisposedException once disposed
+    }
+
+    [Fact]
+    public void MalformedQuotingInTheHeaderIsTheOnlyProblemReported()
+    {
+        // The rows of a file that CSV cannot read are not guessed at: no header or row problems follow the quoting one.
+        SelectionInputException e = Assert.Throws<SelectionInputException>(() => Parse($"\"code,income\n{InvitationCode.Generate()},1\n"));
+        Assert.All(e.Problems, p => Assert.StartsWith("malformed CSV quoting", p.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ReadChecksItsArgumentsByName()
+    {
+        Assert.Equal("path", Assert.Throws<ArgumentNullException>(() => TaxRecords.Read(null!, null!)).ParamName);
+        Assert.Equal("round", Assert.Throws<ArgumentNullException>(() => TaxRecords.Read("records.csv", null!)).ParamName);
     }
 }
