@@ -295,6 +295,7 @@ public static class RecordJoin
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchTests, $"RecordJoinOptions.BatchTests must be at least 1 (got {options.BatchTests}).");
         }
+
         if (options.Matching != RecordMatching.PersonKey && records.CodeHashes is null)
         {
             throw new ArgumentException("Matching by code needs records with code hashes (a 'code' column).", nameof(options));

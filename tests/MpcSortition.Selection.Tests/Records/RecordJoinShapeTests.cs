@@ -129,6 +129,7 @@ public sealed class RecordJoinShapeTests
         { "batch 0", "BatchTests must be at least 1 (got 0)" },
         { "unknown attribute", "The bands name the attribute 'wealth', which the records do not have (they have income, children)." },
         { "other party's records", "the black box is party" },
+        { "records without codes", "Matching by code needs records with code hashes (a 'code' column)." },
     };
 
     /// <summary>Settings that cannot give a join are refused at every provider before anything is sent, naming what is
@@ -151,7 +152,12 @@ public sealed class RecordJoinShapeTests
         };
         (Exception? Error, long Sent)[] results = await InProcessParties.RunAsync(async abb =>
         {
-            RecordShares mine = what == "other party's records" ? parts[(abb.PartyIndex + 1) % 3] : parts[abb.PartyIndex];
+            RecordShares mine = what switch
+            {
+                "other party's records" => parts[(abb.PartyIndex + 1) % 3],
+                "records without codes" => RecordJoinTests.ShareRecords(town.RoundId, [1, 2], [10, 20])[abb.PartyIndex],
+                _ => parts[abb.PartyIndex],
+            };
             long before = abb.Cost.BytesSent;
             Exception? e = await Record.ExceptionAsync(() => RecordJoin.JoinAsync(abb, signups[abb.PartyIndex], mine, options));
             return (Error: (Exception?)e, Sent: abb.Cost.BytesSent - before);
