@@ -113,6 +113,10 @@ public static class InvitationCode
         return true;
     }
 
+    /// <summary>Whether <paramref name="hash"/> is spelled as <see cref="Hash"/> writes a code hash (64 lower-case hex
+    /// digits), the only spelling under which the records join can match it.</summary>
+    internal static bool IsCodeHash(string? hash) => hash is { Length: 64 } && hash.All(char.IsAsciiHexDigitLower);
+
     /// <summary>
     /// The salted hash under which providers store and compare a code: HMAC-SHA-256 keyed with the round's public
     /// salt over "MpcSortition.code.v1" and the canonical code, as 64 lower-case hex digits. The same at all three

@@ -54,7 +54,7 @@ public sealed class RecordShares
             throw new ArgumentException($"Give 1 to {TaxRecords.MaxAttributes} distinct, non-empty attribute names.", "attributeNames");
         }
 
-        if (codeHashes is not null && (codeHashes.Length != count || codeHashes.Any(h => h is null || h.Length != 64 || !h.All(char.IsAsciiHexDigitLower))))
+        if (codeHashes is not null && (codeHashes.Length != count || codeHashes.Any(h => !Intake.InvitationCode.IsCodeHash(h))))
         {
             throw new ArgumentException("Give N code hashes of 64 lower-case hex digits, or none.", nameof(codeHashes));
         }

@@ -47,7 +47,7 @@ public sealed class SignupShares
 
         // The join matches code hashes as text against the records' (64 lower-case hex digits): any other spelling would
         // never match and the sign-up would silently fall into "unknown".
-        int bad = Array.FindIndex(_codes, c => c is not null && (c.Length != 64 || !c.All(char.IsAsciiHexDigitLower)));
+        int bad = Array.FindIndex(_codes, c => c is not null && !Intake.InvitationCode.IsCodeHash(c));
         if (bad >= 0)
         {
             throw new ArgumentException($"The code hash of sign-up {bad + 1} is not 64 lower-case hex digits (give null for a sign-up without a code).", nameof(codeHashes));
